@@ -1,0 +1,335 @@
+//! `warn bundle sign|verify|inspect`: export bundles from the command line.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use serde::Serialize;
+use shared::bundle::signing::pem_identity;
+use shared::bundle::{
+    ExportSpec, KeyIdentity, KeyRing, Signer, build_export, inspect_export, verify_export,
+};
+use shared::keys::{DiagnosisKey, KeysFile};
+
+/// The bundle subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum BundleCommand {
+    /// Build and sign a bundle from a JSON key file.
+    Sign(SignArgs),
+    /// Verify a bundle's signature; exit 0 only when it verifies.
+    Verify(VerifyArgs),
+    /// Print a bundle's header and keys (signatures not checked).
+    Inspect(InspectArgs),
+}
+
+/// Options of `warn bundle sign`.
+#[derive(Debug, clap::Args)]
+pub struct SignArgs {
+    /// Private key (PKCS#8 PEM, as `warn keygen` writes it).
+    #[arg(long, value_name = "PRIVATE.pem")]
+    pub key: PathBuf,
+    /// Key id to name in the signature (default: the key file's `Key-Id:` line).
+    #[arg(long, value_name = "ID")]
+    pub key_id: Option<String>,
+    /// Key version to name in the signature (default: the key file's `Key-Version:` line).
+    #[arg(long, value_name = "VERSION")]
+    pub key_version: Option<String>,
+    /// Region (ISO 3166 alpha-2, or EUR).
+    #[arg(long)]
+    pub region: String,
+    /// Start of the time window: RFC 3339 or unix seconds.
+    #[arg(long, value_name = "TIME")]
+    pub start: String,
+    /// End of the time window: RFC 3339 or unix seconds.
+    #[arg(long, value_name = "TIME")]
+    pub end: String,
+    /// Batch number of this file (1-based).
+    #[arg(long, default_value_t = 1)]
+    pub batch_num: u32,
+    /// Number of files in the batch.
+    #[arg(long, default_value_t = 1)]
+    pub batch_size: u32,
+    /// Keys: `{"temporaryExposureKeys": [{"key", "rollingStartNumber", "rollingPeriod", "transmissionRisk"}]}`.
+    #[arg(value_name = "KEYS.json")]
+    pub keys: PathBuf,
+    /// Where to write the bundle.
+    #[arg(long, value_name = "FILE.zip")]
+    pub out: PathBuf,
+}
+
+/// Options of `warn bundle verify`.
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// A trusted public key (SPKI PEM); repeat for several. A key file with
+    /// `Key-Id:`/`Key-Version:` lines is used only for signatures naming that
+    /// id and version, one without them for any signature.
+    #[arg(long = "key", value_name = "PUBLIC.pem", required = true)]
+    pub keys: Vec<PathBuf>,
+    /// The bundle.
+    #[arg(value_name = "FILE.zip")]
+    pub bundle: PathBuf,
+    /// Print a JSON summary instead of a line of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `warn bundle inspect`.
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The bundle.
+    #[arg(value_name = "FILE.zip")]
+    pub bundle: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs a bundle subcommand.
+pub fn run(command: BundleCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        BundleCommand::Sign(args) => sign(args),
+        BundleCommand::Verify(args) => verify(args),
+        BundleCommand::Inspect(args) => inspect(args),
+    }
+}
+
+fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
+    let pem = read_text(&args.key)?;
+    let from_file = pem_identity(&pem);
+    let key_id = args
+        .key_id
+        .or_else(|| from_file.as_ref().map(|identity| identity.key_id.clone()))
+        .ok_or_else(|| anyhow!("the key file names no key id: pass --key-id"))?;
+    let key_version = args
+        .key_version
+        .or_else(|| from_file.map(|identity| identity.key_version))
+        .ok_or_else(|| anyhow!("the key file names no key version: pass --key-version"))?;
+    let signer = Signer::from_pkcs8_pem(&pem, KeyIdentity::new(key_id, key_version))
+        .with_context(|| format!("{}", args.key.display()))?;
+    let keys = read_keys(&args.keys)?;
+    let spec = ExportSpec {
+        region: args.region,
+        start_timestamp: parse_time(&args.start).context("--start")?,
+        end_timestamp: parse_time(&args.end).context("--end")?,
+        batch_num: args.batch_num,
+        batch_size: args.batch_size,
+        keys,
+    };
+    let count = spec.keys.len();
+    let bundle = build_export(spec, &[&signer])?;
+    std::fs::write(&args.out, &bundle)
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "signed {count} keys into {} ({} bytes, key {})",
+        args.out.display(),
+        bundle.len(),
+        signer.identity()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_keys(path: &Path) -> anyhow::Result<Vec<DiagnosisKey>> {
+    let text = read_text(path)?;
+    let file: KeysFile = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a key file", path.display()))?;
+    file.into_keys()
+        .map_err(|(index, error)| anyhow!("{}: key {index}: {error}", path.display()))
+}
+
+/// Unix seconds from RFC 3339 (`2026-11-20T13:00:00Z`) or a plain number.
+fn parse_time(text: &str) -> anyhow::Result<u64> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(seconds);
+    }
+    let time = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| anyhow!("{text:?} is neither RFC 3339 nor unix seconds"))?;
+    u64::try_from(time.unix_timestamp()).map_err(|_| anyhow!("{text:?} is before 1970"))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VerifySummary {
+    region: String,
+    start_timestamp: u64,
+    end_timestamp: u64,
+    batch_num: i32,
+    batch_size: i32,
+    keys: usize,
+    signature: SignatureSummary,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignatureSummary {
+    key_id: String,
+    key_version: String,
+    algorithm: String,
+}
+
+fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let mut ring = KeyRing::new();
+    for path in &args.keys {
+        let pem = read_text(path)?;
+        ring.add_pem(&pem)
+            .with_context(|| format!("{}", path.display()))?;
+    }
+    let bytes = read_bytes(&args.bundle)?;
+    let verified = match verify_export(&bytes, &ring) {
+        Ok(verified) => verified,
+        Err(error) => {
+            eprintln!("invalid: {}: {error}", args.bundle.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let export = &verified.export;
+    let summary = VerifySummary {
+        region: export.region().to_owned(),
+        start_timestamp: export.start_timestamp(),
+        end_timestamp: export.end_timestamp(),
+        batch_num: export.batch_num(),
+        batch_size: export.batch_size(),
+        keys: export.keys.len(),
+        signature: SignatureSummary {
+            key_id: verified.signed_by.key_id.clone(),
+            key_version: verified.signed_by.key_version.clone(),
+            algorithm: shared::bundle::SIGNATURE_ALGORITHM.to_owned(),
+        },
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        println!(
+            "valid: {} keys, region {}, {} to {}, batch {}/{}, signed by key {} version {}",
+            summary.keys,
+            summary.region,
+            summary.start_timestamp,
+            summary.end_timestamp,
+            summary.batch_num,
+            summary.batch_size,
+            summary.signature.key_id,
+            summary.signature.key_version
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InspectOutput {
+    region: String,
+    start_timestamp: u64,
+    end_timestamp: u64,
+    batch_num: i32,
+    batch_size: i32,
+    signature_infos: Vec<SignatureInfoOutput>,
+    signatures: usize,
+    keys: Vec<KeyOutput>,
+    revised_keys: Vec<KeyOutput>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SignatureInfoOutput {
+    key_id: String,
+    key_version: String,
+    algorithm: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KeyOutput {
+    key_data: String,
+    transmission_risk_level: i32,
+    rolling_start_interval_number: i32,
+    rolling_period: i32,
+    report_type: i32,
+    days_since_onset_of_symptoms: Option<i32>,
+}
+
+impl From<&proto::exposurenotification::TemporaryExposureKey> for KeyOutput {
+    fn from(key: &proto::exposurenotification::TemporaryExposureKey) -> Self {
+        Self {
+            key_data: hex::encode(key.key_data()),
+            transmission_risk_level: key.transmission_risk_level(),
+            rolling_start_interval_number: key.rolling_start_interval_number(),
+            rolling_period: key.rolling_period(),
+            report_type: key.report_type.unwrap_or(0),
+            days_since_onset_of_symptoms: key.days_since_onset_of_symptoms,
+        }
+    }
+}
+
+fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
+    let bytes = read_bytes(&args.bundle)?;
+    let contents =
+        inspect_export(&bytes).map_err(|error| anyhow!("{}: {error}", args.bundle.display()))?;
+    let export = &contents.export;
+    let output = InspectOutput {
+        region: export.region().to_owned(),
+        start_timestamp: export.start_timestamp(),
+        end_timestamp: export.end_timestamp(),
+        batch_num: export.batch_num(),
+        batch_size: export.batch_size(),
+        signature_infos: export
+            .signature_infos
+            .iter()
+            .map(|info| SignatureInfoOutput {
+                key_id: info.verification_key_id().to_owned(),
+                key_version: info.verification_key_version().to_owned(),
+                algorithm: info.signature_algorithm().to_owned(),
+            })
+            .collect(),
+        signatures: contents.signatures.signatures.len(),
+        keys: export.keys.iter().map(KeyOutput::from).collect(),
+        revised_keys: export.revised_keys.iter().map(KeyOutput::from).collect(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&output)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "region {}, {} to {}, batch {}/{}, {} signature(s), {} keys, {} revised",
+        output.region,
+        output.start_timestamp,
+        output.end_timestamp,
+        output.batch_num,
+        output.batch_size,
+        output.signatures,
+        output.keys.len(),
+        output.revised_keys.len()
+    );
+    for key in &output.keys {
+        println!(
+            "{}  trl {}  start {}  period {}  report {}  onset {}",
+            key.key_data,
+            key.transmission_risk_level,
+            key.rolling_start_interval_number,
+            key.rolling_period,
+            key.report_type,
+            key.days_since_onset_of_symptoms
+                .map_or("-".to_owned(), |days| days.to_string())
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_parse_as_rfc3339_or_unix_seconds() {
+        assert_eq!(parse_time("1764288000").unwrap(), 1_764_288_000);
+        assert_eq!(parse_time("2025-11-28T00:00:00Z").unwrap(), 1_764_288_000);
+        assert!(parse_time("yesterday").is_err());
+        assert!(parse_time("1969-12-31T23:59:59Z").is_err());
+    }
+}

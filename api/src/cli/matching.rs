@@ -1,0 +1,183 @@
+//! `warn match`: what a phone would find in signed key bundles, given its
+//! observation log: the bundles verified, the keys matched, the exposure
+//! windows and the version 2 risk result.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use serde::Serialize;
+use shared::bundle::{KeyRing, verify_export};
+use shared::en::{MatchOptions, Matches, ObservationLog, match_keys};
+use shared::keys::DiagnosisKey;
+use shared::risk::v2::{ExposureWindow, RiskResult};
+
+use super::risk::{print_json, read_json, read_parameters};
+
+/// Options of `warn match`.
+#[derive(Debug, clap::Args)]
+pub struct MatchArgs {
+    /// A signed key bundle (zip); repeat for several.
+    #[arg(long = "bundle", value_name = "FILE.zip", required = true)]
+    pub bundles: Vec<PathBuf>,
+    /// The phone's log: `{"calibrationConfidence": 0, "observations":
+    /// [{"rpi": HEX, "aem": HEX, "time": UNIX_SECONDS, "attenuation": DB}]}`.
+    #[arg(long, value_name = "OBS.json")]
+    pub observations: PathBuf,
+    /// A trusted public key (SPKI PEM); repeat for several. Every bundle
+    /// must verify with one of them.
+    #[arg(long = "key", value_name = "PUBLIC.pem", required = true)]
+    pub keys: Vec<PathBuf>,
+    /// Risk calculation parameters (version 2), alone or in a whole
+    /// application configuration [default: the production values].
+    #[arg(long = "config", value_name = "PARAMS.json")]
+    pub config: Option<PathBuf>,
+    /// Today, for the age of each window: RFC 3339 or unix seconds
+    /// [default: now].
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BundleSummary {
+    file: String,
+    region: String,
+    keys: usize,
+    revised_keys: usize,
+    key_id: String,
+    key_version: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MatchOutput {
+    bundles: Vec<BundleSummary>,
+    diagnosis_keys: usize,
+    matches: Matches,
+    exposure_windows: Vec<ExposureWindow>,
+    result: RiskResult,
+}
+
+/// Runs `warn match`.
+pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
+    let mut ring = KeyRing::new();
+    for path in &args.keys {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        ring.add_pem(&pem)
+            .with_context(|| path.display().to_string())?;
+    }
+    let parameters = read_parameters(args.config.as_deref())?;
+    let now = match &args.now {
+        Some(text) => parse_time(text).context("--now")?,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs()),
+    };
+
+    let mut keys = KeyList::default();
+    let mut bundles = Vec::new();
+    for path in &args.bundles {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let verified =
+            verify_export(&bytes, &ring).map_err(|error| anyhow!("{}: {error}", path.display()))?;
+        let export = &verified.export;
+        // Revised keys come after the keys: a revision (say, to revoked)
+        // replaces the key it revises.
+        for (list, proto_keys) in [("key", &export.keys), ("revised key", &export.revised_keys)] {
+            for (index, key) in proto_keys.iter().enumerate() {
+                let key = DiagnosisKey::from_proto(key)
+                    .map_err(|error| anyhow!("{}: {list} {index}: {error}", path.display()))?;
+                keys.insert(key);
+            }
+        }
+        bundles.push(BundleSummary {
+            file: path.display().to_string(),
+            region: export.region().to_owned(),
+            keys: export.keys.len(),
+            revised_keys: export.revised_keys.len(),
+            key_id: verified.signed_by.key_id.clone(),
+            key_version: verified.signed_by.key_version.clone(),
+        });
+    }
+
+    let log: ObservationLog = read_json(&args.observations)?;
+    let matches = match_keys(&keys.keys, &log, &MatchOptions::at(now))
+        .map_err(|error| anyhow!("{}: {error}", args.observations.display()))?;
+    let exposure_windows = matches.exposure_windows();
+    let result = parameters.calculate(&exposure_windows)?.result;
+    print_json(&MatchOutput {
+        bundles,
+        diagnosis_keys: keys.keys.len(),
+        matches,
+        exposure_windows,
+        result,
+    })
+}
+
+/// Keys in bundle order, one per key data: a later key with the same data
+/// (a revision) replaces the earlier.
+#[derive(Default)]
+struct KeyList {
+    keys: Vec<DiagnosisKey>,
+    positions: HashMap<[u8; 16], usize>,
+}
+
+impl KeyList {
+    fn insert(&mut self, key: DiagnosisKey) {
+        match self.positions.get(&key.key_data) {
+            Some(position) => self.keys[*position] = key,
+            None => {
+                self.positions.insert(key.key_data, self.keys.len());
+                self.keys.push(key);
+            }
+        }
+    }
+}
+
+/// Unix seconds from RFC 3339 (`2026-11-20T13:00:00Z`) or a plain number.
+fn parse_time(text: &str) -> anyhow::Result<u64> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(seconds);
+    }
+    let time = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| anyhow!("{text:?} is neither RFC 3339 nor unix seconds"))?;
+    u64::try_from(time.unix_timestamp()).map_err(|_| anyhow!("{text:?} is before 1970"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::keys::ReportType;
+
+    #[test]
+    fn a_revised_key_replaces_the_key_it_revises() {
+        let key = |seed: u8, report_type| {
+            DiagnosisKey::new([seed; 16], 5, 2_653_920, 144, report_type, None).unwrap()
+        };
+        let mut keys = KeyList::default();
+        keys.insert(key(1, ReportType::ConfirmedTest));
+        keys.insert(key(2, ReportType::ConfirmedTest));
+        keys.insert(key(1, ReportType::Revoked));
+        let report_types: Vec<_> = keys
+            .keys
+            .iter()
+            .map(|key| (key.key_data[0], key.report_type))
+            .collect();
+        assert_eq!(
+            report_types,
+            vec![(1, ReportType::Revoked), (2, ReportType::ConfirmedTest)]
+        );
+    }
+
+    #[test]
+    fn times_in_either_form() {
+        assert_eq!(parse_time("1592388030").unwrap(), 1_592_388_030);
+        assert_eq!(parse_time("2020-06-17T10:00:30Z").unwrap(), 1_592_388_030);
+        assert!(parse_time("yesterday").is_err());
+        assert!(parse_time("1960-01-01T00:00:00Z").is_err());
+    }
+}

@@ -1,0 +1,110 @@
+//! The `warn` subcommands.
+//!
+//! Every option that touches stored data (`--data-dir`, `--database-url`)
+//! is shared through [`StorageArgs`]; every option also reads from the
+//! environment (`WARN_*`) and from the configuration file (`--config`).
+
+mod bundle;
+mod gaen;
+mod keygen;
+mod lab;
+mod matching;
+mod risk;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{FileConfig, StorageConfig};
+
+/// warn: a national exposure-notification back end (verification, test
+/// results, key submission, signed key distribution) in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "warn", version, about, long_about = None)]
+pub struct Cli {
+    /// TOML configuration file; options and environment variables override it.
+    #[arg(long, global = true, env = "WARN_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the services and serve the portal.
+    Serve(serve::ServeArgs),
+    /// Create a P-256 signing key pair for bundles.
+    Keygen(keygen::KeygenArgs),
+    /// Manage laboratories and their API keys.
+    #[command(subcommand)]
+    Lab(lab::LabCommand),
+    /// Sign, verify and inspect export bundles.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
+    /// Compute risk scores as a phone would.
+    #[command(subcommand)]
+    Risk(risk::RiskCommand),
+    /// Exposure Notification cryptography: RPIs and AEMs of a TEK.
+    #[command(subcommand)]
+    Gaen(gaen::GaenCommand),
+    /// Match signed key bundles against a phone's observation log.
+    Match(matching::MatchArgs),
+}
+
+/// Where stored data lives; shared by every subcommand that touches it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StorageArgs {
+    /// Data folder: the SQLite database, signing keys, published bundles
+    /// (default: ./data).
+    #[arg(long, env = "WARN_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://...) to use instead of the embedded SQLite database.
+    #[arg(
+        long,
+        env = "WARN_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+}
+
+impl StorageArgs {
+    /// Resolves against the configuration file and defaults.
+    pub fn resolve(&self, file: &FileConfig) -> StorageConfig {
+        StorageConfig::resolve(self.data_dir.clone(), self.database_url.clone(), file)
+    }
+}
+
+/// Runs the command line; errors are printed as one line and exit non-zero.
+pub fn run(cli: Cli) -> ExitCode {
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `warn risk` and `warn match` name a JSON input with `--config`, which
+    // shares the global option's name: they read no TOML file.
+    let file = match &cli.command {
+        Command::Risk(_) | Command::Gaen(_) | Command::Match(_) => FileConfig::default(),
+        _ => FileConfig::load(cli.config.as_deref())?,
+    };
+    match cli.command {
+        Command::Serve(args) => serve::run(args, &file),
+        Command::Keygen(args) => keygen::run(args),
+        Command::Bundle(command) => bundle::run(command),
+        Command::Lab(command) => lab::run(command, &file),
+        Command::Risk(command) => risk::run(command),
+        Command::Gaen(command) => gaen::run(command),
+        Command::Match(args) => matching::run(args),
+    }
+}

@@ -1,0 +1,222 @@
+//! `warn risk v1|v2`: risk scores computed as a phone computes them, from
+//! JSON files in the apps' shapes (docs/risk.md).
+//!
+//! Their `--config` names a JSON input and shares its name with the global
+//! `--config` (the server's TOML file), so these commands must not load
+//! the TOML file (see `dispatch` in `mod.rs`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use serde::Serialize;
+use shared::risk::v1::{self, ExposuresFile, V1Config};
+use shared::risk::v2::{ExposureWindow, RiskCalculationParameters};
+
+/// The risk subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum RiskCommand {
+    /// Version 1 (the reference architecture): prints the combined risk
+    /// score, its class and every intermediate value.
+    V1(V1Args),
+    /// Version 2 (exposure windows): prints the result object, or with
+    /// `--steps` every intermediate value as well.
+    V2(V2Args),
+}
+
+/// Options of `warn risk v1`.
+#[derive(Debug, clap::Args)]
+pub struct V1Args {
+    /// Version 1 configuration (`minRiskScore`, `riskScoreClasses`,
+    /// `exposureConfig`, `attenuationDuration`), or a whole application
+    /// configuration [default: the production values].
+    #[arg(long = "config", value_name = "CONFIG.json")]
+    pub config: Option<PathBuf>,
+    /// `{"exposures": [{"daysSinceExposure", "transmissionRiskLevel", "attenuations": [{"attenuation", "minutes"}]}]}`.
+    #[arg(long, value_name = "EXPOSURES.json")]
+    pub exposures: PathBuf,
+}
+
+/// Options of `warn risk v2`.
+#[derive(Debug, clap::Args)]
+pub struct V2Args {
+    /// Risk calculation parameters, or a whole application configuration
+    /// (its `riskCalculationParameters` is used) [default: the production
+    /// values].
+    #[arg(long = "config", value_name = "PARAMS.json")]
+    pub config: Option<PathBuf>,
+    /// Exposure windows: a JSON array, or `{"exposureWindows": [...]}`.
+    #[arg(long, value_name = "WINDOWS.json")]
+    pub windows: PathBuf,
+    /// Print every step (per window, per day) with the result.
+    #[arg(long)]
+    pub steps: bool,
+}
+
+/// Runs a risk subcommand.
+pub fn run(command: RiskCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RiskCommand::V1(args) => {
+            let calculation = risk_v1(args.config.as_deref(), &args.exposures)?;
+            print_json(&calculation)
+        }
+        RiskCommand::V2(args) => {
+            let parameters = read_parameters(args.config.as_deref())?;
+            let windows = read_windows(&args.windows)?;
+            let calculation = parameters
+                .calculate(&windows)
+                .with_context(|| args.windows.display().to_string())?;
+            if args.steps {
+                print_json(&calculation)
+            } else {
+                print_json(&calculation.result)
+            }
+        }
+    }
+}
+
+/// `warn risk v1` output: the headline values first, then every step.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct V1Output {
+    combined_risk_score: f64,
+    risk_class: Option<String>,
+    #[serde(flatten)]
+    calculation: v1::Calculation,
+}
+
+fn risk_v1(config: Option<&Path>, exposures: &Path) -> anyhow::Result<V1Output> {
+    let config: V1Config = match config {
+        Some(path) => read_json(path)?,
+        None => shared::risk::defaults::v1(),
+    };
+    let file: ExposuresFile = read_json(exposures)?;
+    let calculation = config
+        .calculate(&file.exposures)
+        .with_context(|| exposures.display().to_string())?;
+    Ok(V1Output {
+        combined_risk_score: calculation.combined.combined_risk_score,
+        risk_class: calculation.risk_class.clone(),
+        calculation,
+    })
+}
+
+/// Reads risk calculation parameters, alone or inside a whole
+/// configuration; the production values without a file.
+pub(crate) fn read_parameters(path: Option<&Path>) -> anyhow::Result<RiskCalculationParameters> {
+    let Some(path) = path else {
+        return Ok(shared::risk::defaults::v2());
+    };
+    let mut value: serde_json::Value = read_json(path)?;
+    if let Some(inner) = value.get_mut("riskCalculationParameters") {
+        value = inner.take();
+    }
+    serde_json::from_value(value)
+        .with_context(|| format!("{} holds no risk calculation parameters", path.display()))
+}
+
+fn read_windows(path: &Path) -> anyhow::Result<Vec<ExposureWindow>> {
+    let mut value: serde_json::Value = read_json(path)?;
+    if let Some(inner) = value.get_mut("exposureWindows") {
+        value = inner.take();
+    }
+    serde_json::from_value(value)
+        .with_context(|| format!("{} holds no exposure windows", path.display()))
+}
+
+/// Reads and parses a JSON file, naming the file (and line) in any error.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<T> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).map_err(|error| anyhow!("{}: {error}", path.display()))
+}
+
+/// Prints a value as pretty JSON.
+pub(crate) fn print_json(value: &impl Serialize) -> anyhow::Result<ExitCode> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn parameters_alone_in_a_configuration_or_by_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let defaults = shared::risk::defaults::v2();
+        let alone = file(
+            &dir,
+            "alone.json",
+            &serde_json::to_string(&defaults).unwrap(),
+        );
+        let whole = file(
+            &dir,
+            "whole.json",
+            &serde_json::to_string(&shared::risk::ApplicationConfig::default()).unwrap(),
+        );
+        assert_eq!(read_parameters(Some(&alone)).unwrap(), defaults);
+        assert_eq!(read_parameters(Some(&whole)).unwrap(), defaults);
+        assert_eq!(read_parameters(None).unwrap(), defaults);
+        let wrong = file(&dir, "wrong.json", r#"{"trlFilters": []}"#);
+        let error = format!("{:#}", read_parameters(Some(&wrong)).unwrap_err());
+        assert!(
+            error.contains("wrong.json holds no risk calculation parameters"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn windows_as_an_array_or_an_object() {
+        let dir = tempfile::tempdir().unwrap();
+        let window =
+            r#"{"ageInDays": 1, "reportType": 1, "infectiousness": 2, "scanInstances": []}"#;
+        let array = file(&dir, "array.json", &format!("[{window}]"));
+        let object = file(
+            &dir,
+            "object.json",
+            &format!(r#"{{"exposureWindows": [{window}]}}"#),
+        );
+        assert_eq!(
+            read_windows(&array).unwrap(),
+            read_windows(&object).unwrap()
+        );
+        assert_eq!(read_windows(&array).unwrap().len(), 1);
+        let broken = file(&dir, "broken.json", "[{");
+        assert!(format!("{:#}", read_windows(&broken).unwrap_err()).contains("broken.json"));
+    }
+
+    #[test]
+    fn v1_reports_the_headline_values_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let exposures = file(
+            &dir,
+            "exposures.json",
+            r#"{"exposures": [{"daysSinceExposure": 2, "transmissionRiskLevel": 6,
+                "attenuations": [{"attenuation": 50, "minutes": 20}]}]}"#,
+        );
+        let output = risk_v1(None, &exposures).unwrap();
+        assert_eq!(
+            (output.combined_risk_score, output.risk_class.as_deref()),
+            (24.0, Some("HIGH"))
+        );
+        let json = serde_json::to_value(&output).unwrap();
+        assert_eq!(json["maximumRiskScore"], 60);
+        let bad = file(
+            &dir,
+            "bad.json",
+            r#"{"exposures": [{"daysSinceExposure": 2, "transmissionRiskLevel": 9, "attenuations": []}]}"#,
+        );
+        let error = format!("{:#}", risk_v1(None, &bad).unwrap_err());
+        assert!(
+            error.contains("transmission risk level must be 1 to 8, got 9"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! Configuration shared by every subcommand that touches stored data.
+//!
+//! Precedence, highest first: command-line option, environment variable
+//! (`WARN_*`, read by clap), the TOML configuration file (`--config`), the
+//! built-in default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// The default address `warn serve` listens on.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default data folder, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "data";
+
+/// Options of the configuration file. Every key is optional; the file may
+/// hold more sections for later subsystems.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct FileConfig {
+    /// Address to listen on.
+    pub listen: Option<SocketAddr>,
+    /// Data folder (SQLite database, signing keys, published bundles).
+    pub data_dir: Option<PathBuf>,
+    /// `postgres://...` to use PostgreSQL instead of the embedded SQLite database.
+    pub database_url: Option<String>,
+    /// Folder with the built portal (trunk's `dist`).
+    pub portal_dir: Option<PathBuf>,
+    /// Services this process runs (default: all).
+    pub services: Option<Services>,
+    /// Address of the internal listener (calls between services).
+    pub internal_listen: Option<SocketAddr>,
+    /// Token every internal call carries.
+    pub service_token: Option<String>,
+    /// Internal listener of the test result service, when it runs elsewhere.
+    pub testresult_url: Option<String>,
+}
+
+impl FileConfig {
+    /// Reads the file at `path`, or the defaults when `path` is `None`.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
+        let Some(path) = path else {
+            return Ok(Self::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read configuration file {}", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("invalid configuration file {}", path.display()))
+    }
+}
+
+/// Where stored data lives: the data folder and, optionally, a PostgreSQL URL.
+#[derive(Debug, Clone)]
+pub struct StorageConfig {
+    /// Data folder; created when missing.
+    pub data_dir: PathBuf,
+    /// `postgres://...`; `None` selects SQLite at `data_dir/warn.db`.
+    pub database_url: Option<String>,
+}
+
+impl StorageConfig {
+    /// Merges command-line/environment values over the file's and the defaults.
+    pub fn resolve(
+        data_dir: Option<PathBuf>,
+        database_url: Option<String>,
+        file: &FileConfig,
+    ) -> Self {
+        Self {
+            data_dir: data_dir
+                .or_else(|| file.data_dir.clone())
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+            database_url: database_url.or_else(|| file.database_url.clone()),
+        }
+    }
+}
+
+/// Everything `warn serve` needs.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Storage.
+    pub storage: StorageConfig,
+    /// Folder with the built portal; `None` serves the API only.
+    pub portal_dir: Option<PathBuf>,
+    /// Services this process runs.
+    pub services: Services,
+    /// Address of the internal listener; `None` when every service runs here.
+    pub internal_listen: Option<SocketAddr>,
+    /// Token every internal call carries (needed with an internal listener
+    /// or a remote service).
+    pub service_token: Option<String>,
+    /// Internal listener of the test result service when it is not in this process.
+    pub testresult_url: Option<String>,
+    /// How often the clean-up of expired data runs; `None` runs none in this
+    /// process (another replica does it, or a test wants a still database).
+    pub cleanup_interval: Option<std::time::Duration>,
+}
+
+impl std::fmt::Debug for ServerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerConfig")
+            .field("listen", &self.listen)
+            .field("storage", &self.storage.data_dir)
+            .field("portal_dir", &self.portal_dir)
+            .field("services", &self.services)
+            .field("internal_listen", &self.internal_listen)
+            .field("service_token", &self.service_token.as_ref().map(|_| "…"))
+            .field("testresult_url", &self.testresult_url)
+            .field("cleanup_interval", &self.cleanup_interval)
+            .finish()
+    }
+}
+
+impl ServerConfig {
+    /// Every service in one process, no internal listener, no portal.
+    pub fn new(listen: SocketAddr, storage: StorageConfig) -> Self {
+        Self {
+            listen,
+            storage,
+            portal_dir: None,
+            services: Services::all(),
+            internal_listen: None,
+            service_token: None,
+            testresult_url: None,
+            cleanup_interval: Some(crate::cleanup::INTERVAL),
+        }
+    }
+}
+
+/// One of the services `warn serve` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Registration tokens, test result polling, TANs, teleTANs.
+    Verification,
+    /// Lab uploads and results.
+    Testresult,
+}
+
+impl Service {
+    const ALL: [Service; 2] = [Service::Verification, Service::Testresult];
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Verification => "verification",
+            Self::Testresult => "testresult",
+        }
+    }
+}
+
+/// The set of services a process runs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Services(std::collections::BTreeSet<Service>);
+
+impl Services {
+    /// Every service.
+    pub fn all() -> Self {
+        Self(Service::ALL.into_iter().collect())
+    }
+
+    /// Whether `service` runs here.
+    pub fn runs(&self, service: Service) -> bool {
+        self.0.contains(&service)
+    }
+}
+
+impl std::str::FromStr for Services {
+    type Err = String;
+
+    /// A comma-separated list (`verification,testresult`) or `all`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.trim() == "all" {
+            return Ok(Self::all());
+        }
+        let mut set = std::collections::BTreeSet::new();
+        for name in text
+            .split(',')
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+        {
+            let service = Service::ALL
+                .into_iter()
+                .find(|service| service.name() == name)
+                .ok_or_else(|| {
+                    let known: Vec<_> = Service::ALL.iter().map(|service| service.name()).collect();
+                    format!(
+                        "unknown service {name:?} (known: {}, or all)",
+                        known.join(", ")
+                    )
+                })?;
+            set.insert(service);
+        }
+        if set.is_empty() {
+            return Err("name at least one service".into());
+        }
+        Ok(Self(set))
+    }
+}
+
+impl TryFrom<String> for Services {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}

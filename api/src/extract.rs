@@ -1,0 +1,67 @@
+//! Request extractors that answer bad input in the one error shape.
+
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde::de::DeserializeOwned;
+
+use crate::error::AppError;
+
+/// Largest JSON body accepted by the verification and test-result services
+/// (SPEC section 2: 10,000 bytes). Lab uploads of 1,000 results need more;
+/// they use [`LabJson`].
+pub const MAX_JSON_BODY: usize = 10_000;
+/// Largest lab upload: 1,000 results of about 120 bytes each.
+pub const MAX_LAB_BODY: usize = 200_000;
+
+/// A JSON body of at most [`MAX_JSON_BODY`] bytes with content type
+/// `application/json`; anything else is a 4xx in the one error shape.
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+/// Like [`Json`], with the lab upload's larger limit.
+#[derive(Debug)]
+pub struct LabJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        read_json(request, MAX_JSON_BODY).await.map(Json)
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for LabJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        read_json(request, MAX_LAB_BODY).await.map(LabJson)
+    }
+}
+
+async fn read_json<T: DeserializeOwned>(request: Request, limit: usize) -> Result<T, AppError> {
+    let is_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(AppError::UnsupportedMediaType("application/json"));
+    }
+    let declared_too_large = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok())
+        .is_some_and(|length| length > limit);
+    if declared_too_large {
+        return Err(AppError::PayloadTooLarge(limit));
+    }
+    let bytes = axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge(limit))?;
+    serde_json::from_slice(&bytes).map_err(|error| {
+        // serde's message names the field and position, never the value.
+        AppError::bad_request("malformed_json", format!("malformed JSON: {error}"))
+    })
+}

@@ -1,0 +1,159 @@
+//! The internal endpoints: calls between services, never on the public
+//! listener. In one process they are plain function calls (through the
+//! traits of each service); when the services run as separate processes
+//! they are served on a separate internal listener, and every call carries
+//! the shared service token (`Authorization: Bearer TOKEN`).
+//!
+//! - `POST /version/v1/tan/verify` `{"tan"}`: confirms and burns a TAN (submission).
+//! - `POST /version/v1/tan/teletan` `{"issuer"}`: issues a teleTAN (portal).
+//! - `POST /api/v1/app/result` `{"id"}`: a test result (verification). Here
+//!   `id` is the stored form: the SHA-256 of the hashed GUID, so the
+//!   verification service never needs the hashed GUID after registration.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json as JsonResponse, Router};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use shared::verification::wire::{
+    AppResultRequest, AppResultResponse, TanVerifyRequest, TeleTanResponse,
+};
+use shared::verification::{Secret, Uuid4};
+use subtle::ConstantTimeEq;
+
+use crate::config::{Service, Services};
+use crate::error::{AppError, AppResult};
+use crate::extract::Json;
+use crate::server::AppState;
+use crate::verification::{store, teletan};
+
+/// Body of `POST /version/v1/tan/teletan`: who asks (a portal user).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TeleTanRequest {
+    /// The portal user, for the per-user rate limit.
+    pub issuer: String,
+}
+
+/// The internal routes of the services this process runs, guarded by `token`.
+pub fn routes(token: Arc<ServiceToken>, services: &Services) -> Router<AppState> {
+    let mut router = Router::new();
+    if services.runs(Service::Verification) {
+        router = router
+            .route("/version/v1/tan/verify", post(verify_tan))
+            .route("/version/v1/tan/teletan", post(issue_teletan));
+    }
+    if services.runs(Service::Testresult) {
+        router = router.route("/api/v1/app/result", post(app_result));
+    }
+    router.layer(axum::middleware::from_fn_with_state(token, require_token))
+}
+
+/// The secret shared by the services of one deployment.
+pub struct ServiceToken(Vec<u8>);
+
+impl std::fmt::Debug for ServiceToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServiceToken(…)")
+    }
+}
+
+impl ServiceToken {
+    /// Wraps the configured token; it must be long enough to resist guessing.
+    pub fn new(token: &str) -> Result<Self, &'static str> {
+        if token.len() < 32 {
+            return Err("the service token must have at least 32 characters");
+        }
+        Ok(Self(token.as_bytes().to_vec()))
+    }
+
+    /// The token as sent.
+    pub fn expose(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// Compares in constant time (over the digests, so length leaks nothing).
+    fn matches(&self, presented: &[u8]) -> bool {
+        Sha256::digest(&self.0)
+            .ct_eq(&Sha256::digest(presented))
+            .into()
+    }
+}
+
+async fn require_token(
+    State(token): State<Arc<ServiceToken>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "));
+    match presented {
+        Some(presented) if token.matches(presented) => next.run(request).await,
+        _ => AppError::Unauthorized.into_response(),
+    }
+}
+
+async fn verify_tan(
+    State(state): State<AppState>,
+    Json(request): Json<TanVerifyRequest>,
+) -> AppResult<StatusCode> {
+    burn_tan(&state, &request.tan)
+        .await
+        .map(|()| StatusCode::OK)
+}
+
+/// Confirms and burns a TAN: 404 when it is unknown, expired or used.
+pub async fn burn_tan(state: &AppState, tan: &str) -> AppResult<()> {
+    let not_found = || AppError::NotFound("unknown, expired or used TAN");
+    let tan = Uuid4::parse(tan).map_err(|_| not_found())?;
+    if store::burn_tan(&state.db, &tan.secret_hash().to_hex(), crate::clock::now()).await? {
+        tracing::info!("TAN confirmed and burned");
+        Ok(())
+    } else {
+        Err(not_found())
+    }
+}
+
+async fn issue_teletan(
+    State(state): State<AppState>,
+    Json(request): Json<TeleTanRequest>,
+) -> AppResult<(StatusCode, JsonResponse<TeleTanResponse>)> {
+    let issuer = request.issuer.trim();
+    if issuer.is_empty() {
+        return Err(AppError::bad_request(
+            "issuer",
+            "the issuing portal user is missing",
+        ));
+    }
+    let teletan =
+        teletan::issue(&state.db, &state.verification, issuer, crate::clock::now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(TeleTanResponse {
+            value: teletan.expose().to_owned(),
+        }),
+    ))
+}
+
+async fn app_result(
+    State(state): State<AppState>,
+    Json(request): Json<AppResultRequest>,
+) -> AppResult<JsonResponse<AppResultResponse>> {
+    let valid = request.id.len() == 64 && request.id.bytes().all(|b| b.is_ascii_hexdigit());
+    if !valid {
+        return Err(AppError::bad_request(
+            "invalid_id",
+            "id must be 64 hexadecimal characters",
+        ));
+    }
+    let id = request.id.to_ascii_lowercase();
+    let result =
+        crate::testresult::store::get_or_create(&state.db, &id, crate::clock::now()).await?;
+    Ok(JsonResponse(result))
+}

@@ -1,0 +1,26 @@
+//! The warn server and its command line.
+//!
+//! - [`config`]: layered configuration (options, environment, file, defaults).
+//! - [`db`]: the database (SQLite by default, PostgreSQL to scale out).
+//! - [`server`]: the axum application, one startup path for `warn serve` and tests.
+//! - [`verification`]: registration tokens, test result polling, TANs, teleTANs.
+//! - [`testresult`]: lab uploads and the results the verification service reads.
+//! - [`cleanup`]: the hourly deletion of expired data.
+//! - [`internal`]: the calls between services, and their own listener.
+//! - [`fake`]: fake requests, response padding and the delay model.
+//! - [`error`], [`extract`]: the one JSON error shape and the extractors that use it.
+//! - [`cli`]: the `warn` subcommands.
+
+pub mod cleanup;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod fake;
+pub mod internal;
+pub mod server;
+pub mod telemetry;
+pub mod testresult;
+pub mod verification;

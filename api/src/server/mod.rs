@@ -1,0 +1,176 @@
+//! The HTTP server: one startup path, used by `warn serve` and by tests.
+//!
+//! [`Application::build`] binds the listener (port 0 picks a free one) and,
+//! when the services run as separate processes, the internal listener; opens
+//! the database and assembles the routers of the services this process runs.
+//! [`Application::run_until_stopped`] serves until the shutdown future completes.
+
+mod health;
+mod metrics;
+mod portal;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::{ServerConfig, Service};
+use crate::db::Db;
+use crate::internal::ServiceToken;
+use crate::testresult::{HttpTestResults, LocalTestResults, TestResults};
+use crate::verification::VerificationConfig;
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The configuration the server was started with.
+    pub config: Arc<ServerConfig>,
+    /// Rules of the verification service.
+    pub verification: Arc<VerificationConfig>,
+    /// The test result service, as the verification service calls it.
+    pub test_results: Arc<dyn TestResults>,
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    router: Router,
+    internal: Option<(TcpListener, Router)>,
+    cleanup_interval: Option<std::time::Duration>,
+    db: Db,
+}
+
+impl Application {
+    /// Binds the listeners, opens the database and builds the routers.
+    pub async fn build(config: ServerConfig) -> anyhow::Result<Self> {
+        let token = match &config.service_token {
+            Some(token) => Some(Arc::new(
+                ServiceToken::new(token).map_err(anyhow::Error::msg)?,
+            )),
+            None => None,
+        };
+        let db = Db::connect(
+            &config.storage.data_dir,
+            config.storage.database_url.as_deref(),
+        )
+        .await?;
+        db.migrate().await?;
+        let test_results: Arc<dyn TestResults> = if config.services.runs(Service::Testresult) {
+            Arc::new(LocalTestResults::new(db.clone()))
+        } else {
+            match (&config.testresult_url, &token) {
+                (Some(url), Some(token)) => Arc::new(HttpTestResults::new(url, Arc::clone(token))),
+                _ => anyhow::bail!(
+                    "the verification service needs the test result service: run both here, \
+                     or give --testresult-url and --service-token"
+                ),
+            }
+        };
+        let listener = TcpListener::bind(config.listen).await?;
+        let address = listener.local_addr()?;
+        let internal = match (config.internal_listen, &token) {
+            (None, _) => None,
+            (Some(_), None) => anyhow::bail!("an internal listener needs --service-token"),
+            (Some(internal), Some(token)) => {
+                Some((TcpListener::bind(internal).await?, Arc::clone(token)))
+            }
+        };
+        let state = AppState {
+            db: db.clone(),
+            config: Arc::new(config),
+            verification: Arc::new(VerificationConfig::default()),
+            test_results,
+        };
+        let internal = internal.map(|(listener, token)| {
+            let router =
+                crate::internal::routes(token, &state.config.services).with_state(state.clone());
+            (listener, router)
+        });
+        let cleanup_interval = state.config.cleanup_interval;
+        let router = router(state);
+        Ok(Self {
+            cleanup_interval,
+            listener,
+            address,
+            router,
+            internal,
+            db,
+        })
+    }
+
+    /// The address the server listens on (with the real port when 0 was asked for).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The address of the internal listener, when there is one.
+    pub fn internal_address(&self) -> Option<SocketAddr> {
+        self.internal
+            .as_ref()
+            .and_then(|(listener, _)| listener.local_addr().ok())
+    }
+
+    /// Serves requests (and runs the hourly clean-up) until `shutdown`
+    /// completes, then closes the database.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        });
+        let wait = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        let cleanup = self
+            .cleanup_interval
+            .map(|period| tokio::spawn(crate::cleanup::run_every(self.db.clone(), period)));
+        let internal = self.internal.map(|(listener, router)| {
+            tokio::spawn(
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(wait(stopped.clone()))
+                    .into_future(),
+            )
+        });
+        let result = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(wait(stopped))
+            .await;
+        if let Some(internal) = internal {
+            internal.await.map_err(std::io::Error::other)??;
+        }
+        if let Some(cleanup) = cleanup {
+            cleanup.abort();
+        }
+        self.db.close().await;
+        result
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let portal_dir = state.config.portal_dir.clone();
+    let services = state.config.services.clone();
+    let mut api = Router::new()
+        .merge(health::routes())
+        .merge(metrics::routes());
+    if services.runs(Service::Verification) {
+        let delays = Arc::new(crate::fake::DelayModel::default());
+        api = api.merge(crate::verification::routes::routes(&delays));
+    }
+    if services.runs(Service::Testresult) {
+        api = api.merge(crate::testresult::routes::routes());
+    }
+    let api = api.with_state(state);
+    let app = match portal_dir {
+        Some(dir) => api.fallback_service(portal::service(&dir)),
+        None => api,
+    };
+    app.layer(axum::middleware::from_fn(metrics::track))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}

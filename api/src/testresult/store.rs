@@ -1,0 +1,80 @@
+//! Queries of the test result service.
+
+use shared::verification::wire::{AppResultResponse, TestResult};
+use sqlx::Row;
+
+use crate::db::Db;
+
+/// One result to store.
+#[derive(Debug, Clone)]
+pub struct NewResult {
+    /// SHA-256 of the hashed GUID.
+    pub id_hash: String,
+    /// 1 to 3.
+    pub result: TestResult,
+    /// Sample collection time.
+    pub sample_collected_at: Option<i64>,
+}
+
+/// Inserts or updates results in one transaction; a redeemed result is
+/// never changed.
+pub async fn upsert(
+    db: &Db,
+    lab: &str,
+    results: &[NewResult],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    for result in results {
+        sqlx::query(
+            "INSERT INTO test_results (id_hash, result, sample_collected_at, lab_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) \
+             ON CONFLICT (id_hash) DO UPDATE SET result = excluded.result, \
+                 sample_collected_at = excluded.sample_collected_at, lab_id = excluded.lab_id, \
+                 updated_at = excluded.updated_at \
+             WHERE test_results.result <> 4",
+        )
+        .bind(&result.id_hash)
+        .bind(i64::from(result.result.code()))
+        .bind(result.sample_collected_at)
+        .bind(lab)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// The result under `id_hash`, creating a pending entry when there is none.
+pub async fn get_or_create(
+    db: &Db,
+    id_hash: &str,
+    now: i64,
+) -> Result<AppResultResponse, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO test_results (id_hash, result, created_at, updated_at) VALUES ($1, 0, $2, $2) \
+         ON CONFLICT (id_hash) DO NOTHING",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    let row = sqlx::query(
+        "SELECT result, sample_collected_at, lab_id FROM test_results WHERE id_hash = $1",
+    )
+    .bind(id_hash)
+    .fetch_one(db.pool())
+    .await?;
+    let code: i64 = row.try_get("result")?;
+    let test_result = u8::try_from(code)
+        .ok()
+        .and_then(|code| TestResult::try_from(code).ok())
+        .ok_or_else(|| {
+            sqlx::Error::Decode(format!("stored test result {code} out of range").into())
+        })?;
+    Ok(AppResultResponse {
+        test_result,
+        sc: row.try_get("sample_collected_at")?,
+        lab_id: row.try_get("lab_id")?,
+    })
+}

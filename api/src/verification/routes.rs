@@ -1,0 +1,162 @@
+//! The app-facing endpoints of the verification service.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json as JsonResponse, Router};
+use shared::verification::wire::{
+    KeyType, RegistrationTokenBody, RegistrationTokenRequest, RegistrationTokenResponse,
+    TanResponse, TestResult, TestResultResponse,
+};
+use shared::verification::{HashedGuid, Secret, TeleTan, TeleTanError, Uuid4};
+
+use std::sync::Arc;
+
+use super::store::{self, Registration};
+use crate::clock::now;
+use crate::error::{AppError, AppResult};
+use crate::extract::Json;
+use crate::fake::{self, DelayModel, FakeKind};
+use crate::server::AppState;
+
+/// The routes phones call, each behind the fake-request layer.
+pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
+    let fakeable = |kind: FakeKind| {
+        axum::middleware::from_fn_with_state((Arc::clone(delays), kind), fake::layer)
+    };
+    Router::new()
+        .route(
+            "/version/v1/registrationToken",
+            post(registration_token).layer(fakeable(FakeKind::RegistrationToken)),
+        )
+        .route(
+            "/version/v1/testresult",
+            post(test_result).layer(fakeable(FakeKind::TestResult)),
+        )
+        .route("/version/v1/tan", post(tan).layer(fakeable(FakeKind::Tan)))
+}
+
+async fn registration_token(
+    State(state): State<AppState>,
+    Json(request): Json<RegistrationTokenRequest>,
+) -> AppResult<(StatusCode, JsonResponse<RegistrationTokenResponse>)> {
+    let token = Uuid4::generate();
+    let token_hash = token.secret_hash().to_hex();
+    let now = now();
+    match request.key_type {
+        KeyType::Guid => {
+            let guid = HashedGuid::parse(&request.key)
+                .map_err(|error| AppError::bad_request("invalid_guid", error.to_string()))?;
+            let guid_hash = guid.secret_hash().to_hex();
+            if !store::register_guid(&state.db, &token_hash, &guid_hash, now).await? {
+                return Err(AppError::bad_request(
+                    "guid_already_registered",
+                    "this test is registered already",
+                ));
+            }
+            // Make sure the test result service knows the test (pending until the lab reports).
+            state.test_results.result(guid_hash).await?;
+        }
+        KeyType::Teletan => {
+            let teletan = TeleTan::parse(&request.key).map_err(|error| match error {
+                TeleTanError::CheckCharacter => {
+                    AppError::bad_request("teletan_check_character", error.to_string())
+                }
+                TeleTanError::Length(_) | TeleTanError::Character { .. } => {
+                    AppError::bad_request("invalid_teletan", error.to_string())
+                }
+            })?;
+            let teletan_hash = teletan.secret_hash().to_hex();
+            if !store::register_teletan(&state.db, &token_hash, &teletan_hash, now).await? {
+                return Err(AppError::bad_request(
+                    "teletan_unknown",
+                    "this teleTAN is unknown, expired or used",
+                ));
+            }
+        }
+    }
+    tracing::info!(key_type = ?request.key_type, "registration created");
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(RegistrationTokenResponse {
+            registration_token: token.expose().to_owned(),
+        }),
+    ))
+}
+
+/// Finds the registration a request's token stands for; returns the
+/// token's stored hash with it.
+async fn registration(
+    state: &AppState,
+    body: &RegistrationTokenBody,
+) -> AppResult<(String, Registration)> {
+    let unknown =
+        || AppError::bad_request("unknown_registration_token", "unknown registration token");
+    let token = Uuid4::parse(&body.registration_token).map_err(|_| unknown())?;
+    let token_hash = token.secret_hash().to_hex();
+    let registration = store::find_registration(&state.db, &token_hash)
+        .await?
+        .ok_or_else(unknown)?;
+    Ok((token_hash, registration))
+}
+
+async fn test_result(
+    State(state): State<AppState>,
+    Json(body): Json<RegistrationTokenBody>,
+) -> AppResult<JsonResponse<TestResultResponse>> {
+    let response = match registration(&state, &body).await?.1 {
+        Registration::TeleTan => TestResultResponse {
+            test_result: TestResult::Positive,
+            sc: None,
+        },
+        Registration::Guid { guid_hash } => {
+            let stored = state.test_results.result(guid_hash).await?;
+            TestResultResponse {
+                test_result: stored.test_result,
+                sc: stored.sc,
+            }
+        }
+    };
+    Ok(JsonResponse(response))
+}
+
+async fn tan(
+    State(state): State<AppState>,
+    Json(body): Json<RegistrationTokenBody>,
+) -> AppResult<(StatusCode, JsonResponse<TanResponse>)> {
+    let (token_hash, registration) = registration(&state, &body).await?;
+    if let Registration::Guid { guid_hash } = registration {
+        let stored = state.test_results.result(guid_hash).await?;
+        if stored.test_result != TestResult::Positive {
+            return Err(AppError::bad_request(
+                "test_result_not_positive",
+                "a TAN is issued only for a positive test result",
+            ));
+        }
+    }
+    let tan = Uuid4::generate();
+    let now = now();
+    let config = &state.verification;
+    let issued = store::issue_tan(
+        &state.db,
+        &token_hash,
+        config.tan_quota,
+        &tan.secret_hash().to_hex(),
+        now,
+        now + config.tan_validity,
+    )
+    .await?;
+    if !issued {
+        return Err(AppError::bad_request(
+            "tan_quota_exhausted",
+            "this registration has obtained all the TANs it may",
+        ));
+    }
+    tracing::info!("TAN issued");
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(TanResponse {
+            tan: tan.expose().to_owned(),
+        }),
+    ))
+}

@@ -1,0 +1,132 @@
+//! Queries of the verification service. Every single-use rule is one
+//! conditional statement, so it holds under concurrency and across processes.
+
+use sqlx::Row;
+
+use crate::db::Db;
+
+/// What a registration token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Registration {
+    /// Made from a GUID: its SHA-256 (of the hashed GUID).
+    Guid {
+        /// The test result service's id.
+        guid_hash: String,
+    },
+    /// Made from a teleTAN: always positive.
+    TeleTan,
+}
+
+/// Registers a GUID; `false` when the GUID is registered already.
+pub async fn register_guid(
+    db: &Db,
+    token_hash: &str,
+    guid_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(
+        "INSERT INTO registrations (token_hash, guid_hash, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(token_hash)
+    .bind(guid_hash)
+    .bind(now)
+    .execute(db.pool())
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// Redeems a valid, unused teleTAN and registers it, in one transaction;
+/// `false` when the teleTAN is unknown, expired or used.
+pub async fn register_teletan(
+    db: &Db,
+    token_hash: &str,
+    teletan_hash: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let redeemed = sqlx::query(
+        "UPDATE teletans SET redeemed_at = $2 WHERE hash = $1 AND redeemed_at IS NULL AND expires_at > $2",
+    )
+    .bind(teletan_hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if redeemed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO registrations (token_hash, teletan_hash, created_at) VALUES ($1, $2, $3) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(token_hash)
+    .bind(teletan_hash)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() != 1 {
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The registration behind a token hash.
+pub async fn find_registration(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<Registration>, sqlx::Error> {
+    let row = sqlx::query("SELECT guid_hash FROM registrations WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|row| {
+        let guid_hash: Option<String> = row.try_get("guid_hash")?;
+        Ok(match guid_hash {
+            Some(guid_hash) => Registration::Guid { guid_hash },
+            None => Registration::TeleTan,
+        })
+    })
+    .transpose()
+}
+
+/// Takes one TAN of the registration's quota and stores the new TAN, in one
+/// transaction; `false` when the quota is used up.
+pub async fn issue_tan(
+    db: &Db,
+    token_hash: &str,
+    quota: i64,
+    tan_hash: &str,
+    now: i64,
+    expires_at: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let taken = sqlx::query(
+        "UPDATE registrations SET tans_issued = tans_issued + 1 WHERE token_hash = $1 AND tans_issued < $2",
+    )
+    .bind(token_hash)
+    .bind(quota)
+    .execute(&mut *tx)
+    .await?;
+    if taken.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO tans (hash, created_at, expires_at) VALUES ($1, $2, $3)")
+        .bind(tan_hash)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Burns a valid TAN; `false` when it is unknown, expired or used.
+pub async fn burn_tan(db: &Db, tan_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM tans WHERE hash = $1 AND expires_at > $2")
+        .bind(tan_hash)
+        .bind(now)
+        .execute(db.pool())
+        .await?;
+    Ok(deleted.rows_affected() == 1)
+}

@@ -1,0 +1,287 @@
+//! `warn keygen` and `warn bundle sign|verify|inspect`.
+
+use std::path::Path;
+
+use crate::support::{skip, stderr, stdout, testdata, warn};
+
+fn path(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+const KEYS_JSON: &str = r#"{"temporaryExposureKeys": [
+  {"key": "K2MFOsSDI43hdhaehh89zQ==", "rollingStartNumber": 2649866, "rollingPeriod": 114, "transmissionRisk": 1},
+  {"key": "Fy/EgOWYSQw0F3YEM5sVQw==", "rollingStartNumber": 2649980, "rollingPeriod": 1, "transmissionRisk": 8,
+   "reportType": 1, "daysSinceOnsetOfSymptoms": -2}
+]}"#;
+
+fn keygen(dir: &Path) {
+    let output = warn(&[
+        "keygen",
+        "--out",
+        path(dir),
+        "--key-id",
+        "262",
+        "--key-version",
+        "v1",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn sign_verify_inspect_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, KEYS_JSON).unwrap();
+    let bundle = dir.path().join("bundle.zip");
+
+    let output = warn(&[
+        "bundle",
+        "sign",
+        "--key",
+        path(&dir.path().join("private.pem")),
+        "--region",
+        "DE",
+        "--start",
+        "2026-11-20T13:00:00Z",
+        "--end",
+        "1795183200",
+        path(&keys),
+        "--out",
+        path(&bundle),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let output = warn(&[
+        "bundle",
+        "verify",
+        "--key",
+        path(&dir.path().join("public.pem")),
+        path(&bundle),
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(
+        summary,
+        serde_json::json!({
+            "region": "DE",
+            "startTimestamp": 1_795_179_600u64,
+            "endTimestamp": 1_795_183_200u64,
+            "batchNum": 1,
+            "batchSize": 1,
+            "keys": 2,
+            "signature": {"keyId": "262", "keyVersion": "v1", "algorithm": "1.2.840.10045.4.3.2"}
+        })
+    );
+
+    let output = warn(&["bundle", "inspect", path(&bundle), "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let inspected: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    // Sorted by key data: 0x17... before 0x2b...
+    assert_eq!(
+        inspected["keys"],
+        serde_json::json!([
+            {"keyData": "172fc480e598490c3417760433 9b1543".replace(' ', ""), "transmissionRiskLevel": 8,
+             "rollingStartIntervalNumber": 2649980, "rollingPeriod": 1, "reportType": 1, "daysSinceOnsetOfSymptoms": -2},
+            {"keyData": "2b63053ac483238de176169e861f3dcd", "transmissionRiskLevel": 1,
+             "rollingStartIntervalNumber": 2649866, "rollingPeriod": 114, "reportType": 0, "daysSinceOnsetOfSymptoms": null}
+        ])
+    );
+    assert_eq!(inspected["region"], "DE");
+    assert_eq!(inspected["signatureInfos"][0]["keyId"], "262");
+}
+
+#[test]
+fn verify_fails_with_one_line_for_the_wrong_key() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let other = dir.path().join("other");
+    let output = warn(&[
+        "keygen",
+        "--out",
+        path(&other),
+        "--key-id",
+        "262",
+        "--key-version",
+        "v1",
+    ]);
+    assert!(output.status.success());
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, KEYS_JSON).unwrap();
+    let bundle = dir.path().join("bundle.zip");
+    let output = warn(&[
+        "bundle",
+        "sign",
+        "--key",
+        path(&dir.path().join("private.pem")),
+        "--region",
+        "DE",
+        "--start",
+        "0",
+        "--end",
+        "3600",
+        path(&keys),
+        "--out",
+        path(&bundle),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let output = warn(&[
+        "bundle",
+        "verify",
+        "--key",
+        path(&other.join("public.pem")),
+        path(&bundle),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("signature does not match"), "{message}");
+}
+
+#[test]
+fn garbage_and_bad_input_give_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let garbage = dir.path().join("garbage.zip");
+    std::fs::write(&garbage, b"PK\x03\x04 definitely not a zip").unwrap();
+    let output = warn(&[
+        "bundle",
+        "verify",
+        "--key",
+        path(&dir.path().join("public.pem")),
+        path(&garbage),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("not a zip archive"),
+        "{}",
+        stderr(&output)
+    );
+
+    let bad_keys = dir.path().join("bad.json");
+    std::fs::write(
+        &bad_keys,
+        r#"{"temporaryExposureKeys":[{"key":"AAAA","rollingStartNumber":1}]}"#,
+    )
+    .unwrap();
+    let output = warn(&[
+        "bundle",
+        "sign",
+        "--key",
+        path(&dir.path().join("private.pem")),
+        "--region",
+        "DE",
+        "--start",
+        "0",
+        "--end",
+        "1",
+        path(&bad_keys),
+        "--out",
+        path(&dir.path().join("x.zip")),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("key 0: key data must be 16 bytes"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !dir.path().join("x.zip").exists(),
+        "nothing is written on error"
+    );
+
+    let output = warn(&[
+        "keygen",
+        "--out",
+        path(dir.path()),
+        "--key-id",
+        "262",
+        "--key-version",
+        "v1",
+    ]);
+    assert!(
+        !output.status.success(),
+        "an existing key is not overwritten"
+    );
+    assert!(stderr(&output).contains("--force"));
+}
+
+#[test]
+fn published_bundles_verify_with_their_keys_and_fail_with_the_wrong_one() {
+    let Some(data) = testdata() else {
+        return skip("published_bundles_verify", "../shared/testdata not found");
+    };
+    let cases = [
+        (
+            "bundles/google-en-server-example/testExport-2-records-1-of-1.zip",
+            "bundles/google-en-server-example/public.pem",
+            2,
+            "some_id",
+        ),
+        (
+            "bundles/google-en-internals-sample/sample_diagnosis_key_file.zip",
+            "bundles/google-en-internals-sample/public-310-v1.pem",
+            140,
+            "310",
+        ),
+    ];
+    let wrong = data.join("bundles/google-en-internals-sample/wrong-key-ExampleServer-v1.pem");
+    for (bundle, key, count, key_id) in cases {
+        let bundle = data.join(bundle);
+        let output = warn(&[
+            "bundle",
+            "verify",
+            "--key",
+            path(&data.join(key)),
+            path(&bundle),
+            "--json",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            bundle.display(),
+            stderr(&output)
+        );
+        let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        assert_eq!(summary["keys"], count);
+        assert_eq!(summary["region"], "US");
+        assert_eq!(summary["signature"]["keyId"], key_id);
+
+        let output = warn(&["bundle", "verify", "--key", path(&wrong), path(&bundle)]);
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{} verified with the wrong key",
+            bundle.display()
+        );
+    }
+}
+
+#[test]
+fn help_describes_every_subcommand() {
+    let output = warn(&["--help"]);
+    let help = stdout(&output);
+    for command in ["serve", "keygen", "bundle", "risk"] {
+        assert!(
+            help.contains(command),
+            "warn --help lacks {command}: {help}"
+        );
+    }
+    let output = warn(&["serve", "--help"]);
+    let help = stdout(&output);
+    for option in [
+        "--listen",
+        "--data-dir",
+        "--database-url",
+        "--portal-dir",
+        "WARN_DATA_DIR",
+        "--config",
+    ] {
+        assert!(
+            help.contains(option),
+            "warn serve --help lacks {option}: {help}"
+        );
+    }
+}

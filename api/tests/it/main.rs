@@ -1,0 +1,13 @@
+//! Integration tests of the `warn` binary and server: one test binary.
+//!
+//! CLI tests run the real `warn` executable; server tests start the real
+//! router on port 0 through [`api::server::Application`], the same startup
+//! path `warn serve` uses.
+
+mod cli_bundle;
+mod privacy;
+mod processes;
+mod server;
+mod services;
+mod support;
+mod verification;

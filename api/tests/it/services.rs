@@ -1,0 +1,258 @@
+//! Services as separate processes: the internal listener, its token, and the
+//! verification service reaching the test result service over HTTP.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use shared::verification::{HashedGuid, Secret, Uuid4};
+
+use api::config::{ServerConfig, StorageConfig};
+
+use crate::support::TestServer;
+
+const TOKEN: &str = "a-service-token-of-at-least-32-characters";
+
+fn config(data_dir: &tempfile::TempDir, services: &str) -> ServerConfig {
+    let mut config = ServerConfig::new(
+        "127.0.0.1:0".parse().unwrap(),
+        StorageConfig {
+            data_dir: data_dir.path().join("data"),
+            database_url: None,
+        },
+    );
+    config.services = services.parse().unwrap();
+    config.internal_listen = Some("127.0.0.1:0".parse().unwrap());
+    config.service_token = Some(TOKEN.into());
+    config
+}
+
+async fn post(url: &str, body: Value, token: Option<&str>) -> (StatusCode, Value) {
+    let mut request = reqwest::Client::new().post(url).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let mut body: Value = response.json().await.unwrap_or(Value::Null);
+    if let Some(object) = body.as_object_mut() {
+        object.remove("responsePadding");
+    }
+    (status, body)
+}
+
+#[tokio::test]
+async fn verification_reads_results_from_a_separate_test_result_process() {
+    // Both processes share one database folder, as they would share PostgreSQL.
+    let shared_dir = tempfile::tempdir().unwrap();
+    let results_dir = tempfile::TempDir::new_in(shared_dir.path()).unwrap();
+    let results = TestServer::start_in(config(&shared_dir, "testresult"), results_dir).await;
+    let results_internal = results.internal.clone().expect("an internal listener");
+
+    let mut verification_config = config(&shared_dir, "verification");
+    verification_config.testresult_url = Some(results_internal.clone());
+    let verification_dir = tempfile::TempDir::new_in(shared_dir.path()).unwrap();
+    let verification = TestServer::start_in(verification_config, verification_dir).await;
+
+    // Each public listener serves only its own service.
+    let guid = HashedGuid::from_guid("SEPARATE-PROCESS-GUID");
+    let (status, _) = post(
+        &format!("{}/version/v1/registrationToken", results.base),
+        json!({"key": guid.expose(), "keyType": "GUID"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, body) = post(
+        &format!("{}/version/v1/registrationToken", verification.base),
+        json!({"key": guid.expose(), "keyType": "GUID"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = body["registrationToken"].as_str().unwrap().to_owned();
+
+    let lab = api::testresult::labs::add(&results.db, "Remote Lab", api::clock::now())
+        .await
+        .unwrap();
+    let (status, _) = post(
+        &format!("{}/api/v1/lab/results", results.base),
+        json!({"testResults": [{"id": guid.expose(), "result": 2}]}),
+        Some(&lab),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    let (status, body) = post(
+        &format!("{}/version/v1/testresult", verification.base),
+        json!({"registrationToken": token}),
+        None,
+    )
+    .await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"testResult": 2})));
+
+    // The internal listener answers only with the token.
+    let app_result = format!("{results_internal}/api/v1/app/result");
+    let id = json!({"id": guid.secret_hash().to_hex()});
+    assert_eq!(
+        post(&app_result, id.clone(), None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post(
+            &app_result,
+            id.clone(),
+            Some("wrong-token-wrong-token-wrong-token")
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = post(&app_result, id, Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["testResult"], 2);
+    assert_eq!(body["labId"], "Remote Lab");
+
+    // A TAN obtained publicly is burned exactly once on the internal listener.
+    let (status, body) = post(
+        &format!("{}/version/v1/tan", verification.base),
+        json!({"registrationToken": token}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let tan = body["tan"].as_str().unwrap().to_owned();
+    let verify = format!(
+        "{}/version/v1/tan/verify",
+        verification.internal.clone().unwrap()
+    );
+    assert_eq!(
+        post(&verify, json!({"tan": tan}), Some(TOKEN)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(&verify, json!({"tan": tan}), Some(TOKEN)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        post(
+            &verify,
+            json!({"tan": Uuid4::generate().expose()}),
+            Some(TOKEN)
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    // The internal paths are not on the public listener.
+    assert_eq!(
+        post(
+            &format!("{}/version/v1/tan/verify", verification.base),
+            json!({"tan": tan}),
+            Some(TOKEN)
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+
+    // teleTANs are issued on the internal listener, rate limited per user.
+    let teletan_url = format!(
+        "{}/version/v1/tan/teletan",
+        verification.internal.clone().unwrap()
+    );
+    let (status, body) = post(&teletan_url, json!({"issuer": "agent-1"}), Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(shared::verification::TeleTan::parse(body["value"].as_str().unwrap()).is_ok());
+    let limited = reqwest::Client::new()
+        .post(&teletan_url)
+        .bearer_auth(TOKEN)
+        .json(&json!({"issuer": "agent-1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&retry_after), "{retry_after}");
+
+    verification.stop().await;
+    results.stop().await;
+}
+
+#[tokio::test]
+async fn configuration_mistakes_are_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut no_token = config(&dir, "all");
+    no_token.service_token = None;
+    let error = api::server::Application::build(no_token)
+        .await
+        .err()
+        .expect("refused");
+    assert!(error.to_string().contains("--service-token"), "{error}");
+
+    let mut short = config(&dir, "all");
+    short.service_token = Some("short".into());
+    let error = api::server::Application::build(short)
+        .await
+        .err()
+        .expect("refused");
+    assert!(error.to_string().contains("32 characters"), "{error}");
+
+    let alone = config(&dir, "verification");
+    let error = api::server::Application::build(alone)
+        .await
+        .err()
+        .expect("refused");
+    assert!(error.to_string().contains("--testresult-url"), "{error}");
+
+    assert!(
+        "verification,nonsense"
+            .parse::<api::config::Services>()
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn the_server_cleans_up_in_the_background() {
+    use sqlx::Row;
+    let dir = tempfile::tempdir().unwrap();
+    let storage = StorageConfig {
+        data_dir: dir.path().join("data"),
+        database_url: None,
+    };
+    let db = api::db::Db::connect(&storage.data_dir, None).await.unwrap();
+    db.migrate().await.unwrap();
+    sqlx::query("INSERT INTO teletans (hash, created_at, expires_at) VALUES ('old', $1, $1)")
+        .bind(api::clock::now() - 30 * 24 * 3600)
+        .execute(db.pool())
+        .await
+        .unwrap();
+
+    let config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), storage);
+    assert!(config.cleanup_interval.is_some(), "on by default");
+    let app = api::server::Application::build(config).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let mut remaining = 1;
+    for _ in 0..100 {
+        remaining = sqlx::query("SELECT COUNT(*) AS n FROM teletans")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .try_get::<i64, _>("n")
+            .unwrap();
+        if remaining == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    db.close().await;
+    assert_eq!(remaining, 0, "the first clean-up runs at start");
+}

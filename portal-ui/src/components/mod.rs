@@ -1,0 +1,3 @@
+//! Pieces of the interface that stand on their own.
+
+pub mod server_status;

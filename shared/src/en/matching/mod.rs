@@ -1,0 +1,291 @@
+//! A simulated Exposure Notification framework: diagnosis keys against the
+//! phone's observation log, giving exposure windows as the framework
+//! reports them.
+//!
+//! For each key, only the intervals that some observation could match are
+//! derived (its interval ±2 hours, within the key's own rolling period);
+//! keys of days the phone saw nothing cost nothing. Each derived RPI is
+//! looked up in the log; a hit counts when the beacon was received within
+//! ±2 hours of the RPI's interval. When the log holds fewer beacons near
+//! the key's day than the key has such intervals, the beacons' RPIs are
+//! decrypted under the key instead ([`MatchStrategy`]): a phone's log is
+//! sparse, so that is usually the cheaper way.
+//!
+//! The matched beacons of a key then become exposure windows: beacons of
+//! one phone scan (within [`SCAN_SECONDS`](super::observations::SCAN_SECONDS)) form a scan
+//! instance with the minimum and the typical (mean) attenuation and the
+//! seconds since the phone's previous scan (capped, by default at 300); scan
+//! instances of one UTC day form windows of at most 30 minutes. The window's
+//! report type and infectiousness come from the key's metadata as
+//! [`MatchOptions`] maps it; windows of keys that are not infectious (and
+//! revoked keys) are not reported, as the framework does not report them.
+
+mod windows;
+
+use serde::Serialize;
+
+use super::RpiDeriver;
+use super::crypto::{INTERVALS_PER_DAY, Rpi, interval_of_padded_data};
+use super::observations::{
+    ObservationError, ObservationIndex, ObservationLog, TOLERANCE_INTERVALS,
+};
+use crate::keys::{DiagnosisKey, ReportType};
+use crate::risk::v2::report_type;
+
+pub use windows::{ExposureDay, MatchedKey, MatchedWindow, Matches, Sighting, date_of_day};
+
+/// Seconds in a day.
+pub const DAY_SECONDS: u64 = 86_400;
+/// The longest exposure window.
+pub const MAX_WINDOW_SECONDS: u64 = 30 * 60;
+
+/// How infectious the owner of a key was on the key's day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "i32")]
+pub enum Infectiousness {
+    /// Not infectious: the framework reports no window.
+    None,
+    /// Standard (1).
+    Standard,
+    /// High (2).
+    High,
+}
+
+impl From<Infectiousness> for i32 {
+    fn from(infectiousness: Infectiousness) -> Self {
+        match infectiousness {
+            Infectiousness::None => 0,
+            Infectiousness::Standard => 1,
+            Infectiousness::High => 2,
+        }
+    }
+}
+
+/// What the phone knows besides keys and log: today, and how key metadata
+/// maps to report type and infectiousness (the framework's
+/// `DiagnosisKeysDataMapping`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchOptions {
+    /// Now, unix seconds: windows are dated relative to its UTC day.
+    pub now: u64,
+    /// Report type (1 to 4) of keys that carry none.
+    pub report_type_when_missing: i32,
+    /// Infectiousness for days since onset of symptoms -14 to 14 (index 0
+    /// is -14); keys beyond that range are not infectious.
+    pub days_since_onset_to_infectiousness: [Infectiousness; 29],
+    /// Infectiousness of keys without days since onset.
+    pub infectiousness_when_days_since_onset_missing: Infectiousness,
+    /// Cap of `secondsSinceLastScan`: the phone scans at least this often,
+    /// so a longer silence only means it saw nothing.
+    pub max_seconds_since_last_scan: u64,
+    /// How to find a key's RPIs in the log.
+    pub strategy: MatchStrategy,
+}
+
+/// How matching finds a key's RPIs in the log; all give the same matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MatchStrategy {
+    /// Per key, whichever of the two below costs fewer AES blocks.
+    #[default]
+    Cheapest,
+    /// Derive the RPI of every interval of the key that some observation
+    /// could match, and look each up in the log.
+    DeriveIntervals,
+    /// Decrypt each RPI seen within the key's validity ±2 hours under the
+    /// key's RPIK, and check whether the plaintext names one of its
+    /// intervals (AES is a permutation: it does exactly when the RPI is the
+    /// key's RPI of that interval).
+    DecryptObservations,
+}
+
+impl MatchOptions {
+    /// The defaults, at `now`: missing report type is a confirmed test,
+    /// missing onset standard infectiousness; high infectiousness from 2
+    /// days before to 3 days after onset, standard from 5 days before to 9
+    /// days after, none otherwise (SPEC is silent: this project's choice);
+    /// scans at least every 300 seconds.
+    pub fn at(now: u64) -> Self {
+        let days_since_onset_to_infectiousness =
+            std::array::from_fn(|index| match index as i32 - 14 {
+                -2..=3 => Infectiousness::High,
+                -5..=9 => Infectiousness::Standard,
+                _ => Infectiousness::None,
+            });
+        Self {
+            now,
+            report_type_when_missing: report_type::CONFIRMED_TEST,
+            days_since_onset_to_infectiousness,
+            infectiousness_when_days_since_onset_missing: Infectiousness::Standard,
+            max_seconds_since_last_scan: 300,
+            strategy: MatchStrategy::Cheapest,
+        }
+    }
+
+    /// The infectiousness a key's days since onset imply.
+    pub fn infectiousness(&self, days_since_onset_of_symptoms: Option<i32>) -> Infectiousness {
+        match days_since_onset_of_symptoms {
+            None => self.infectiousness_when_days_since_onset_missing,
+            Some(days) => usize::try_from(i64::from(days) + 14)
+                .ok()
+                .and_then(|index| self.days_since_onset_to_infectiousness.get(index).copied())
+                .unwrap_or(Infectiousness::None),
+        }
+    }
+
+    /// The window report type (1 to 4) of a key's report type; `None` for
+    /// revoked keys, which never match.
+    pub fn report_type(&self, report_type: ReportType) -> Option<i32> {
+        match report_type {
+            ReportType::ConfirmedTest => Some(report_type::CONFIRMED_TEST),
+            ReportType::ConfirmedClinicalDiagnosis => {
+                Some(report_type::CONFIRMED_CLINICAL_DIAGNOSIS)
+            }
+            ReportType::SelfReport => Some(report_type::SELF_REPORT),
+            ReportType::Recursive => Some(report_type::RECURSIVE),
+            ReportType::Unknown => Some(self.report_type_when_missing),
+            ReportType::Revoked => None,
+        }
+    }
+}
+
+/// A beacon that matched: key, interval and position in the sorted log.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    key: u32,
+    observation: u32,
+    interval: u32,
+}
+
+/// Matches diagnosis keys against a log.
+pub fn match_keys(
+    keys: &[DiagnosisKey],
+    log: &ObservationLog,
+    options: &MatchOptions,
+) -> Result<Matches, ObservationError> {
+    let index = ObservationIndex::new(log)?;
+    let mut deriver = RpiDeriver::new();
+    let mut candidates: Vec<u32> = Vec::with_capacity(256);
+    let mut observed: Vec<u32> = Vec::with_capacity(256);
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut keys_checked = 0;
+    for (key_index, key) in keys.iter().enumerate() {
+        if options.report_type(key.report_type).is_none() {
+            continue;
+        }
+        let key_index = key_index as u32;
+        let first = key.rolling_start_interval_number;
+        // `DiagnosisKey::new` keeps the period within 1..=144, but its fields
+        // are public: a key built otherwise must not derive more, or panic.
+        let period = key.rolling_period.min(INTERVALS_PER_DAY);
+        let Some(last) = period
+            .checked_sub(1)
+            .and_then(|extra| first.checked_add(extra))
+        else {
+            continue;
+        };
+        candidates.clear();
+        index.covered(first, last, &mut candidates);
+        if candidates.is_empty() {
+            continue;
+        }
+        keys_checked += 1;
+        let seen = index.seen_between(
+            first.saturating_sub(TOLERANCE_INTERVALS),
+            last.saturating_add(TOLERANCE_INTERVALS),
+        );
+        let decrypt = match options.strategy {
+            MatchStrategy::Cheapest => {
+                seen.len() * deriver.backend().decrypt_cost() < candidates.len()
+            }
+            MatchStrategy::DeriveIntervals => false,
+            MatchStrategy::DecryptObservations => true,
+        };
+        if decrypt {
+            // Each RPI once: skip an observation whose RPI was already seen
+            // in this range.
+            observed.clear();
+            observed.extend(
+                seen.clone()
+                    .filter(|position| {
+                        index.previous_same_rpi[*position]
+                            .is_none_or(|previous| (previous as usize) < seen.start)
+                    })
+                    .map(|position| position as u32),
+            );
+            let plaintexts = deriver.decrypted(
+                &key.key_data,
+                observed
+                    .iter()
+                    .map(|position| index.sorted[*position as usize].rpi),
+            );
+            for (position, plaintext) in observed.iter().zip(plaintexts) {
+                let Some(interval) = interval_of_padded_data(plaintext)
+                    .filter(|interval| (first..=last).contains(interval))
+                else {
+                    continue;
+                };
+                let rpi = &index.sorted[*position as usize].rpi;
+                collect_hits(&index, key_index, interval, rpi, &mut hits);
+            }
+        } else {
+            let rpis = deriver.selected(&key.key_data, candidates.iter().copied());
+            for (interval, rpi) in candidates.iter().zip(rpis) {
+                collect_hits(&index, key_index, *interval, rpi, &mut hits);
+            }
+        }
+    }
+    hits.sort_unstable();
+    let (days, keys_matched) = windows::days(keys, &hits, &index, log, options, &deriver);
+    Ok(Matches {
+        days,
+        keys_checked,
+        keys_matched,
+        observations_matched: hits.len(),
+    })
+}
+
+/// Records the observations of `rpi` (the key's RPI of `interval`) that were
+/// seen within the tolerance of that interval.
+#[inline]
+fn collect_hits(
+    index: &ObservationIndex<'_>,
+    key: u32,
+    interval: u32,
+    rpi: &Rpi,
+    hits: &mut Vec<Hit>,
+) {
+    for &(_, observation) in index.by_rpi.lookup(rpi) {
+        if index.intervals[observation as usize].abs_diff(interval) <= TOLERANCE_INTERVALS {
+            hits.push(Hit {
+                key,
+                observation,
+                interval,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infectiousness_mapping() {
+        let options = MatchOptions::at(0);
+        let cases = [
+            (None, Infectiousness::Standard),
+            (Some(-15), Infectiousness::None),
+            (Some(-14), Infectiousness::None),
+            (Some(-5), Infectiousness::Standard),
+            (Some(-2), Infectiousness::High),
+            (Some(3), Infectiousness::High),
+            (Some(9), Infectiousness::Standard),
+            (Some(10), Infectiousness::None),
+            (Some(4000), Infectiousness::None),
+            (Some(i32::MIN), Infectiousness::None),
+        ];
+        for (days, expected) in cases {
+            assert_eq!(options.infectiousness(days), expected, "{days:?}");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! Types and pure logic shared by the server (`api`) and the browser (`portal-ui`).
+//!
+//! Everything here compiles to native code and to `wasm32-unknown-unknown`
+//! and does no I/O: callers hand in bytes and get back values or typed errors.
+//!
+//! - [`keys`]: diagnosis keys as the domain sees them, and the JSON key file.
+//! - [`bundle`]: the signed Apple/Google export bundle (`export.bin` + `export.sig`
+//!   in a zip): building, signing, parsing, verifying.
+//! - [`verification`]: teleTANs, hashed GUIDs, tokens and the JSON bodies of
+//!   the verification and test-result services.
+//! - [`en`]: Exposure Notification cryptography and matching: what a phone
+//!   computes from diagnosis keys and the RPIs it observed.
+//! - [`risk`]: risk scoring, versions 1 and 2, and the application
+//!   configuration that parameterises it.
+
+pub mod bundle;
+pub mod en;
+pub mod keys;
+pub mod risk;
+pub mod verification;

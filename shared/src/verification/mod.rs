@@ -1,0 +1,16 @@
+//! The verification and test-result protocol (SPEC sections 2 and 3): the
+//! secrets phones and labs exchange, parsed into types that are valid by
+//! construction, and the JSON shapes of every request and response.
+//!
+//! - [`teletan`]: teleTANs (10 characters, check character).
+//! - [`token`]: hashed GUIDs, registration tokens, TANs, and the SHA-256
+//!   that the server stores instead of any secret.
+//! - [`wire`]: request and response bodies, shared by server and portal.
+
+pub mod teletan;
+pub mod token;
+pub mod wire;
+
+pub use teletan::{TeleTan, TeleTanError};
+pub use token::{HashedGuid, Secret, SecretHash, TokenError, Uuid4};
+pub use wire::TestResult;

@@ -1,0 +1,56 @@
+//! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
+//!
+//! - `cargo xtask run [-- ARGS]`: installs what is missing, builds the portal,
+//!   starts `warn serve` on 127.0.0.1:8080 (ARGS go to `warn serve`).
+//! - `cargo xtask test` (also `ci`): installs what is missing, then formatting,
+//!   lints (host and wasm32), the portal build, the host tests (with the
+//!   browser tests) and the wasm32 tests in headless Chromium.
+//!
+//! Layout: [`shell`] (running commands), [`setup`] (tool installs, each only
+//! when missing), [`tasks`] (the commands above, step by step).
+
+mod setup;
+mod shell;
+mod tasks;
+
+use std::process::ExitCode;
+
+use shell::Shell;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  run [-- ARGS]   install what is missing, build the portal, start `warn serve`
+                  (default: --listen 127.0.0.1:8080 --data-dir ./data --portal-dir ./dist;
+                  ARGS are passed on and replace a default they name)
+  test            install what is missing, then fmt, clippy (host and wasm32),
+                  portal build, host tests (incl. browser tests), wasm32 tests
+  ci              the same as test";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let command = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match command.as_deref() {
+        Some("run") => Shell::new().and_then(|shell| tasks::run(&shell, &rest)),
+        Some("test" | "ci") if rest.is_empty() => {
+            Shell::new().and_then(|shell| tasks::test(&shell))
+        }
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

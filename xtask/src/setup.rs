@@ -1,0 +1,237 @@
+//! Installs the tools the build needs, each only when it is missing or at
+//! the wrong version, so that a repeated run costs a few `--version` calls.
+//!
+//! Versions: wasm-bindgen-cli must equal the `wasm-bindgen` crate in
+//! `Cargo.lock` (and `Trunk.toml` pins the same), trunk is pinned here.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::shell::Shell;
+
+/// The trunk release this project builds with (0.22 needs a newer rustc).
+const TRUNK_VERSION: &str = "0.21.14";
+/// The browser target the portal and `shared`'s browser tests build for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Debian's Chromium and its matching ChromeDriver.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+/// See [`CHROMIUM`].
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// What `run` and `test` both need: the wasm32 target, wasm-bindgen and trunk.
+pub fn build_tools(shell: &Shell) -> anyhow::Result<()> {
+    let wasm_bindgen = wasm_bindgen_version(&shell.root)?;
+    check_trunk_pin(&shell.root, &wasm_bindgen)?;
+    wasm_target(shell)?;
+    cargo_tool(
+        shell,
+        "wasm-bindgen-cli",
+        &wasm_bindgen,
+        &["wasm-bindgen", "wasm-bindgen-test-runner"],
+        false,
+    )?;
+    cargo_tool(shell, "trunk", TRUNK_VERSION, &["trunk"], true)
+}
+
+/// rustfmt and clippy, which rustup's `minimal` profile leaves out.
+pub fn lint_tools(shell: &Shell) -> anyhow::Result<()> {
+    let missing: Vec<&str> = [("rustfmt", "fmt"), ("clippy", "clippy")]
+        .into_iter()
+        .filter(|(_, subcommand)| {
+            shell
+                .output_of(shell.cargo_program(), &[subcommand, "--version"])
+                .is_none()
+        })
+        .map(|(component, _)| component)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("    installing the Rust components {}", missing.join(", "));
+    shell.run(
+        shell
+            .command("rustup")
+            .args(["component", "add"])
+            .args(&missing),
+    )
+}
+
+/// Chromium and ChromeDriver from Debian, for the browser tests.
+pub fn browser(shell: &Shell) -> anyhow::Result<()> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    println!("    installing chromium and chromium-driver from Debian");
+    let sudo = match shell.output_of("id", &["-u"]).as_deref() {
+        Some("0") => false,
+        _ if shell.output_of("sudo", &["-n", "true"]).is_some() => true,
+        _ => bail!(
+            "{CHROMIUM} or {CHROMEDRIVER} is missing and installing them needs root: \
+             run `apt-get install -y chromium chromium-driver` as root, or allow sudo"
+        ),
+    };
+    for args in [
+        &["apt-get", "update"][..],
+        &[
+            "apt-get",
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "chromium",
+            "chromium-driver",
+        ],
+    ] {
+        let mut command = if sudo {
+            shell.command("sudo")
+        } else {
+            shell.command(args[0])
+        };
+        if sudo {
+            command.arg(args[0]);
+        }
+        command
+            .args(&args[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        shell.run(&mut command)?;
+    }
+    for needed in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(needed).exists() {
+            bail!("apt-get finished but {needed} is still missing");
+        }
+    }
+    Ok(())
+}
+
+fn wasm_target(shell: &Shell) -> anyhow::Result<()> {
+    // Asking rustc's sysroot also works where rustup is missing.
+    let sysroot = shell
+        .output_of("rustc", &["--print", "sysroot"])
+        .context("cannot run `rustc --print sysroot`: is Rust installed?")?;
+    if Path::new(&sysroot)
+        .join("lib/rustlib")
+        .join(WASM_TARGET)
+        .exists()
+    {
+        return Ok(());
+    }
+    println!("    installing the Rust target {WASM_TARGET}");
+    shell.run(shell.command("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// Installs `package` at `version` with `cargo install` unless every one of
+/// its `binaries` already answers `--version` with that version.
+fn cargo_tool(
+    shell: &Shell,
+    package: &str,
+    version: &str,
+    binaries: &[&str],
+    locked: bool,
+) -> anyhow::Result<()> {
+    let missing: Vec<&str> = binaries
+        .iter()
+        .copied()
+        .filter(|binary| installed_version(shell, binary).as_deref() != Some(version))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!(
+        "    installing {package} {version} (missing or other version: {})",
+        missing.join(", ")
+    );
+    let mut command = shell.cargo();
+    command.args(["install", package, "--version", version, "--force"]);
+    if locked {
+        command.arg("--locked");
+    }
+    shell.run(&mut command)?;
+    for binary in binaries {
+        let found = installed_version(shell, binary);
+        if found.as_deref() != Some(version) {
+            bail!(
+                "after installing {package} {version}, `{binary} --version` reports {} \
+                 (is another {binary} earlier on PATH than {}?)",
+                found.as_deref().unwrap_or("nothing"),
+                shell.cargo_bin.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `trunk 0.21.14` -> `0.21.14`.
+fn installed_version(shell: &Shell, binary: &str) -> Option<String> {
+    let output = shell.output_of(binary, &["--version"])?;
+    output.split_whitespace().nth(1).map(str::to_string)
+}
+
+/// The version of the `wasm-bindgen` crate in `Cargo.lock`.
+pub fn wasm_bindgen_version(root: &Path) -> anyhow::Result<String> {
+    let lock_path = root.join("Cargo.lock");
+    let lock = std::fs::read_to_string(&lock_path)
+        .with_context(|| format!("cannot read {}", lock_path.display()))?;
+    lock_package_version(&lock, "wasm-bindgen").context("Cargo.lock has no `wasm-bindgen` package")
+}
+
+/// Finds `version = "..."` of the `[[package]]` named `name` in a lock file.
+fn lock_package_version(lock: &str, name: &str) -> Option<String> {
+    let wanted = format!("name = \"{name}\"");
+    lock.split("[[package]]").find_map(|block| {
+        let mut lines = block.lines().map(str::trim);
+        lines.any(|line| line == wanted).then_some(())?;
+        block
+            .lines()
+            .map(str::trim)
+            .find_map(|line| line.strip_prefix("version = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .map(str::to_string)
+    })
+}
+
+/// `Trunk.toml`'s `[tools] wasm_bindgen` must equal the lock file's version:
+/// otherwise trunk ignores the installed wasm-bindgen and tries to download one.
+fn check_trunk_pin(root: &Path, lock_version: &str) -> anyhow::Result<()> {
+    let path = root.join("Trunk.toml");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let pinned = text.lines().map(str::trim).find_map(|line| {
+        let value = line
+            .strip_prefix("wasm_bindgen")?
+            .trim_start()
+            .strip_prefix('=')?;
+        Some(value.trim().trim_matches('"').to_string())
+    });
+    match pinned {
+        Some(pinned) if pinned == lock_version => Ok(()),
+        Some(pinned) => bail!(
+            "Trunk.toml pins wasm_bindgen = \"{pinned}\" but Cargo.lock has wasm-bindgen {lock_version}: \
+             set `wasm_bindgen = \"{lock_version}\"` under [tools] in Trunk.toml"
+        ),
+        None => bail!("Trunk.toml lacks `wasm_bindgen = \"{lock_version}\"` under [tools]"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_package_version;
+
+    #[test]
+    fn lock_version_is_read_from_the_named_package_only() {
+        let lock = r#"
+[[package]]
+name = "wasm-bindgen-futures"
+version = "0.4.80"
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+"#;
+        assert_eq!(
+            lock_package_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(lock_package_version(lock, "trunk"), None);
+    }
+}

@@ -1,0 +1,186 @@
+//! `run` and `test`, as named steps that print their time and stop at the
+//! first failure with the step's name.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::setup::{self, CHROMEDRIVER, CHROMIUM, WASM_TARGET};
+use crate::shell::Shell;
+
+/// `warn serve`'s options and the values `cargo xtask run` gives them unless
+/// the caller names the option itself.
+const SERVE_DEFAULTS: [(&str, &str); 3] = [
+    ("--listen", "127.0.0.1:8080"),
+    ("--data-dir", "./data"),
+    ("--portal-dir", "./dist"),
+];
+
+/// `cargo xtask run [-- ARGS]`.
+pub fn run(shell: &Shell, args: &[String]) -> anyhow::Result<()> {
+    let args = match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    };
+    let mut steps = Steps::new();
+    steps.run("set-up", || setup::build_tools(shell))?;
+    steps.run("portal build (trunk)", || build_portal(shell))?;
+    steps.summary();
+
+    let mut command = shell.cargo();
+    command.args(["run", "--package", "api", "--bin", "warn", "--", "serve"]);
+    for (option, default) in SERVE_DEFAULTS {
+        let named = args
+            .iter()
+            .any(|arg| arg == option || arg.starts_with(&format!("{option}=")));
+        if !named {
+            command.args([option, default]);
+        }
+    }
+    command.args(args);
+    println!("==> warn serve (Ctrl-C stops it)");
+    shell.run(&mut command)
+}
+
+/// `cargo xtask test`: everything CI checks, in the order that fails fastest.
+pub fn test(shell: &Shell) -> anyhow::Result<()> {
+    let mut steps = Steps::new();
+    let result = test_steps(shell, &mut steps);
+    steps.summary();
+    result
+}
+
+fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
+    steps.run("set-up", || {
+        setup::build_tools(shell)?;
+        setup::lint_tools(shell)?;
+        setup::browser(shell)
+    })?;
+    steps.run("format (cargo fmt --check)", || {
+        shell.run(shell.cargo().args("fmt --all -- --check".split(' ')))
+    })?;
+    steps.run("lint host (cargo clippy)", || {
+        let args = "clippy --workspace --all-targets -- -D warnings";
+        shell.run(shell.cargo().args(args.split(' ')))
+    })?;
+    steps.run("lint wasm32 (cargo clippy)", || {
+        // Not --all-targets: the benchmarks use criterion, which is host-only.
+        let args = "clippy --package shared --package proto --package portal-ui \
+                    --target wasm32-unknown-unknown --lib --bins --tests -- -D warnings";
+        shell.run(shell.cargo().args(args.split_whitespace()))
+    })?;
+    steps.run("portal build (trunk)", || build_portal(shell))?;
+    steps.run("tests host (cargo test, with browser tests)", || {
+        shell.run(
+            shell
+                .cargo()
+                .args(["test", "--workspace"])
+                .env("CHROMEDRIVER", CHROMEDRIVER)
+                .env("CHROMIUM", CHROMIUM),
+        )
+    })?;
+    steps.run("tests wasm32 (headless Chromium)", || wasm_tests(shell))
+}
+
+/// Builds the portal into `dist/` with trunk, never downloading anything.
+fn build_portal(shell: &Shell) -> anyhow::Result<()> {
+    // trunk builds with `cargo --offline`, so the crates must be here first.
+    shell.run(shell.cargo().arg("fetch"))?;
+    shell.run(
+        shell
+            .command("trunk")
+            .args(["build", "--release", "--offline"])
+            .env("TRUNK_SKIP_VERSION_CHECK", "true"),
+    )
+}
+
+/// `shared`'s tests compiled to wasm32 and run by wasm-bindgen-test-runner in
+/// headless Chromium.
+fn wasm_tests(shell: &Shell) -> anyhow::Result<()> {
+    // The runner adds `headless`, `no-sandbox` and `disable-dev-shm-usage`
+    // itself and reads further capabilities from this file: Debian's binary
+    // and no background traffic (Chromium otherwise keeps dialling out).
+    let webdriver_json = target_dir(shell).join("xtask").join("webdriver.json");
+    std::fs::create_dir_all(webdriver_json.parent().expect("a file path has a parent"))?;
+    std::fs::write(
+        &webdriver_json,
+        format!(
+            r#"{{"goog:chromeOptions":{{"binary":"{CHROMIUM}","args":["--disable-gpu","--disable-quic","--no-first-run","--disable-background-networking","--disable-component-update","--disable-sync"]}}}}"#
+        ),
+    )
+    .with_context(|| format!("cannot write {}", webdriver_json.display()))?;
+    let mut command = shell.cargo();
+    command
+        .args([
+            "test",
+            "--package",
+            "shared",
+            "--target",
+            WASM_TARGET,
+            "--test",
+            "it",
+        ])
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json);
+    // The runner's default (20 s) is for all tests of the binary together.
+    if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
+        command.env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+    }
+    shell.run(&mut command)
+}
+
+fn target_dir(shell: &Shell) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| shell.root.join("target"))
+}
+
+/// The steps run so far and how long each took.
+struct Steps {
+    started: Instant,
+    done: Vec<(&'static str, Duration)>,
+}
+
+impl Steps {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            done: Vec::new(),
+        }
+    }
+
+    /// Runs one step; its error names the step.
+    fn run(
+        &mut self,
+        name: &'static str,
+        step: impl FnOnce() -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        println!("==> {name}");
+        let started = Instant::now();
+        let result = step();
+        let elapsed = started.elapsed();
+        match result {
+            Ok(()) => {
+                println!("==> {name}: ok ({})", seconds(elapsed));
+                self.done.push((name, elapsed));
+                Ok(())
+            }
+            Err(error) => {
+                Err(error.context(format!("step `{name}` failed after {}", seconds(elapsed))))
+            }
+        }
+    }
+
+    fn summary(&self) {
+        println!("==> steps passed:");
+        for (name, elapsed) in &self.done {
+            println!("    {:>8}  {name}", seconds(*elapsed));
+        }
+        println!("    {:>8}  total", seconds(self.started.elapsed()));
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.1} s", duration.as_secs_f64())
+}
