@@ -141,7 +141,13 @@ fn cargo_tool(
         missing.join(", ")
     );
     let mut command = shell.cargo();
-    command.args(["install", package, "--version", version, "--force"]);
+    command
+        .args(["install", package, "--version", version, "--force"])
+        // These tools need not be as fast as possible, the CI run must: trunk's
+        // own profile (fat LTO, one codegen unit) makes its install take
+        // minutes longer on one busy core at the end.
+        .env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
     if locked {
         command.arg("--locked");
     }

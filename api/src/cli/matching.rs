@@ -39,7 +39,7 @@ pub struct MatchArgs {
     pub now: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct BundleSummary {
     file: String,
@@ -50,7 +50,7 @@ struct BundleSummary {
     key_version: String,
 }
 
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct MatchOutput {
     bundles: Vec<BundleSummary>,
@@ -62,6 +62,10 @@ struct MatchOutput {
 
 /// Runs `warn match`.
 pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
+    print_json(&match_files(&args)?)
+}
+
+fn match_files(args: &MatchArgs) -> anyhow::Result<MatchOutput> {
     let mut ring = KeyRing::new();
     for path in &args.keys {
         let pem = std::fs::read_to_string(path)
@@ -109,7 +113,7 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
         .map_err(|error| anyhow!("{}: {error}", args.observations.display()))?;
     let exposure_windows = matches.exposure_windows();
     let result = parameters.calculate(&exposure_windows)?.result;
-    print_json(&MatchOutput {
+    Ok(MatchOutput {
         bundles,
         diagnosis_keys: keys.keys.len(),
         matches,
@@ -151,7 +155,74 @@ fn parse_time(text: &str) -> anyhow::Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::bundle::{ExportSpec, KeyIdentity, Signer, build_export};
+    use shared::en::simulate::{self, Encounter};
     use shared::keys::ReportType;
+    use shared::risk::RiskLevel;
+
+    #[test]
+    fn matches_a_signed_bundle_against_a_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let signer = Signer::generate(KeyIdentity::new("262", "v1"));
+        let day = 20_402u64;
+        let key = |seed: u8| {
+            DiagnosisKey::new(
+                [seed; 16],
+                6,
+                (day * 144) as i64,
+                144,
+                ReportType::ConfirmedTest,
+                Some(0),
+            )
+            .unwrap()
+        };
+        let spec = ExportSpec {
+            region: "DE".into(),
+            start_timestamp: day * 86_400,
+            end_timestamp: day * 86_400 + 3600,
+            batch_num: 1,
+            batch_size: 1,
+            keys: vec![key(1), key(2)],
+        };
+        let bundle = dir.path().join("bundle.zip");
+        std::fs::write(&bundle, build_export(spec, &[&signer]).unwrap()).unwrap();
+        let public = dir.path().join("public.pem");
+        std::fs::write(&public, signer.public_key_pem()).unwrap();
+        // 20 minutes at 55 dB near the owner of key 2.
+        let encounter = Encounter {
+            start: day * 86_400 + 36_000,
+            duration: 1200,
+            attenuation: 55,
+        };
+        let log = ObservationLog {
+            calibration_confidence: 1,
+            observations: simulate::encounter(&[2; 16], &[0x40, 0xf6, 0, 0], &encounter, 240),
+        };
+        let observations = dir.path().join("observations.json");
+        std::fs::write(&observations, serde_json::to_string(&log).unwrap()).unwrap();
+
+        let mut args = MatchArgs {
+            bundles: vec![bundle.clone()],
+            observations,
+            keys: vec![public],
+            config: None,
+            now: Some((day * 86_400 + 2 * 86_400).to_string()),
+        };
+        let output = match_files(&args).unwrap();
+        assert_eq!(output.diagnosis_keys, 2);
+        assert_eq!(output.bundles[0].key_id, "262");
+        assert_eq!(output.matches.keys_matched, 1);
+        assert_eq!(output.exposure_windows.len(), 1);
+        assert_eq!(output.exposure_windows[0].age_in_days, 2);
+        assert_eq!(output.result.total_risk_level, RiskLevel::High);
+
+        let stranger = Signer::generate(KeyIdentity::new("262", "v1"));
+        std::fs::write(&args.keys[0], stranger.public_key_pem()).unwrap();
+        let error = format!("{:#}", match_files(&args).unwrap_err());
+        assert!(error.contains("bundle.zip"), "{error}");
+        args.keys = vec![dir.path().join("missing.pem")];
+        assert!(format!("{:#}", match_files(&args).unwrap_err()).contains("cannot read"));
+    }
 
     #[test]
     fn a_revised_key_replaces_the_key_it_revises() {
