@@ -1,0 +1,108 @@
+//! The test harness: what is needed and where it is ([`Tools`]), what serves
+//! the portal ([`server`]), ChromeDriver and a browser session ([`browser`]),
+//! and the page as a person sees it ([`page`]).
+
+mod browser;
+mod page;
+mod server;
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use browser::Browser;
+pub use page::Page;
+pub use server::Backend;
+use server::TestApp;
+
+/// How long a page (or ChromeDriver) gets to show what a test waits for.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// Starts `backend` and a browser, runs `steps` against the page, closes the
+/// browser (also when the steps fail or panic), then fails the test if the
+/// steps did. Skips when the browser or the built portal is missing, except
+/// under `CI=true`.
+pub async fn browser_test<F, Fut>(backend: Backend, steps: F)
+where
+    F: FnOnce(Page) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let tools = match Tools::find() {
+        Ok(tools) => tools,
+        Err(reason) if running_in_ci() => panic!("browser test cannot run under CI=true: {reason}"),
+        Err(reason) => {
+            eprintln!("skipped: {reason}");
+            return;
+        }
+    };
+    let app = match backend {
+        Backend::Warn => TestApp::spawn(&tools.portal_dir).await,
+        Backend::PortalFilesOnly => TestApp::spawn_files_only(&tools.portal_dir).await,
+    }
+    .expect("the server starts");
+    let browser = Browser::start(&tools)
+        .await
+        .expect("Chromium starts under ChromeDriver");
+    let page = Page::new(browser.client.clone(), app.base_url());
+    // A task of its own, so that a panic in the steps still lets us close the
+    // session; otherwise Chromium outlives the test.
+    let outcome = tokio::spawn(steps(page)).await;
+    browser.close().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => panic!("{error:#}"),
+        Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+    }
+}
+
+fn running_in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
+}
+
+/// The programs and files a browser test needs.
+pub struct Tools {
+    chromedriver: PathBuf,
+    chromium: PathBuf,
+    portal_dir: PathBuf,
+}
+
+impl Tools {
+    /// Finds everything, or says what is missing.
+    fn find() -> Result<Self, String> {
+        let workspace_root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("e2e lives one level below the workspace root");
+        let portal_dir = workspace_root.join("dist");
+        if !portal_dir.join("index.html").is_file() {
+            return Err(format!(
+                "{} is missing: build the portal first (`trunk build --release`, or `cargo xtask test`)",
+                portal_dir.join("index.html").display()
+            ));
+        }
+        let chromedriver = program("CHROMEDRIVER", &["chromedriver"]).ok_or(
+            "chromedriver not found (set CHROMEDRIVER or install Debian's chromium-driver)",
+        )?;
+        let chromium = program(
+            "CHROMIUM",
+            &["chromium", "chromium-browser", "google-chrome"],
+        )
+        .ok_or("chromium not found (set CHROMIUM or install Debian's chromium)")?;
+        Ok(Self {
+            chromedriver,
+            chromium,
+            portal_dir,
+        })
+    }
+}
+
+/// The path in the environment variable `variable`, else the first of
+/// `names` found on `PATH`.
+fn program(variable: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(variable) {
+        return Some(PathBuf::from(path)).filter(|path| path.is_file());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}

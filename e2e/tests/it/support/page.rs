@@ -1,0 +1,105 @@
+//! The portal in the browser, as a person finds things on it.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+
+use super::PATIENCE;
+
+/// The portal in the browser, found the way a person finds things: headings
+/// by their text, regions by their role, links by their label.
+pub struct Page {
+    client: Client,
+    base_url: String,
+}
+
+impl Page {
+    pub(super) fn new(client: Client, base_url: String) -> Self {
+        Self { client, base_url }
+    }
+
+    /// Opens `path` on the test server.
+    pub async fn open(&self, path: &str) -> anyhow::Result<()> {
+        let url = format!("{}{path}", self.base_url);
+        self.client
+            .goto(&url)
+            .await
+            .with_context(|| format!("cannot open {url}"))
+    }
+
+    /// Waits until a heading with exactly this text is visible.
+    pub async fn heading(&self, name: &str) -> anyhow::Result<Element> {
+        let xpath = format!(
+            "//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 \
+             or @role='heading'][normalize-space(.)={}]",
+            xpath_literal(name)
+        );
+        self.visible(&format!("heading \"{name}\""), &xpath).await
+    }
+
+    /// Waits until a link with exactly this text is visible.
+    pub async fn link(&self, name: &str) -> anyhow::Result<Element> {
+        let xpath = format!("//a[@href][normalize-space(.)={}]", xpath_literal(name));
+        self.visible(&format!("link \"{name}\""), &xpath).await
+    }
+
+    /// Waits until the element with ARIA role `role` shows text for which
+    /// `done` holds, and returns that text.
+    pub async fn role_text(
+        &self,
+        role: &str,
+        done: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let xpath = format!("//*[@role={}]", xpath_literal(role));
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = None;
+        loop {
+            if let Ok(element) = self.client.find(Locator::XPath(&xpath)).await {
+                let text = element.text().await?;
+                if done(&text) {
+                    return Ok(text);
+                }
+                last = Some(text);
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "after {PATIENCE:?}, the {role} region shows {}",
+                    last.map_or("nothing (not found)".to_string(), |text| format!(
+                        "{text:?}"
+                    ))
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn visible(&self, what: &str, xpath: &str) -> anyhow::Result<Element> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Ok(element) = self.client.find(Locator::XPath(xpath)).await
+                && element.is_displayed().await?
+            {
+                return Ok(element);
+            }
+            if Instant::now() >= deadline {
+                let source = self.client.source().await.unwrap_or_default();
+                bail!("no visible {what} after {PATIENCE:?}; the page is:\n{source}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// `text` as an XPath string literal (XPath 1.0 has no escapes).
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
