@@ -36,6 +36,16 @@ pub struct FileConfig {
     pub service_token: Option<String>,
     /// Internal listener of the test result service, when it runs elsewhere.
     pub testresult_url: Option<String>,
+    /// Private key that `warn bundle sign` signs with.
+    pub signing_key: Option<PathBuf>,
+    /// Key id that `warn keygen` and `warn bundle sign` name.
+    pub key_id: Option<String>,
+    /// Key version that `warn keygen` and `warn bundle sign` name.
+    pub key_version: Option<String>,
+    /// Region that `warn bundle sign` writes.
+    pub region: Option<String>,
+    /// Public keys that `warn bundle verify` trusts.
+    pub verify_keys: Option<Vec<PathBuf>>,
 }
 
 impl FileConfig {

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
+
+use crate::config::FileConfig;
 use serde::Serialize;
 use shared::bundle::signing::pem_identity;
 use shared::bundle::{
@@ -26,17 +28,17 @@ pub enum BundleCommand {
 #[derive(Debug, clap::Args)]
 pub struct SignArgs {
     /// Private key (PKCS#8 PEM, as `warn keygen` writes it).
-    #[arg(long, value_name = "PRIVATE.pem")]
-    pub key: PathBuf,
+    #[arg(long, env = "WARN_SIGNING_KEY", value_name = "PRIVATE.pem")]
+    pub key: Option<PathBuf>,
     /// Key id to name in the signature (default: the key file's `Key-Id:` line).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, env = "WARN_KEY_ID", value_name = "ID")]
     pub key_id: Option<String>,
     /// Key version to name in the signature (default: the key file's `Key-Version:` line).
-    #[arg(long, value_name = "VERSION")]
+    #[arg(long, env = "WARN_KEY_VERSION", value_name = "VERSION")]
     pub key_version: Option<String>,
     /// Region (ISO 3166 alpha-2, or EUR).
-    #[arg(long)]
-    pub region: String,
+    #[arg(long, env = "WARN_REGION")]
+    pub region: Option<String>,
     /// Start of the time window: RFC 3339 or unix seconds.
     #[arg(long, value_name = "TIME")]
     pub start: String,
@@ -63,7 +65,12 @@ pub struct VerifyArgs {
     /// A trusted public key (SPKI PEM); repeat for several. A key file with
     /// `Key-Id:`/`Key-Version:` lines is used only for signatures naming that
     /// id and version, one without them for any signature.
-    #[arg(long = "key", value_name = "PUBLIC.pem", required = true)]
+    #[arg(
+        long = "key",
+        env = "WARN_VERIFY_KEYS",
+        value_delimiter = ',',
+        value_name = "PUBLIC.pem"
+    )]
     pub keys: Vec<PathBuf>,
     /// The bundle.
     #[arg(value_name = "FILE.zip")]
@@ -85,30 +92,48 @@ pub struct InspectArgs {
 }
 
 /// Runs a bundle subcommand.
-pub fn run(command: BundleCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: BundleCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
     match command {
-        BundleCommand::Sign(args) => sign(args),
-        BundleCommand::Verify(args) => verify(args),
+        BundleCommand::Sign(args) => sign(args, file),
+        BundleCommand::Verify(mut args) => {
+            if args.keys.is_empty() {
+                args.keys = file.verify_keys.clone().unwrap_or_default();
+            }
+            if args.keys.is_empty() {
+                bail!("name at least one trusted public key with --key");
+            }
+            verify(args)
+        }
         BundleCommand::Inspect(args) => inspect(args),
     }
 }
 
-fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
-    let pem = read_text(&args.key)?;
+fn sign(args: SignArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
+    let key_path = args
+        .key
+        .or_else(|| file.signing_key.clone())
+        .ok_or_else(|| anyhow!("name the private key with --key"))?;
+    let region = args
+        .region
+        .or_else(|| file.region.clone())
+        .ok_or_else(|| anyhow!("name the region with --region"))?;
+    let pem = read_text(&key_path)?;
     let from_file = pem_identity(&pem);
     let key_id = args
         .key_id
+        .or_else(|| file.key_id.clone())
         .or_else(|| from_file.as_ref().map(|identity| identity.key_id.clone()))
         .ok_or_else(|| anyhow!("the key file names no key id: pass --key-id"))?;
     let key_version = args
         .key_version
+        .or_else(|| file.key_version.clone())
         .or_else(|| from_file.map(|identity| identity.key_version))
         .ok_or_else(|| anyhow!("the key file names no key version: pass --key-version"))?;
     let signer = Signer::from_pkcs8_pem(&pem, KeyIdentity::new(key_id, key_version))
-        .with_context(|| format!("{}", args.key.display()))?;
+        .with_context(|| format!("{}", key_path.display()))?;
     let keys = read_keys(&args.keys)?;
     let spec = ExportSpec {
-        region: args.region,
+        region,
         start_timestamp: parse_time(&args.start).context("--start")?,
         end_timestamp: parse_time(&args.end).context("--end")?,
         batch_num: args.batch_num,

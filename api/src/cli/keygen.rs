@@ -6,27 +6,37 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use shared::bundle::{KeyIdentity, Signer};
 
+use crate::config::FileConfig;
+
 /// Options of `warn keygen`.
 #[derive(Debug, clap::Args)]
 pub struct KeygenArgs {
     /// Folder to write `private.pem` (PKCS#8) and `public.pem` (SPKI) into.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, env = "WARN_KEY_DIR", value_name = "DIR")]
     pub out: PathBuf,
     /// Key id published in the bundles' signature info (the CWA uses the
     /// mobile country code, e.g. 262).
-    #[arg(long, value_name = "ID")]
-    pub key_id: String,
+    #[arg(long, env = "WARN_KEY_ID", value_name = "ID")]
+    pub key_id: Option<String>,
     /// Key version published in the bundles' signature info (e.g. v1).
-    #[arg(long, value_name = "VERSION")]
-    pub key_version: String,
+    #[arg(long, env = "WARN_KEY_VERSION", value_name = "VERSION")]
+    pub key_version: Option<String>,
     /// Replace an existing key pair in the folder.
     #[arg(long)]
     pub force: bool,
 }
 
 /// Writes a new key pair.
-pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
-    if args.key_id.trim().is_empty() || args.key_version.trim().is_empty() {
+pub fn run(args: KeygenArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
+    let key_id = args
+        .key_id
+        .or_else(|| file.key_id.clone())
+        .unwrap_or_default();
+    let key_version = args
+        .key_version
+        .or_else(|| file.key_version.clone())
+        .unwrap_or_default();
+    if key_id.trim().is_empty() || key_version.trim().is_empty() {
         bail!("--key-id and --key-version must not be empty");
     }
     let private_path = args.out.join("private.pem");
@@ -39,7 +49,7 @@ pub fn run(args: KeygenArgs) -> anyhow::Result<ExitCode> {
     }
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let signer = Signer::generate(KeyIdentity::new(args.key_id, args.key_version));
+    let signer = Signer::generate(KeyIdentity::new(key_id, key_version));
     write_private(&private_path, &private_key_file(&signer))?;
     std::fs::write(&public_path, signer.public_key_pem())
         .with_context(|| format!("cannot write {}", public_path.display()))?;

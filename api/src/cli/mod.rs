@@ -100,8 +100,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Serve(args) => serve::run(args, &file),
-        Command::Keygen(args) => keygen::run(args),
-        Command::Bundle(command) => bundle::run(command),
+        Command::Keygen(args) => keygen::run(args, &file),
+        Command::Bundle(command) => bundle::run(command, &file),
         Command::Lab(command) => lab::run(command, &file),
         Command::Risk(command) => risk::run(command),
         Command::Gaen(command) => gaen::run(command),

@@ -285,3 +285,49 @@ fn help_describes_every_subcommand() {
         );
     }
 }
+
+#[test]
+fn bundle_options_come_from_the_config_file_and_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, KEYS_JSON).unwrap();
+    let config = dir.path().join("warn.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "signing-key = {:?}\nregion = \"FR\"\n",
+            path(&dir.path().join("private.pem"))
+        ),
+    )
+    .unwrap();
+    let bundle = dir.path().join("bundle.zip");
+    let output = warn(&[
+        "--config",
+        path(&config),
+        "bundle",
+        "sign",
+        "--start",
+        "0",
+        "--end",
+        "3600",
+        path(&keys),
+        "--out",
+        path(&bundle),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_warn"))
+        .args(["bundle", "verify", path(&bundle), "--json"])
+        .env("WARN_VERIFY_KEYS", dir.path().join("public.pem"))
+        .env_remove("WARN_CONFIG")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["region"], "FR");
+
+    let output = warn(&["bundle", "verify", path(&bundle)]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("--key"), "{}", stderr(&output));
+}
