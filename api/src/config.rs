@@ -15,8 +15,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The default data folder, relative to the working directory.
 pub const DEFAULT_DATA_DIR: &str = "data";
 
-/// Options of the configuration file. Every key is optional; the file may
-/// hold more sections for later subsystems.
+/// Options of the configuration file. Every key is optional; an unknown key
+/// is an error, so a typo does not go unnoticed.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct FileConfig {
