@@ -82,8 +82,7 @@ pub enum AesBackend {
     /// Four lookup tables (see `table_aes`): fast without AES instructions,
     /// not constant-time.
     Tables,
-    /// Bitsliced over WebAssembly SIMD, eight blocks at a time, for
-    /// deriving; decrypting uses the tables.
+    /// Bitsliced over WebAssembly SIMD, eight blocks at a time.
     #[cfg(target_arch = "wasm32")]
     Simd128,
 }
@@ -109,17 +108,6 @@ impl AesBackend {
             #[cfg(target_arch = "wasm32")]
             Self::Simd128,
         ]
-    }
-
-    /// What decrypting a block costs, in blocks derived: matching weighs
-    /// its two ways of finding a key's RPIs with it.
-    pub(crate) fn decrypt_cost(self) -> usize {
-        match self {
-            Self::AesCrate | Self::Tables => 1,
-            // Tables decrypt at about half the bitsliced speed.
-            #[cfg(target_arch = "wasm32")]
-            Self::Simd128 => 2,
-        }
     }
 }
 
@@ -210,13 +198,18 @@ impl RpiDeriver {
         let rpik = self.rpik(tek);
         self.blocks.clear();
         self.blocks.extend(rpis);
-        if self.backend == AesBackend::AesCrate {
-            let aes = Aes128Dec::new(&Array(rpik));
-            aes.decrypt_with_backend(PaddedBatches {
-                blocks: &mut self.blocks,
-            });
-        } else {
-            TableAes128Dec::new(&rpik).decrypt_blocks(&mut self.blocks);
+        match self.backend {
+            AesBackend::AesCrate => {
+                let aes = Aes128Dec::new(&Array(rpik));
+                aes.decrypt_with_backend(PaddedBatches {
+                    blocks: &mut self.blocks,
+                });
+            }
+            AesBackend::Tables => TableAes128Dec::new(&rpik).decrypt_blocks(&mut self.blocks),
+            #[cfg(target_arch = "wasm32")]
+            AesBackend::Simd128 => {
+                super::simd_aes::SimdAes128::new(&rpik).decrypt_blocks(&mut self.blocks);
+            }
         }
         &self.blocks
     }

@@ -105,6 +105,9 @@ pub(crate) struct ObservationIndex<'a> {
     pub by_rpi: RpiIndex,
     /// For each sorted observation, the previous one with the same RPI.
     pub previous_same_rpi: Vec<Option<u32>>,
+    /// `new_rpis[j]`: how many of the first `j` sorted observations carry
+    /// an RPI not seen before them.
+    new_rpis: Vec<u32>,
 }
 
 impl<'a> ObservationIndex<'a> {
@@ -157,6 +160,12 @@ impl<'a> ObservationIndex<'a> {
                 previous_same_rpi[pair[1].1 as usize] = Some(pair[0].1);
             }
         }
+        let mut new_rpis = Vec::with_capacity(sorted.len() + 1);
+        new_rpis.push(0);
+        for previous in &previous_same_rpi {
+            let count = new_rpis.last().copied().unwrap_or(0);
+            new_rpis.push(count + u32::from(previous.is_none()));
+        }
         Ok(Self {
             sorted,
             intervals,
@@ -165,6 +174,7 @@ impl<'a> ObservationIndex<'a> {
             coverage,
             by_rpi,
             previous_same_rpi,
+            new_rpis,
         })
     }
 
@@ -173,6 +183,14 @@ impl<'a> ObservationIndex<'a> {
         let from = self.intervals.partition_point(|interval| *interval < first);
         let to = self.intervals.partition_point(|interval| *interval <= last);
         from..to.max(from)
+    }
+
+    /// About how many distinct RPIs the observations at `positions` carry:
+    /// those first seen there (an RPI also seen before the range is missed;
+    /// RPIs change every few minutes, so those are few). Cheap, for
+    /// choosing how to match.
+    pub fn distinct_rpis_about(&self, positions: &std::ops::Range<usize>) -> usize {
+        (self.new_rpis[positions.end] - self.new_rpis[positions.start]) as usize
     }
 
     /// Appends to `out` the intervals of `[first, last]` that some
@@ -241,6 +259,28 @@ mod tests {
         let mut out = Vec::new();
         index.covered(1030, 1090, &mut out);
         assert_eq!(out, vec![1030, 1031, 1032, 1088, 1089, 1090]);
+    }
+
+    #[test]
+    fn distinct_rpis_are_counted_where_first_seen() {
+        let log = ObservationLog {
+            calibration_confidence: 0,
+            observations: vec![
+                observation(1, 1000),
+                observation(1, 1240),
+                observation(2, 1480),
+                observation(1, 1720),
+                observation(3, 1960),
+            ],
+        };
+        let index = ObservationIndex::new(&log).unwrap();
+        assert_eq!(index.distinct_rpis_about(&(0..5)), 3);
+        assert_eq!(
+            index.distinct_rpis_about(&(1..4)),
+            1,
+            "RPI 1 was first seen before"
+        );
+        assert_eq!(index.distinct_rpis_about(&(2..2)), 0);
     }
 
     #[test]

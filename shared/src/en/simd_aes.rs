@@ -1,14 +1,17 @@
-//! AES-128 encryption bitsliced over WebAssembly's 128-bit SIMD: eight
-//! blocks at a time, constant-time, for deriving RPIs in the browser.
+//! AES-128 bitsliced over WebAssembly's 128-bit SIMD: eight blocks at a
+//! time, constant-time, for deriving and recognising RPIs in the browser.
 //!
 //! Layout (Käsper and Schwabe): eight vectors, one per bit; byte `j` of the
 //! vector of bit `k` holds bit `k` of byte `j` of the eight blocks, block
 //! `b` in bit `b`. ShiftRows and the row rotations of MixColumns are then
 //! byte shuffles, and SubBytes is Boyar, Peralta and Calik's 113-gate
-//! circuit on the eight vectors (its gate list as scheduled in the `aes`
-//! crate's fixsliced backend). The circuit leaves out SubBytes' four NOTs,
-//! that is, it computes `S(x) ^ 0x63`; since ShiftRows and MixColumns map a
-//! state of `0x63` bytes to itself, the constant goes into round keys 1 to 10.
+//! circuit on the eight vectors (InvSubBytes their 127-gate one; both gate
+//! lists as scheduled in the `aes` crate's fixsliced backend). The circuit
+//! leaves out SubBytes' four NOTs, that is, it computes `S(x) ^ 0x63`, and
+//! the inverse circuit undoes exactly that; since (Inv)ShiftRows and
+//! (Inv)MixColumns map a state of `0x63` bytes to itself, the constant goes
+//! into round keys 1 to 10, the same for both directions. InvMixColumns is
+//! MixColumns after `a_r ^= 4·(a_r ^ a_(r+2))`.
 //!
 //! Every function here is compiled for `simd128`: engines without WebAssembly
 //! SIMD (none among current browsers) cannot load the module.
@@ -39,18 +42,26 @@ impl SimdAes128 {
         }
     }
 
+    /// Decrypts each block in place, eight at a time.
+    pub(crate) fn decrypt_blocks(&self, blocks: &mut [[u8; 16]]) {
+        in_batches(blocks, |batch| decrypt8(&self.round_keys, batch));
+    }
+
     /// Encrypts each block in place, eight at a time.
     pub(crate) fn encrypt_blocks(&self, blocks: &mut [[u8; 16]]) {
-        let (chunks, tail) = blocks.as_chunks_mut::<LANES>();
-        for chunk in chunks {
-            encrypt8(&self.round_keys, chunk);
-        }
-        if !tail.is_empty() {
-            let mut padded = [[0u8; 16]; LANES];
-            padded[..tail.len()].copy_from_slice(tail);
-            encrypt8(&self.round_keys, &mut padded);
-            tail.copy_from_slice(&padded[..tail.len()]);
-        }
+        in_batches(blocks, |batch| encrypt8(&self.round_keys, batch));
+    }
+}
+
+/// Runs `cipher` over whole batches, the remainder padded to one.
+fn in_batches(blocks: &mut [[u8; 16]], mut cipher: impl FnMut(&mut [[u8; 16]; LANES])) {
+    let (batches, tail) = blocks.as_chunks_mut::<LANES>();
+    batches.iter_mut().for_each(&mut cipher);
+    if !tail.is_empty() {
+        let mut padded = [[0u8; 16]; LANES];
+        padded[..tail.len()].copy_from_slice(tail);
+        cipher(&mut padded);
+        tail.copy_from_slice(&padded[..tail.len()]);
     }
 }
 
@@ -267,17 +278,7 @@ fn mix_columns(state: &mut Planes) {
     let t: Planes = core::array::from_fn(|bit| v128_xor(state[bit], rotate_rows_1(state[bit])));
     let rest: Planes =
         core::array::from_fn(|bit| v128_xor(v128_xor(t[bit], rotate_rows_2(t[bit])), state[bit]));
-    // Multiplication by 2 modulo x^8 + x^4 + x^3 + x + 1: bit 7 feeds bits 0, 1, 3 and 4.
-    let doubled = [
-        t[7],
-        v128_xor(t[0], t[7]),
-        t[1],
-        v128_xor(t[2], t[7]),
-        v128_xor(t[3], t[7]),
-        t[4],
-        t[5],
-        t[6],
-    ];
+    let doubled = double(&t);
     *state = core::array::from_fn(|bit| v128_xor(doubled[bit], rest[bit]));
 }
 
@@ -289,20 +290,206 @@ fn add_round_key(state: &mut Planes, key: &Planes) {
     }
 }
 
+/// InvSubBytes for the state `SubBytes` without its constant leaves.
+#[target_feature(enable = "simd128")]
+#[inline]
+fn inv_sub_bytes(state: &mut Planes) {
+    let [u7, u6, u5, u4, u3, u2, u1, u0] = *state;
+    let t23 = xor(u0, u3);
+    let t8 = xor(u1, t23);
+    let m2 = and(t23, t8);
+    let t4 = xor(u4, t8);
+    let t22 = xor(u1, u3);
+    let t2 = xor(u0, u1);
+    let t1 = xor(u3, u4);
+    let t9 = xor(u7, t1);
+    let m7 = and(t22, t9);
+    let t24 = xor(u4, u7);
+    let t10 = xor(t2, t24);
+    let m14 = and(t2, t10);
+    let r5 = xor(u6, u7);
+    let t3 = xor(t1, r5);
+    let t13 = xor(t2, r5);
+    let t19 = xor(t22, r5);
+    let t17 = xor(u2, t19);
+    let t25 = xor(u2, t1);
+    let r13 = xor(u1, u6);
+    let t20 = xor(t24, r13);
+    let m9 = and(t20, t17);
+    let r17 = xor(u2, u5);
+    let t6 = xor(t22, r17);
+    let m1 = and(t13, t6);
+    let y5 = xor(u0, r17);
+    let m4 = and(t19, y5);
+    let m5 = xor(m4, m1);
+    let m17 = xor(m5, t24);
+    let r18 = xor(u5, u6);
+    let t27 = xor(t1, r18);
+    let t15 = xor(t10, t27);
+    let m11 = and(t1, t15);
+    let m15 = xor(m14, m11);
+    let m21 = xor(m17, m15);
+    let m12 = and(t4, t27);
+    let m13 = xor(m12, m11);
+    let t14 = xor(t10, r18);
+    let m3 = xor(t14, m1);
+    let m16 = xor(m3, m2);
+    let m20 = xor(m16, m13);
+    let r19 = xor(u2, u4);
+    let t16 = xor(r13, r19);
+    let t26 = xor(t3, t16);
+    let m6 = and(t3, t16);
+    let m8 = xor(t26, m6);
+    let m18 = xor(m8, m7);
+    let m22 = xor(m18, m13);
+    let m25 = and(m22, m20);
+    let m26 = xor(m21, m25);
+    let m10 = xor(m9, m6);
+    let m19 = xor(m10, m15);
+    let m23 = xor(m19, t25);
+    let m28 = xor(m23, m25);
+    let m24 = xor(m22, m23);
+    let m30 = and(m26, m24);
+    let m39 = xor(m23, m30);
+    let m48 = and(m39, y5);
+    let m57 = and(m39, t19);
+    let m36 = xor(m24, m25);
+    let m31 = and(m20, m23);
+    let m27 = xor(m20, m21);
+    let m32 = and(m27, m31);
+    let m29 = and(m28, m27);
+    let m37 = xor(m21, m29);
+    let m42 = xor(m37, m39);
+    let m52 = and(m42, t15);
+    let m61 = and(m42, t1);
+    let p0 = xor(m52, m61);
+    let p16 = xor(m57, m61);
+    let m60 = and(m37, t20);
+    let m51 = and(m37, t17);
+    let m33 = xor(m27, m25);
+    let m38 = xor(m32, m33);
+    let m43 = xor(m37, m38);
+    let m49 = and(m43, t16);
+    let p6 = xor(m49, m60);
+    let p13 = xor(m49, m51);
+    let m58 = and(m43, t3);
+    let m50 = and(m38, t9);
+    let m59 = and(m38, t22);
+    let p1 = xor(m58, m59);
+    let p7 = xor(p0, p1);
+    let m34 = and(m21, m22);
+    let m35 = and(m24, m34);
+    let m40 = xor(m35, m36);
+    let m41 = xor(m38, m40);
+    let m45 = xor(m42, m41);
+    let m53 = and(m45, t27);
+    let p8 = xor(m50, m53);
+    let p23 = xor(p7, p8);
+    let m62 = and(m45, t4);
+    let p14 = xor(m49, m62);
+    let s6 = xor(p14, p23);
+    let m54 = and(m41, t10);
+    let p2 = xor(m54, m62);
+    let p22 = xor(p2, p7);
+    let s0 = xor(p13, p22);
+    let p17 = xor(m58, p2);
+    let p15 = xor(m54, m59);
+    let m63 = and(m41, t2);
+    let m44 = xor(m39, m40);
+    let m46 = and(m44, t6);
+    let p5 = xor(m46, m51);
+    let p18 = xor(m63, p5);
+    let p24 = xor(p5, p7);
+    let p12 = xor(m46, m48);
+    let s3 = xor(p12, p22);
+    let m55 = and(m44, t13);
+    let p9 = xor(m55, m63);
+    let s7 = xor(p9, p16);
+    let m47 = and(m40, t8);
+    let p3 = xor(m47, m50);
+    let p19 = xor(p2, p3);
+    let s5 = xor(p19, p24);
+    let p11 = xor(p0, p3);
+    let p26 = xor(p9, p11);
+    let m56 = and(m40, t23);
+    let p4 = xor(m48, m56);
+    let p20 = xor(p4, p6);
+    let p29 = xor(p15, p20);
+    let s1 = xor(p26, p29);
+    let p10 = xor(m57, p4);
+    let p27 = xor(p10, p18);
+    let s4 = xor(p23, p27);
+    let p25 = xor(p6, p10);
+    let p28 = xor(p11, p25);
+    let s2 = xor(p17, p28);
+    *state = [s7, s6, s5, s4, s3, s2, s1, s0];
+}
+
+/// InvShiftRows: byte `4c + r` takes byte `4(c - r) + r` (columns modulo 4).
+#[target_feature(enable = "simd128")]
+#[inline]
+fn inv_shift_rows(state: &mut Planes) {
+    for plane in state {
+        *plane =
+            i8x16_shuffle::<0, 13, 10, 7, 4, 1, 14, 11, 8, 5, 2, 15, 12, 9, 6, 3>(*plane, *plane);
+    }
+}
+
+/// Multiplication by 2 of every byte, modulo x^8 + x^4 + x^3 + x + 1: bit 7
+/// feeds bits 0, 1, 3 and 4.
+#[target_feature(enable = "simd128")]
+#[inline]
+fn double(x: &Planes) -> Planes {
+    [
+        x[7],
+        v128_xor(x[0], x[7]),
+        x[1],
+        v128_xor(x[2], x[7]),
+        v128_xor(x[3], x[7]),
+        x[4],
+        x[5],
+        x[6],
+    ]
+}
+
+/// InvMixColumns: MixColumns after `a_r ^= 4·(a_r ^ a_(r+2))`, since
+/// `(14, 11, 13, 9) = (2, 3, 1, 1) · (5, 0, 4, 0)` as circulant matrices.
+#[target_feature(enable = "simd128")]
+#[inline]
+fn inv_mix_columns(state: &mut Planes) {
+    let pairs: Planes = core::array::from_fn(|bit| v128_xor(state[bit], rotate_rows_2(state[bit])));
+    let quadrupled = double(&double(&pairs));
+    for (plane, extra) in state.iter_mut().zip(quadrupled) {
+        *plane = v128_xor(*plane, extra);
+    }
+    mix_columns(state);
+}
+
+#[target_feature(enable = "simd128")]
+#[inline]
+fn load(blocks: &[[u8; 16]; LANES]) -> Planes {
+    let mut state: Planes = core::array::from_fn(|block| {
+        let bytes = u128::from_le_bytes(blocks[block]);
+        u64x2(bytes as u64, (bytes >> 64) as u64)
+    });
+    transpose(&mut state);
+    state
+}
+
+#[target_feature(enable = "simd128")]
+#[inline]
+fn store(mut state: Planes, blocks: &mut [[u8; 16]; LANES]) {
+    transpose(&mut state);
+    for (block, plane) in blocks.iter_mut().zip(state) {
+        block[..8].copy_from_slice(&u64x2_extract_lane::<0>(plane).to_le_bytes());
+        block[8..].copy_from_slice(&u64x2_extract_lane::<1>(plane).to_le_bytes());
+    }
+}
+
 /// Encrypts exactly eight blocks in place.
 #[target_feature(enable = "simd128")]
 fn encrypt8(keys: &[Planes; 11], blocks: &mut [[u8; 16]; LANES]) {
-    let mut state: Planes = core::array::from_fn(|block| {
-        let bytes = &blocks[block];
-        let lo = u64::from_le_bytes([
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-        ]);
-        let hi = u64::from_le_bytes([
-            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
-        ]);
-        u64x2(lo, hi)
-    });
-    transpose(&mut state);
+    let mut state = load(blocks);
     add_round_key(&mut state, &keys[0]);
     for key in &keys[1..10] {
         sub_bytes(&mut state);
@@ -313,9 +500,22 @@ fn encrypt8(keys: &[Planes; 11], blocks: &mut [[u8; 16]; LANES]) {
     sub_bytes(&mut state);
     shift_rows(&mut state);
     add_round_key(&mut state, &keys[10]);
-    transpose(&mut state);
-    for (block, plane) in blocks.iter_mut().zip(state) {
-        block[..8].copy_from_slice(&u64x2_extract_lane::<0>(plane).to_le_bytes());
-        block[8..].copy_from_slice(&u64x2_extract_lane::<1>(plane).to_le_bytes());
+    store(state, blocks);
+}
+
+/// Decrypts exactly eight blocks in place (the inverse cipher of FIPS 197, 5.3).
+#[target_feature(enable = "simd128")]
+fn decrypt8(keys: &[Planes; 11], blocks: &mut [[u8; 16]; LANES]) {
+    let mut state = load(blocks);
+    add_round_key(&mut state, &keys[10]);
+    for key in keys[1..10].iter().rev() {
+        inv_shift_rows(&mut state);
+        inv_sub_bytes(&mut state);
+        add_round_key(&mut state, key);
+        inv_mix_columns(&mut state);
     }
+    inv_shift_rows(&mut state);
+    inv_sub_bytes(&mut state);
+    add_round_key(&mut state, &keys[0]);
+    store(state, blocks);
 }

@@ -85,7 +85,8 @@ pub struct MatchOptions {
 /// How matching finds a key's RPIs in the log; all give the same matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MatchStrategy {
-    /// Per key, whichever of the two below costs fewer AES blocks.
+    /// Per key, whichever of the two below costs fewer AES blocks (distinct
+    /// RPIs seen near the key's days against candidate intervals).
     #[default]
     Cheapest,
     /// Derive the RPI of every interval of the key that some observation
@@ -194,9 +195,7 @@ pub fn match_keys(
             last.saturating_add(TOLERANCE_INTERVALS),
         );
         let decrypt = match options.strategy {
-            MatchStrategy::Cheapest => {
-                seen.len() * deriver.backend().decrypt_cost() < candidates.len()
-            }
+            MatchStrategy::Cheapest => index.distinct_rpis_about(&seen) < candidates.len(),
             MatchStrategy::DeriveIntervals => false,
             MatchStrategy::DecryptObservations => true,
         };
