@@ -355,11 +355,7 @@ fn every_strategy_finds_exactly_what_deriving_every_rpi_finds() {
             "the scenario meets some diagnosis keys"
         );
 
-        for strategy in [
-            MatchStrategy::Cheapest,
-            MatchStrategy::DeriveIntervals,
-            MatchStrategy::DecryptObservations,
-        ] {
+        for strategy in MatchStrategy::ALL {
             let options = MatchOptions {
                 strategy,
                 ..MatchOptions::at(scenario.now)

@@ -137,11 +137,7 @@ fn matching_speed(log: &str, hours: std::ops::Range<u64>) {
             .expect("the log is valid");
     }
     let scenario = simulate::scenario(days, keys_per_day, 2_000, 3, hours);
-    for strategy in [
-        MatchStrategy::Cheapest,
-        MatchStrategy::DeriveIntervals,
-        MatchStrategy::DecryptObservations,
-    ] {
+    for strategy in MatchStrategy::ALL {
         let options = MatchOptions {
             strategy,
             ..MatchOptions::at(scenario.now)

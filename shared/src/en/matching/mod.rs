@@ -99,6 +99,15 @@ pub enum MatchStrategy {
     DecryptObservations,
 }
 
+impl MatchStrategy {
+    /// Every strategy, for comparing them (they must agree).
+    pub const ALL: [MatchStrategy; 3] = [
+        MatchStrategy::Cheapest,
+        MatchStrategy::DeriveIntervals,
+        MatchStrategy::DecryptObservations,
+    ];
+}
+
 impl MatchOptions {
     /// The defaults, at `now`: missing report type is a confirmed test,
     /// missing onset standard infectiousness; high infectiousness from 2
