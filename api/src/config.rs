@@ -36,6 +36,8 @@ pub struct FileConfig {
     pub service_token: Option<String>,
     /// Internal listener of the test result service, when it runs elsewhere.
     pub testresult_url: Option<String>,
+    /// Internal listener of the verification service, when it runs elsewhere.
+    pub verification_url: Option<String>,
     /// Private key that `warn bundle sign` signs with.
     pub signing_key: Option<PathBuf>,
     /// Key id that `warn keygen` and `warn bundle sign` name.
@@ -46,6 +48,11 @@ pub struct FileConfig {
     pub region: Option<String>,
     /// Public keys that `warn bundle verify` trusts.
     pub verify_keys: Option<Vec<PathBuf>>,
+    /// ISO 3166 alpha-2 code of this server's country (default DE).
+    pub country: Option<String>,
+    /// Countries that submissions may name as visited (default: the EU/EEA
+    /// countries of the reference federation).
+    pub supported_countries: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -104,9 +111,13 @@ pub struct ServerConfig {
     pub service_token: Option<String>,
     /// Internal listener of the test result service when it is not in this process.
     pub testresult_url: Option<String>,
+    /// Internal listener of the verification service when it is not in this process.
+    pub verification_url: Option<String>,
     /// How often the clean-up of expired data runs; `None` runs none in this
     /// process (another replica does it, or a test wants a still database).
     pub cleanup_interval: Option<std::time::Duration>,
+    /// This server's country and the countries it knows.
+    pub countries: Countries,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -119,7 +130,9 @@ impl std::fmt::Debug for ServerConfig {
             .field("internal_listen", &self.internal_listen)
             .field("service_token", &self.service_token.as_ref().map(|_| "…"))
             .field("testresult_url", &self.testresult_url)
+            .field("verification_url", &self.verification_url)
             .field("cleanup_interval", &self.cleanup_interval)
+            .field("countries", &self.countries)
             .finish()
     }
 }
@@ -135,8 +148,80 @@ impl ServerConfig {
             internal_listen: None,
             service_token: None,
             testresult_url: None,
+            verification_url: None,
             cleanup_interval: Some(crate::cleanup::INTERVAL),
+            countries: Countries::default(),
         }
+    }
+}
+
+/// The countries of the reference federation (EU and EEA members that took
+/// part): the default set a submission may name as visited.
+pub const DEFAULT_SUPPORTED_COUNTRIES: [&str; 30] = [
+    "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+    "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI",
+];
+
+/// This server's country (the origin of its users' keys, the region of its
+/// bundles) and the countries it accepts as visited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Countries {
+    home: String,
+    supported: std::collections::BTreeSet<String>,
+}
+
+impl Default for Countries {
+    /// Germany, with the reference federation's countries.
+    fn default() -> Self {
+        Self::new("DE", DEFAULT_SUPPORTED_COUNTRIES).expect("the defaults are valid codes")
+    }
+}
+
+impl Countries {
+    /// Validates the codes (two upper-case ASCII letters each); the home
+    /// country always counts as supported.
+    pub fn new<I, S>(home: &str, supported: I) -> Result<Self, String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let home = country_code(home)?;
+        let mut set = std::collections::BTreeSet::new();
+        for code in supported {
+            set.insert(country_code(code.as_ref())?);
+        }
+        set.insert(home.clone());
+        Ok(Self {
+            home,
+            supported: set,
+        })
+    }
+
+    /// This server's country.
+    pub fn home(&self) -> &str {
+        &self.home
+    }
+
+    /// Whether `code` is a supported country.
+    pub fn supports(&self, code: &str) -> bool {
+        self.supported.contains(code)
+    }
+
+    /// Every supported country, sorted.
+    pub fn supported(&self) -> impl Iterator<Item = &str> {
+        self.supported.iter().map(String::as_str)
+    }
+}
+
+/// An ISO 3166 alpha-2 code: two letters, upper-cased on the way in.
+fn country_code(code: &str) -> Result<String, String> {
+    let code = code.trim();
+    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(code.to_ascii_uppercase())
+    } else {
+        Err(format!(
+            "{code:?} is not an ISO 3166 alpha-2 country code (two letters)"
+        ))
     }
 }
 
@@ -148,15 +233,26 @@ pub enum Service {
     Verification,
     /// Lab uploads and results.
     Testresult,
+    /// Diagnosis key uploads.
+    Submission,
+    /// Hourly signed bundles, and serving them.
+    Distribution,
 }
 
 impl Service {
-    const ALL: [Service; 2] = [Service::Verification, Service::Testresult];
+    const ALL: [Service; 4] = [
+        Service::Verification,
+        Service::Testresult,
+        Service::Submission,
+        Service::Distribution,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Self::Verification => "verification",
             Self::Testresult => "testresult",
+            Self::Submission => "submission",
+            Self::Distribution => "distribution",
         }
     }
 }

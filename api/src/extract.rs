@@ -12,6 +12,10 @@ use crate::error::AppError;
 pub const MAX_JSON_BODY: usize = 10_000;
 /// Largest lab upload: 1,000 results of about 120 bytes each.
 pub const MAX_LAB_BODY: usize = 200_000;
+/// Largest key submission (SPEC section 4: 100 KB).
+pub const MAX_PROTOBUF_BODY: usize = 100_000;
+/// The content type of protobuf bodies.
+pub const PROTOBUF: &str = "application/x-protobuf";
 
 /// A JSON body of at most [`MAX_JSON_BODY`] bytes with content type
 /// `application/json`; anything else is a 4xx in the one error shape.
@@ -38,16 +42,48 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for LabJson<T> {
     }
 }
 
-async fn read_json<T: DeserializeOwned>(request: Request, limit: usize) -> Result<T, AppError> {
-    let is_json = request
+/// A protobuf body (`application/x-protobuf`) of at most
+/// [`MAX_PROTOBUF_BODY`] bytes, decoded as `T`.
+#[derive(Debug)]
+pub struct Protobuf<T>(pub T);
+
+impl<S: Send + Sync, T: prost::Message + Default> FromRequest<S> for Protobuf<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        if !has_content_type(&request, PROTOBUF) {
+            return Err(AppError::UnsupportedMediaType(PROTOBUF));
+        }
+        let bytes = read_body(request, MAX_PROTOBUF_BODY).await?;
+        T::decode(bytes).map(Protobuf).map_err(|error| {
+            AppError::bad_request("malformed_protobuf", format!("malformed protobuf: {error}"))
+        })
+    }
+}
+
+fn has_content_type(request: &Request, expected: &str) -> bool {
+    request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split(';').next())
-        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case(expected))
+}
+
+async fn read_json<T: DeserializeOwned>(request: Request, limit: usize) -> Result<T, AppError> {
+    if !has_content_type(&request, "application/json") {
         return Err(AppError::UnsupportedMediaType("application/json"));
     }
+    let bytes = read_body(request, limit).await?;
+    serde_json::from_slice(&bytes).map_err(|error| {
+        // serde's message names the field and position, never the value.
+        AppError::bad_request("malformed_json", format!("malformed JSON: {error}"))
+    })
+}
+
+/// Reads the whole body, refusing (413) one that is declared or turns out
+/// larger than `limit`.
+async fn read_body(request: Request, limit: usize) -> Result<axum::body::Bytes, AppError> {
     let declared_too_large = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -57,11 +93,7 @@ async fn read_json<T: DeserializeOwned>(request: Request, limit: usize) -> Resul
     if declared_too_large {
         return Err(AppError::PayloadTooLarge(limit));
     }
-    let bytes = axum::body::to_bytes(request.into_body(), limit)
+    axum::body::to_bytes(request.into_body(), limit)
         .await
-        .map_err(|_| AppError::PayloadTooLarge(limit))?;
-    serde_json::from_slice(&bytes).map_err(|error| {
-        // serde's message names the field and position, never the value.
-        AppError::bad_request("malformed_json", format!("malformed JSON: {error}"))
-    })
+        .map_err(|_| AppError::PayloadTooLarge(limit))
 }

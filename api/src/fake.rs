@@ -21,7 +21,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 use shared::verification::Uuid4;
 
@@ -41,6 +41,8 @@ pub enum FakeKind {
     TestResult,
     /// `POST /version/v1/tan`: 201 with a TAN.
     Tan,
+    /// `POST /version/v1/diagnosis-keys`: 200 with an empty object.
+    Submission,
 }
 
 impl FakeKind {
@@ -55,6 +57,15 @@ impl FakeKind {
                 StatusCode::CREATED,
                 serde_json::json!({ "tan": Uuid4::generate().expose() }),
             ),
+            Self::Submission => (StatusCode::OK, serde_json::json!({})),
+        }
+    }
+
+    /// The largest body the real route accepts.
+    fn body_limit(self) -> usize {
+        match self {
+            Self::Submission => crate::extract::MAX_PROTOBUF_BODY,
+            Self::RegistrationToken | Self::TestResult | Self::Tan => crate::extract::MAX_JSON_BODY,
         }
     }
 }
@@ -105,8 +116,15 @@ pub async fn layer(
         .get(FAKE_HEADER)
         .is_some_and(|value| value.as_bytes() == b"1");
     if fake {
-        // The body is neither read nor parsed: dropping it is enough.
-        drop(request);
+        // The body is read like a real one (so the connection behaves the
+        // same: kept alive, or refused when too large) but never parsed.
+        if axum::body::to_bytes(request.into_body(), kind.body_limit())
+            .await
+            .is_err()
+        {
+            let refused = crate::error::AppError::PayloadTooLarge(kind.body_limit());
+            return pad_response(refused.into_response()).await;
+        }
         tokio::time::sleep(model.average(kind) + jitter()).await;
         let (status, body) = kind.response();
         return json_response(status, padded(body));

@@ -5,6 +5,7 @@
 //! - [`server`]: the axum application, one startup path for `warn serve` and tests.
 //! - [`verification`]: registration tokens, test result polling, TANs, teleTANs.
 //! - [`testresult`]: lab uploads and the results the verification service reads.
+//! - [`submission`]: diagnosis keys uploaded with a TAN.
 //! - [`cleanup`]: the hourly deletion of expired data.
 //! - [`internal`]: the calls between services, and their own listener.
 //! - [`fake`]: fake requests, response padding and the delay model.
@@ -21,6 +22,7 @@ pub mod extract;
 pub mod fake;
 pub mod internal;
 pub mod server;
+pub mod submission;
 pub mod telemetry;
 pub mod testresult;
 pub mod verification;

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{FileConfig, StorageConfig};
+use crate::config::{Countries, FileConfig, StorageConfig};
 
 /// warn: a national exposure-notification back end (verification, test
 /// results, key submission, signed key distribution) in one binary.
@@ -71,6 +71,44 @@ pub struct StorageArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+}
+
+/// This server's country and the countries it knows; shared by `serve`
+/// and the commands that publish.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CountryArgs {
+    /// ISO 3166 alpha-2 code of this server's country (default: DE).
+    #[arg(long, env = "WARN_COUNTRY", value_name = "CODE")]
+    pub country: Option<String>,
+    /// Countries a submission may name as visited, comma-separated
+    /// (default: the 30 countries of the reference federation).
+    #[arg(
+        long,
+        env = "WARN_SUPPORTED_COUNTRIES",
+        value_name = "LIST",
+        value_delimiter = ','
+    )]
+    pub supported_countries: Option<Vec<String>>,
+}
+
+impl CountryArgs {
+    /// Resolves against the configuration file and defaults.
+    pub fn resolve(&self, file: &FileConfig) -> anyhow::Result<Countries> {
+        let home = self
+            .country
+            .clone()
+            .or_else(|| file.country.clone())
+            .unwrap_or_else(|| "DE".to_owned());
+        let supported = self
+            .supported_countries
+            .clone()
+            .or_else(|| file.supported_countries.clone());
+        let countries = match supported {
+            Some(list) => Countries::new(&home, list),
+            None => Countries::new(&home, crate::config::DEFAULT_SUPPORTED_COUNTRIES),
+        };
+        countries.map_err(anyhow::Error::msg)
+    }
 }
 
 impl StorageArgs {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::StorageArgs;
+use super::{CountryArgs, StorageArgs};
 use crate::config::{DEFAULT_LISTEN, FileConfig, ServerConfig, Services};
 use crate::server::Application;
 
@@ -19,7 +19,8 @@ pub struct ServeArgs {
     /// Folder with the built portal (trunk's dist); without it only the API is served.
     #[arg(long, env = "WARN_PORTAL_DIR", value_name = "DIR")]
     pub portal_dir: Option<PathBuf>,
-    /// Services to run: a comma-separated list of verification, testresult, or all (default).
+    /// Services to run: a comma-separated list of verification, testresult,
+    /// submission, distribution, or all (default).
     #[arg(long, env = "WARN_SERVICES", value_name = "LIST")]
     pub services: Option<Services>,
     /// Listen for calls between services here (when they run as separate processes).
@@ -36,9 +37,15 @@ pub struct ServeArgs {
     /// Internal listener of the test result service, when it runs in another process.
     #[arg(long, env = "WARN_TESTRESULT_URL", value_name = "URL")]
     pub testresult_url: Option<String>,
+    /// Internal listener of the verification service, when it runs in another process.
+    #[arg(long, env = "WARN_VERIFICATION_URL", value_name = "URL")]
+    pub verification_url: Option<String>,
     /// Storage.
     #[command(flatten)]
     pub storage: StorageArgs,
+    /// Countries.
+    #[command(flatten)]
+    pub countries: CountryArgs,
 }
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
@@ -58,7 +65,11 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
         internal_listen: args.internal_listen.or(file.internal_listen),
         service_token: args.service_token.or_else(|| file.service_token.clone()),
         testresult_url: args.testresult_url.or_else(|| file.testresult_url.clone()),
+        verification_url: args
+            .verification_url
+            .or_else(|| file.verification_url.clone()),
         cleanup_interval: Some(crate::cleanup::INTERVAL),
+        countries: args.countries.resolve(file)?,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -18,7 +18,9 @@ use tokio::net::TcpListener;
 
 use crate::config::{ServerConfig, Service};
 use crate::db::Db;
+use crate::error::{AppError, AppResult};
 use crate::internal::ServiceToken;
+use crate::submission::tan::{HttpTanVerifier, LocalTanVerifier, TanVerifier};
 use crate::testresult::{HttpTestResults, LocalTestResults, TestResults};
 use crate::verification::VerificationConfig;
 
@@ -31,8 +33,28 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Rules of the verification service.
     pub verification: Arc<VerificationConfig>,
-    /// The test result service, as the verification service calls it.
-    pub test_results: Arc<dyn TestResults>,
+    /// The test result service, as the verification service calls it
+    /// (`None` when this process does not run the verification service).
+    pub test_results: Option<Arc<dyn TestResults>>,
+    /// The verification service, as the submission service calls it
+    /// (`None` when this process does not run the submission service).
+    pub tan_verifier: Option<Arc<dyn TanVerifier>>,
+}
+
+impl AppState {
+    /// The test result service; only the verification service asks.
+    pub fn test_results(&self) -> AppResult<&Arc<dyn TestResults>> {
+        self.test_results
+            .as_ref()
+            .ok_or_else(|| AppError::Internal("no test result service configured".into()))
+    }
+
+    /// The verification service's TAN check; only the submission service asks.
+    pub fn tan_verifier(&self) -> AppResult<&Arc<dyn TanVerifier>> {
+        self.tan_verifier
+            .as_ref()
+            .ok_or_else(|| AppError::Internal("no verification service configured".into()))
+    }
 }
 
 /// A bound, ready-to-run server.
@@ -60,14 +82,34 @@ impl Application {
         )
         .await?;
         db.migrate().await?;
-        let test_results: Arc<dyn TestResults> = if config.services.runs(Service::Testresult) {
-            Arc::new(LocalTestResults::new(db.clone()))
+        let services = &config.services;
+        let test_results: Option<Arc<dyn TestResults>> = if !services.runs(Service::Verification) {
+            None
+        } else if services.runs(Service::Testresult) {
+            Some(Arc::new(LocalTestResults::new(db.clone())))
         } else {
             match (&config.testresult_url, &token) {
-                (Some(url), Some(token)) => Arc::new(HttpTestResults::new(url, Arc::clone(token))),
+                (Some(url), Some(token)) => {
+                    Some(Arc::new(HttpTestResults::new(url, Arc::clone(token))))
+                }
                 _ => anyhow::bail!(
                     "the verification service needs the test result service: run both here, \
                      or give --testresult-url and --service-token"
+                ),
+            }
+        };
+        let tan_verifier: Option<Arc<dyn TanVerifier>> = if !services.runs(Service::Submission) {
+            None
+        } else if services.runs(Service::Verification) {
+            Some(Arc::new(LocalTanVerifier::new(db.clone())))
+        } else {
+            match (&config.verification_url, &token) {
+                (Some(url), Some(token)) => {
+                    Some(Arc::new(HttpTanVerifier::new(url, Arc::clone(token))))
+                }
+                _ => anyhow::bail!(
+                    "the submission service needs the verification service: run both here, \
+                     or give --verification-url and --service-token"
                 ),
             }
         };
@@ -85,6 +127,7 @@ impl Application {
             config: Arc::new(config),
             verification: Arc::new(VerificationConfig::default()),
             test_results,
+            tan_verifier,
         };
         let internal = internal.map(|(listener, token)| {
             let router =
@@ -159,9 +202,13 @@ fn router(state: AppState) -> Router {
     let mut api = Router::new()
         .merge(health::routes())
         .merge(metrics::routes());
+    // One delay model for every fakeable route of this process.
+    let delays = Arc::new(crate::fake::DelayModel::default());
     if services.runs(Service::Verification) {
-        let delays = Arc::new(crate::fake::DelayModel::default());
         api = api.merge(crate::verification::routes::routes(&delays));
+    }
+    if services.runs(Service::Submission) {
+        api = api.merge(crate::submission::routes::routes(&delays));
     }
     if services.runs(Service::Testresult) {
         api = api.merge(crate::testresult::routes::routes());

@@ -55,7 +55,7 @@ async fn registration_token(
                 ));
             }
             // Make sure the test result service knows the test (pending until the lab reports).
-            state.test_results.result(guid_hash).await?;
+            state.test_results()?.result(guid_hash).await?;
         }
         KeyType::Teletan => {
             let teletan = TeleTan::parse(&request.key).map_err(|error| match error {
@@ -110,7 +110,7 @@ async fn test_result(
             sc: None,
         },
         Registration::Guid { guid_hash } => {
-            let stored = state.test_results.result(guid_hash).await?;
+            let stored = state.test_results()?.result(guid_hash).await?;
             TestResultResponse {
                 test_result: stored.test_result,
                 sc: stored.sc,
@@ -126,7 +126,7 @@ async fn tan(
 ) -> AppResult<(StatusCode, JsonResponse<TanResponse>)> {
     let (token_hash, registration) = registration(&state, &body).await?;
     if let Registration::Guid { guid_hash } = registration {
-        let stored = state.test_results.result(guid_hash).await?;
+        let stored = state.test_results()?.result(guid_hash).await?;
         if stored.test_result != TestResult::Positive {
             return Err(AppError::bad_request(
                 "test_result_not_positive",

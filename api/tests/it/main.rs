@@ -4,10 +4,13 @@
 //! router on port 0 through [`api::server::Application`], the same startup
 //! path `warn serve` uses.
 
+#[macro_use]
+mod app;
 mod cli_bundle;
 mod privacy;
 mod processes;
 mod server;
 mod services;
+mod submission;
 mod support;
 mod verification;

@@ -1,0 +1,55 @@
+//! `POST /version/v1/diagnosis-keys` (SPEC section 4).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use proto::submission::SubmissionPayload;
+
+use super::{store, validate};
+use crate::error::{AppError, AppResult};
+use crate::extract::Protobuf;
+use crate::fake::{self, DelayModel, FakeKind};
+use crate::server::AppState;
+
+/// The header that carries the TAN.
+pub const TAN_HEADER: &str = "cwa-authorization";
+
+/// The submission route, behind the fake-request layer.
+pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
+    let fakeable = axum::middleware::from_fn_with_state(
+        (Arc::clone(delays), FakeKind::Submission),
+        fake::layer,
+    );
+    Router::new().route("/version/v1/diagnosis-keys", post(submit).layer(fakeable))
+}
+
+/// Validates the payload first (a broken rule costs the phone no TAN),
+/// then burns the TAN, then stores every key in one transaction.
+async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Protobuf(payload): Protobuf<SubmissionPayload>,
+) -> AppResult<Json<serde_json::Value>> {
+    let tan = headers
+        .get(TAN_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|tan| !tan.is_empty())
+        .ok_or_else(|| {
+            AppError::bad_request("missing_tan", "the cwa-authorization header is missing")
+        })?;
+    let keys = validate::validate(&payload, &state.config.countries, crate::clock::now())
+        .map_err(|error| AppError::bad_request(error.code(), error.to_string()))?;
+    if !state.tan_verifier()?.burn(tan.to_owned()).await? {
+        return Err(AppError::Forbidden("the TAN is unknown, expired or used"));
+    }
+    let stored = store::insert_keys(&state.db, &keys).await?;
+    metrics::counter!("warn_submissions_total").increment(1);
+    metrics::counter!("warn_diagnosis_keys_stored_total").increment(stored);
+    tracing::info!(keys = stored, "diagnosis keys stored");
+    Ok(Json(serde_json::json!({})))
+}
