@@ -24,8 +24,12 @@ use crate::config::{Countries, FileConfig, StorageConfig};
 #[derive(Debug, Parser)]
 #[command(name = "warn", version, about, long_about = None)]
 pub struct Cli {
-    /// TOML configuration file; options and environment variables override it.
-    #[arg(long, global = true, env = "WARN_CONFIG", value_name = "FILE")]
+    /// TOML configuration file (or the environment's WARN_CONFIG); options
+    /// and environment variables override it. `warn risk`, `warn gaen` and
+    /// `warn match` read none: their own `--config` names a JSON input.
+    // Not `env = "WARN_CONFIG"`: clap would hand the variable to the JSON
+    // `--config` of `warn risk`/`warn match` too; `dispatch` reads it.
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// What to do.
@@ -134,7 +138,13 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     // shares the global option's name: they read no TOML file.
     let file = match &cli.command {
         Command::Risk(_) | Command::Gaen(_) | Command::Match(_) => FileConfig::default(),
-        _ => FileConfig::load(cli.config.as_deref())?,
+        _ => {
+            let path = cli
+                .config
+                .clone()
+                .or_else(|| std::env::var_os("WARN_CONFIG").map(PathBuf::from));
+            FileConfig::load(path.as_deref())?
+        }
     };
     match cli.command {
         Command::Serve(args) => serve::run(args, &file),

@@ -331,3 +331,45 @@ fn bundle_options_come_from_the_config_file_and_the_environment() {
     assert!(!output.status.success());
     assert!(stderr(&output).contains("--key"), "{}", stderr(&output));
 }
+
+/// `WARN_CONFIG` names the TOML file of the commands that read one, and
+/// never reaches the JSON `--config` of `warn risk`.
+#[test]
+fn warn_config_reaches_toml_commands_only() {
+    let dir = tempfile::tempdir().unwrap();
+    keygen(dir.path());
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, KEYS_JSON).unwrap();
+    let config = dir.path().join("warn.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "signing-key = {:?}\nregion = \"NL\"\n",
+            path(&dir.path().join("private.pem"))
+        ),
+    )
+    .unwrap();
+    let bundle = dir.path().join("bundle.zip");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_warn"))
+        .args(["bundle", "sign", "--start", "0", "--end", "3600"])
+        .args([path(&keys), "--out", path(&bundle)])
+        .env("WARN_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = warn(&["bundle", "inspect", path(&bundle), "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["region"], "NL");
+
+    let windows = dir.path().join("windows.json");
+    std::fs::write(&windows, "[]").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_warn"))
+        .args(["risk", "v2", "--windows", path(&windows)])
+        .env("WARN_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let result: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(result.is_object(), "{result}");
+}
