@@ -21,7 +21,7 @@ use axum::{Json as JsonResponse, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::verification::wire::{
-    AppResultRequest, AppResultResponse, TanVerifyRequest, TeleTanResponse,
+    AppResultRequest, AppResultResponse, ErrorBody, TanVerifyRequest, TeleTanResponse,
 };
 use shared::verification::{Secret, Uuid4};
 use subtle::ConstantTimeEq;
@@ -33,7 +33,7 @@ use crate::server::AppState;
 use crate::verification::{store, teletan};
 
 /// Body of `POST /version/v1/tan/teletan`: who asks (a portal user).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TeleTanRequest {
     /// The portal user, for the per-user rate limit.
     pub issuer: String,
@@ -99,7 +99,16 @@ async fn require_token(
     }
 }
 
-async fn verify_tan(
+/// Confirms and burns a TAN (the submission service asks).
+#[utoipa::path(post, path = "/version/v1/tan/verify", tag = "internal",
+    request_body = TanVerifyRequest,
+    security(("service_token" = [])),
+    responses(
+        (status = 200, description = "Valid; now burned"),
+        (status = 401, description = "No or wrong service token", body = ErrorBody),
+        (status = 404, description = "Unknown, expired or used", body = ErrorBody),
+    ))]
+pub(crate) async fn verify_tan(
     State(state): State<AppState>,
     Json(request): Json<TanVerifyRequest>,
 ) -> AppResult<StatusCode> {
@@ -120,7 +129,16 @@ pub async fn burn_tan(state: &AppState, tan: &str) -> AppResult<()> {
     }
 }
 
-async fn issue_teletan(
+/// Issues a teleTAN for a portal user (rate limited per user and globally).
+#[utoipa::path(post, path = "/version/v1/tan/teletan", tag = "internal",
+    request_body = TeleTanRequest,
+    security(("service_token" = [])),
+    responses(
+        (status = 201, description = "A teleTAN, valid 1 hour", body = TeleTanResponse),
+        (status = 401, description = "No or wrong service token", body = ErrorBody),
+        (status = 429, description = "Rate limit; Retry-After says when", body = ErrorBody),
+    ))]
+pub(crate) async fn issue_teletan(
     State(state): State<AppState>,
     Json(request): Json<TeleTanRequest>,
 ) -> AppResult<(StatusCode, JsonResponse<TeleTanResponse>)> {
@@ -141,7 +159,16 @@ async fn issue_teletan(
     ))
 }
 
-async fn app_result(
+/// A test result by the SHA-256 of the hashed GUID (the verification service asks).
+#[utoipa::path(post, path = "/api/v1/app/result", tag = "internal",
+    request_body = AppResultRequest,
+    security(("service_token" = [])),
+    responses(
+        (status = 200, description = "The result; an unknown id gets a pending entry", body = AppResultResponse),
+        (status = 400, description = "id is not 64 hex digits", body = ErrorBody),
+        (status = 401, description = "No or wrong service token", body = ErrorBody),
+    ))]
+pub(crate) async fn app_result(
     State(state): State<AppState>,
     Json(request): Json<AppResultRequest>,
 ) -> AppResult<JsonResponse<AppResultResponse>> {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::AppState;
 use crate::db::Backend;
 
-pub(super) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -17,12 +17,19 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The process is up.
-async fn healthz() -> &'static str {
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`ok`", body = String, content_type = "text/plain")))]
+pub(crate) async fn healthz() -> &'static str {
     "ok"
 }
 
 /// The process can serve: the database answers.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "`ready`", body = String, content_type = "text/plain"),
+        (status = 503, description = "The database does not answer", body = String, content_type = "text/plain"),
+    ))]
+pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     match state.db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(error) => {
@@ -33,15 +40,18 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 }
 
 /// What the portal's landing page shows about the server.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Info {
+pub(crate) struct Info {
     name: &'static str,
     version: &'static str,
     database: &'static str,
 }
 
-async fn info(State(state): State<AppState>) -> Json<Info> {
+/// What the server is: name, version, database.
+#[utoipa::path(get, path = "/api/v1/info", tag = "operations",
+    responses((status = 200, description = "Name, version and database back end", body = Info)))]
+pub(crate) async fn info(State(state): State<AppState>) -> Json<Info> {
     Json(Info {
         name: "warn",
         version: env!("CARGO_PKG_VERSION"),

@@ -39,7 +39,10 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/metrics", get(render))
 }
 
-async fn render() -> impl IntoResponse {
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+pub(crate) async fn render() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle().render(),

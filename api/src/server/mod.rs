@@ -7,6 +7,7 @@
 
 mod health;
 mod metrics;
+pub mod openapi;
 mod portal;
 
 use std::future::Future;
@@ -201,7 +202,8 @@ fn router(state: AppState) -> Router {
     let services = state.config.services.clone();
     let mut api = Router::new()
         .merge(health::routes())
-        .merge(metrics::routes());
+        .merge(metrics::routes())
+        .merge(openapi::routes());
     // One delay model for every fakeable route of this process.
     let delays = Arc::new(crate::fake::DelayModel::default());
     if services.runs(Service::Verification) {

@@ -8,12 +8,19 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::routing::post;
 use proto::submission::SubmissionPayload;
+use shared::verification::wire::ErrorBody;
 
 use super::{store, validate};
 use crate::error::{AppError, AppResult};
 use crate::extract::Protobuf;
 use crate::fake::{self, DelayModel, FakeKind};
 use crate::server::AppState;
+
+/// A protobuf message as bytes: only a schema for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // described, never built: the handler decodes the body itself
+pub(crate) struct ProtobufBytes(Vec<u8>);
 
 /// The header that carries the TAN.
 pub const TAN_HEADER: &str = "cwa-authorization";
@@ -27,9 +34,22 @@ pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
     Router::new().route("/version/v1/diagnosis-keys", post(submit).layer(fakeable))
 }
 
+/// Diagnosis keys, with a TAN.
+#[utoipa::path(post, path = "/version/v1/diagnosis-keys", tag = "submission",
+    params(("cwa-fake" = Option<String>, Header, description = "1 marks a fake (dummy) request: answered alike, nothing stored"),
+        ("cwa-authorization" = String, Header, description = "The TAN")),
+    request_body(content = ProtobufBytes, content_type = "application/x-protobuf",
+        description = "A `SubmissionPayload` protobuf (proto/submission_payload.proto): 1 to 14 keys, at most 100 KB"),
+    responses(
+        (status = 200, description = "Stored (an empty object, padded)"),
+        (status = 400, description = "A rule of SPEC section 4 is broken (the code names it) or the TAN header is missing; nothing stored, TAN not spent", body = ErrorBody),
+        (status = 403, description = "The TAN is unknown, expired or used", body = ErrorBody),
+        (status = 413, description = "Body over 100 KB", body = ErrorBody),
+        (status = 415, description = "Not application/x-protobuf", body = ErrorBody),
+    ))]
 /// Validates the payload first (a broken rule costs the phone no TAN),
 /// then burns the TAN, then stores every key in one transaction.
-async fn submit(
+pub(crate) async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     Protobuf(payload): Protobuf<SubmissionPayload>,

@@ -4,7 +4,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
-use shared::verification::wire::{LabResultsRequest, MAX_LAB_RESULTS_PER_REQUEST, TestResult};
+use shared::verification::wire::{
+    ErrorBody, LabResultsRequest, MAX_LAB_RESULTS_PER_REQUEST, TestResult,
+};
 use shared::verification::{HashedGuid, Secret};
 
 use super::{labs, store};
@@ -17,7 +19,17 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/lab/results", post(upload))
 }
 
-async fn upload(
+/// Results of up to 1,000 tests, by hashed GUID; a redeemed result never changes.
+#[utoipa::path(post, path = "/api/v1/lab/results", tag = "test results",
+    request_body = LabResultsRequest,
+    security(("lab_api_key" = [])),
+    responses(
+        (status = 204, description = "Stored"),
+        (status = 400, description = "A result is malformed (the message names it); nothing stored", body = ErrorBody),
+        (status = 401, description = "No or unknown lab API key", body = ErrorBody),
+        (status = 413, description = "Body over 200,000 bytes", body = ErrorBody),
+    ))]
+pub(crate) async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
     LabJson(request): LabJson<LabResultsRequest>,

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json as JsonResponse, Router};
 use shared::verification::wire::{
-    KeyType, RegistrationTokenBody, RegistrationTokenRequest, RegistrationTokenResponse,
+    ErrorBody, KeyType, RegistrationTokenBody, RegistrationTokenRequest, RegistrationTokenResponse,
     TanResponse, TestResult, TestResultResponse,
 };
 use shared::verification::{HashedGuid, Secret, TeleTan, TeleTanError, Uuid4};
@@ -36,7 +36,17 @@ pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
         .route("/version/v1/tan", post(tan).layer(fakeable(FakeKind::Tan)))
 }
 
-async fn registration_token(
+/// A registration token for a hashed GUID or a teleTAN (one per key, ever).
+#[utoipa::path(post, path = "/version/v1/registrationToken", tag = "verification",
+    params(("cwa-fake" = Option<String>, Header, description = "1 marks a fake (dummy) request: answered alike, nothing stored")),
+    request_body = RegistrationTokenRequest,
+    responses(
+        (status = 201, description = "Registered", body = RegistrationTokenResponse),
+        (status = 400, description = "Malformed key, GUID already registered, teleTAN unknown, expired or used (code `teletan_check_character` when the check character is wrong)", body = ErrorBody),
+        (status = 413, description = "Body over 10,000 bytes", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+    ))]
+pub(crate) async fn registration_token(
     State(state): State<AppState>,
     Json(request): Json<RegistrationTokenRequest>,
 ) -> AppResult<(StatusCode, JsonResponse<RegistrationTokenResponse>)> {
@@ -100,7 +110,15 @@ async fn registration(
     Ok((token_hash, registration))
 }
 
-async fn test_result(
+/// The test result of a registration (teleTAN registrations are positive).
+#[utoipa::path(post, path = "/version/v1/testresult", tag = "verification",
+    params(("cwa-fake" = Option<String>, Header, description = "1 marks a fake (dummy) request: answered alike, nothing stored")),
+    request_body = RegistrationTokenBody,
+    responses(
+        (status = 200, description = "The result and the sample collection time", body = TestResultResponse),
+        (status = 400, description = "Unknown registration token", body = ErrorBody),
+    ))]
+pub(crate) async fn test_result(
     State(state): State<AppState>,
     Json(body): Json<RegistrationTokenBody>,
 ) -> AppResult<JsonResponse<TestResultResponse>> {
@@ -120,7 +138,15 @@ async fn test_result(
     Ok(JsonResponse(response))
 }
 
-async fn tan(
+/// A TAN for a positive registration (a limited number per registration).
+#[utoipa::path(post, path = "/version/v1/tan", tag = "verification",
+    params(("cwa-fake" = Option<String>, Header, description = "1 marks a fake (dummy) request: answered alike, nothing stored")),
+    request_body = RegistrationTokenBody,
+    responses(
+        (status = 201, description = "A TAN, valid 14 days, single use", body = TanResponse),
+        (status = 400, description = "Unknown token, result not positive, or TAN quota used", body = ErrorBody),
+    ))]
+pub(crate) async fn tan(
     State(state): State<AppState>,
     Json(body): Json<RegistrationTokenBody>,
 ) -> AppResult<(StatusCode, JsonResponse<TanResponse>)> {

@@ -53,6 +53,25 @@ impl TryFrom<u8> for TestResult {
     }
 }
 
+/// In the OpenAPI document: an integer 0 to 4.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for TestResult {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Integer))
+            .minimum(Some(0))
+            .maximum(Some(4))
+            .description(Some(
+                "0 pending, 1 negative, 2 positive, 3 invalid, 4 redeemed",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for TestResult {}
+
 impl From<TestResult> for u8 {
     fn from(result: TestResult) -> Self {
         result.code()
@@ -61,6 +80,7 @@ impl From<TestResult> for u8 {
 
 /// What a registration key is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum KeyType {
     /// A hashed GUID from a test's QR code.
@@ -71,6 +91,7 @@ pub enum KeyType {
 
 /// `POST /version/v1/registrationToken`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RegistrationTokenRequest {
     /// The hashed GUID or the teleTAN.
@@ -81,6 +102,7 @@ pub struct RegistrationTokenRequest {
 
 /// Answer to [`RegistrationTokenRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RegistrationTokenResponse {
     /// The registration token (UUID v4).
@@ -89,6 +111,7 @@ pub struct RegistrationTokenResponse {
 
 /// `POST /version/v1/testresult` and `POST /version/v1/tan`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct RegistrationTokenBody {
     /// The registration token.
@@ -97,6 +120,7 @@ pub struct RegistrationTokenBody {
 
 /// Answer to `POST /version/v1/testresult`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TestResultResponse {
     /// The result code.
@@ -108,6 +132,7 @@ pub struct TestResultResponse {
 
 /// Answer to `POST /version/v1/tan`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TanResponse {
     /// The TAN (UUID v4).
@@ -116,6 +141,7 @@ pub struct TanResponse {
 
 /// `POST /version/v1/tan/verify` (internal).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TanVerifyRequest {
     /// The TAN to confirm and burn.
@@ -124,6 +150,7 @@ pub struct TanVerifyRequest {
 
 /// Answer to `POST /version/v1/tan/teletan` (internal).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TeleTanResponse {
     /// The teleTAN.
@@ -132,6 +159,7 @@ pub struct TeleTanResponse {
 
 /// One result in a lab's upload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LabTestResult {
     /// The hashed GUID.
@@ -145,6 +173,7 @@ pub struct LabTestResult {
 
 /// `POST /api/v1/lab/results`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LabResultsRequest {
     /// The lab's own identifier (informational; the API key identifies the lab).
@@ -159,6 +188,7 @@ pub const MAX_LAB_RESULTS_PER_REQUEST: usize = 1_000;
 
 /// `POST /api/v1/app/result` (internal).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppResultRequest {
     /// The hashed GUID.
@@ -167,6 +197,7 @@ pub struct AppResultRequest {
 
 /// Answer to [`AppResultRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AppResultResponse {
     /// The result code.
@@ -181,6 +212,7 @@ pub struct AppResultResponse {
 
 /// The one shape of every error answer: a stable code and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Machine-readable, stable (e.g. `teletan_check_character`).
     pub error: String,

@@ -1,0 +1,133 @@
+//! The OpenAPI 3.1 description of the HTTP API (`/openapi.json`), generated
+//! by utoipa from the handlers' own annotations and the wire types of
+//! `shared`, and a browsable page rendered from it (`/api/docs`).
+//!
+//! The page is plain server-rendered HTML with one stylesheet from this
+//! server: no script and nothing from a CDN, so it keeps a strict
+//! Content-Security-Policy and works offline.
+
+mod page;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::AppState;
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "warn",
+        description = "A national exposure-notification back end in the style of the \
+            Corona-Warn-App: verification, test results, key submission, signed key \
+            distribution. App-facing routes accept `cwa-fake: 1` and answer fakes alike; \
+            every app-facing answer is a JSON object padded to 256 bytes (`responsePadding`). \
+            Every error is `{\"error\": code, \"message\": sentence}`. Internal routes are \
+            served only on the internal listener, with the service token."
+    ),
+    paths(
+        crate::verification::routes::registration_token,
+        crate::verification::routes::test_result,
+        crate::verification::routes::tan,
+        crate::submission::routes::submit,
+        crate::testresult::routes::upload,
+        crate::internal::verify_tan,
+        crate::internal::issue_teletan,
+        crate::internal::app_result,
+        super::health::healthz,
+        super::health::readyz,
+        super::health::info,
+        super::metrics::render,
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "verification", description = "Phones: registration tokens, test results, TANs (SPEC section 2)"),
+        (name = "submission", description = "Phones: diagnosis keys (SPEC section 4)"),
+        (name = "test results", description = "Labs: results by hashed GUID (SPEC section 3)"),
+        (name = "internal", description = "Between services, on the internal listener only"),
+        (name = "operations", description = "Health, readiness, metrics, server information"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let bearer = |description: &str| {
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(description))
+                    .build(),
+            )
+        };
+        components.add_security_scheme(
+            "lab_api_key",
+            bearer("A lab's API key (`warn lab add`), as `Authorization: Bearer warnlab_...`"),
+        );
+        components.add_security_scheme(
+            "service_token",
+            bearer("The deployment's service token (`--service-token`)"),
+        );
+    }
+}
+
+/// The document as JSON, with the running version.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut openapi = ApiDoc::openapi();
+    openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    openapi
+}
+
+/// `/openapi.json`, `/api/docs` and its stylesheet; rendered once.
+pub(crate) fn routes() -> Router<AppState> {
+    let document = document();
+    let json: Arc<str> = document
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned())
+        .into();
+    let html: Arc<str> = page::render(&serde_json::to_value(&document).unwrap_or_default()).into();
+    Router::new()
+        .route(
+            "/openapi.json",
+            get(move || {
+                let json = Arc::clone(&json);
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        json.to_string(),
+                    )
+                }
+            }),
+        )
+        .route(
+            "/api/docs",
+            get(move || {
+                let html = Arc::clone(&html);
+                async move { html_response(html.to_string()) }
+            }),
+        )
+        .route(
+            "/api/docs/style.css",
+            get(|| async { ([(header::CONTENT_TYPE, "text/css")], page::STYLE) }),
+        )
+}
+
+fn html_response(body: String) -> axum::response::Response {
+    let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'",
+        ),
+    );
+    response
+}
