@@ -9,6 +9,7 @@
 //! Layout: [`shell`] (running commands), [`setup`] (tool installs, each only
 //! when missing), [`tasks`] (the commands above, step by step).
 
+mod load_api;
 mod setup;
 mod shell;
 mod tasks;
@@ -26,7 +27,10 @@ commands:
                   ARGS are passed on and replace a default they name)
   test            install what is missing, then fmt, clippy (host and wasm32),
                   portal build, host tests (incl. browser tests), wasm32 tests
-  ci              the same as test";
+  ci              the same as test
+  load api [SECONDS [CONNECTIONS]]
+                  the verification service under wrk on SQLite and PostgreSQL,
+                  beside a trivial route (default: 10 s, 256 connections)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -36,6 +40,18 @@ fn main() -> ExitCode {
         Some("run") => Shell::new().and_then(|shell| tasks::run(&shell, &rest)),
         Some("test" | "ci") if rest.is_empty() => {
             Shell::new().and_then(|shell| tasks::test(&shell))
+        }
+        Some("load") if rest.first().map(String::as_str) == Some("api") => {
+            let number = |index: usize, default: u32| -> u32 {
+                rest.get(index)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(default)
+            };
+            let options = load_api::Options {
+                seconds: number(1, 10),
+                connections: number(2, 256),
+            };
+            Shell::new().and_then(|shell| load_api::run(&shell, &options))
         }
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");

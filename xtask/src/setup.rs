@@ -59,29 +59,45 @@ pub fn lint_tools(shell: &Shell) -> anyhow::Result<()> {
 
 /// Chromium and ChromeDriver from Debian, for the browser tests.
 pub fn browser(shell: &Shell) -> anyhow::Result<()> {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    debian_packages(
+        shell,
+        &[(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")],
+    )
+}
+
+/// wrk (the load generator) and nginx (the yardstick for serving), for the
+/// load tests.
+pub fn load_tools(shell: &Shell) -> anyhow::Result<()> {
+    debian_packages(
+        shell,
+        &[("/usr/bin/wrk", "wrk"), ("/usr/sbin/nginx", "nginx-light")],
+    )
+}
+
+/// Installs the Debian packages whose file (the first of each pair) is
+/// missing; needs root or password-less sudo.
+fn debian_packages(shell: &Shell, packages: &[(&str, &str)]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|(file, _)| !Path::new(file).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    println!("    installing chromium and chromium-driver from Debian");
+    let list = missing.join(" ");
+    println!("    installing {list} from Debian");
     let sudo = match shell.output_of("id", &["-u"]).as_deref() {
         Some("0") => false,
         _ if shell.output_of("sudo", &["-n", "true"]).is_some() => true,
         _ => bail!(
-            "{CHROMIUM} or {CHROMEDRIVER} is missing and installing them needs root: \
-             run `apt-get install -y chromium chromium-driver` as root, or allow sudo"
+            "{list} missing and installing needs root: \
+             run `apt-get install -y {list}` as root, or allow sudo"
         ),
     };
-    for args in [
-        &["apt-get", "update"][..],
-        &[
-            "apt-get",
-            "install",
-            "-y",
-            "--no-install-recommends",
-            "chromium",
-            "chromium-driver",
-        ],
-    ] {
+    let mut install = vec!["apt-get", "install", "-y", "--no-install-recommends"];
+    install.extend(&missing);
+    for args in [&["apt-get", "update"][..], &install[..]] {
         let mut command = if sudo {
             shell.command("sudo")
         } else {
@@ -95,9 +111,9 @@ pub fn browser(shell: &Shell) -> anyhow::Result<()> {
             .env("DEBIAN_FRONTEND", "noninteractive");
         shell.run(&mut command)?;
     }
-    for needed in [CHROMIUM, CHROMEDRIVER] {
-        if !Path::new(needed).exists() {
-            bail!("apt-get finished but {needed} is still missing");
+    for (file, _) in packages {
+        if !Path::new(file).exists() {
+            bail!("apt-get finished but {file} is still missing");
         }
     }
     Ok(())

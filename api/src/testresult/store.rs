@@ -51,20 +51,30 @@ pub async fn get_or_create(
     id_hash: &str,
     now: i64,
 ) -> Result<AppResultResponse, sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO test_results (id_hash, result, created_at, updated_at) VALUES ($1, 0, $2, $2) \
-         ON CONFLICT (id_hash) DO NOTHING",
-    )
-    .bind(id_hash)
-    .bind(now)
-    .execute(db.pool())
-    .await?;
-    let row = sqlx::query(
-        "SELECT result, sample_collected_at, lab_id FROM test_results WHERE id_hash = $1",
-    )
-    .bind(id_hash)
-    .fetch_one(db.pool())
-    .await?;
+    // Phones poll far more often than tests are created: read first, so a
+    // poll is one read (no write lock on SQLite); insert only when missing.
+    let select = "SELECT result, sample_collected_at, lab_id FROM test_results WHERE id_hash = $1";
+    let found = sqlx::query(select)
+        .bind(id_hash)
+        .fetch_optional(db.pool())
+        .await?;
+    let row = match found {
+        Some(row) => row,
+        None => {
+            sqlx::query(
+                "INSERT INTO test_results (id_hash, result, created_at, updated_at) \
+                 VALUES ($1, 0, $2, $2) ON CONFLICT (id_hash) DO NOTHING",
+            )
+            .bind(id_hash)
+            .bind(now)
+            .execute(db.pool())
+            .await?;
+            sqlx::query(select)
+                .bind(id_hash)
+                .fetch_one(db.pool())
+                .await?
+        }
+    };
     let code: i64 = row.try_get("result")?;
     let test_result = u8::try_from(code)
         .ok()
