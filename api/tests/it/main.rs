@@ -7,6 +7,9 @@
 #[macro_use]
 mod app;
 mod cli_bundle;
+mod portal;
+mod portal_client;
+mod portal_routes;
 mod privacy;
 mod processes;
 mod server;
