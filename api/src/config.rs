@@ -118,6 +118,8 @@ pub struct ServerConfig {
     pub cleanup_interval: Option<std::time::Duration>,
     /// This server's country and the countries it knows.
     pub countries: Countries,
+    /// Session rules of the portal.
+    pub portal: crate::portal::PortalConfig,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -133,6 +135,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("verification_url", &self.verification_url)
             .field("cleanup_interval", &self.cleanup_interval)
             .field("countries", &self.countries)
+            .field("portal", &self.portal)
             .finish()
     }
 }
@@ -151,6 +154,7 @@ impl ServerConfig {
             verification_url: None,
             cleanup_interval: Some(crate::cleanup::INTERVAL),
             countries: Countries::default(),
+            portal: crate::portal::PortalConfig::default(),
         }
     }
 }

@@ -8,6 +8,7 @@
 //! - [`submission`]: diagnosis keys uploaded with a TAN.
 //! - [`cleanup`]: the hourly deletion of expired data.
 //! - [`internal`]: the calls between services, and their own listener.
+//! - [`portal`]: the portal API: accounts, sessions, roles, audit, teleTAN issuance.
 //! - [`fake`]: fake requests, response padding and the delay model.
 //! - [`error`], [`extract`]: the one JSON error shape and the extractors that use it.
 //! - [`cli`]: the `warn` subcommands.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod extract;
 pub mod fake;
 pub mod internal;
+pub mod portal;
 pub mod server;
 pub mod submission;
 pub mod telemetry;

@@ -1,20 +1,33 @@
 //! The server's HTTP API as the portal sees it: one function per endpoint,
-//! every failure turned into [`ApiError`].
+//! every failure turned into [`ApiError`], which pages show. Every POST
+//! carries the session's CSRF token.
 
-use gloo_net::http::Request;
-use serde::Deserialize;
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use shared::portal::{
+    AuditEntry, CSRF_HEADER, CreateUserRequest, CreatedUser, LoginRequest, LoginResponse,
+    SessionInfo, TeleTanIssued, TotpRequest, UserSummary,
+};
+
+use crate::i18n::Lang;
 
 /// What `GET /api/v1/info` answers.
 ///
 /// Mirrors the server's `Info` in `api/src/server/health.rs` (fields the
-/// portal does not show, like `name`, are ignored); it moves to `shared`
-/// with the other wire types so that the two cannot drift.
+/// portal does not show, like `name`, are ignored).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ServerInfo {
     /// The server's version.
     pub version: String,
     /// The database backend (`"sqlite"` or `"postgres"`).
     pub database: String,
+}
+
+/// The server's error body (`{"error", "message"}`).
+#[derive(Debug, Deserialize)]
+struct ErrorBody {
+    message: String,
 }
 
 /// Why a request to the server failed, in words an operator can act on.
@@ -24,11 +37,59 @@ pub enum ApiError {
     #[error("keine Verbindung zum Server ({0})")]
     Network(String),
     /// The server answered with an error status.
-    #[error("der Server antwortete mit HTTP-Status {0}")]
-    Status(u16),
+    #[error("der Server antwortete mit HTTP-Status {status}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The server's sentence, when it sent one.
+        message: Option<String>,
+        /// Seconds until a rate limit lifts (`Retry-After`).
+        retry_after: Option<u64>,
+    },
     /// The answer was not what this version of the portal expects.
     #[error("unerwartete Antwort des Servers ({0})")]
     Decode(String),
+}
+
+impl ApiError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Seconds until a rate limit lifts.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The reason in the page's language.
+    pub fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::De) => self.to_string(),
+            (Self::Network(detail), Lang::En) => format!("no connection to the server ({detail})"),
+            (
+                Self::Status {
+                    status, message, ..
+                },
+                Lang::En,
+            ) => format!(
+                "the server answered with HTTP status {status}{}",
+                message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default()
+            ),
+            (Self::Decode(detail), Lang::En) => {
+                format!("unexpected answer from the server ({detail})")
+            }
+        }
+    }
 }
 
 /// Asks the server what it is: name, version and database.
@@ -36,15 +97,139 @@ pub async fn server_info() -> Result<ServerInfo, ApiError> {
     get_json("/api/v1/info").await
 }
 
-async fn get_json<T: serde::de::DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    let response = Request::get(path)
-        .header("Accept", "application/json")
+/// The current session, if there is one.
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    get_json("/api/v1/portal/session").await
+}
+
+/// First factor.
+pub async fn login(request: &LoginRequest) -> Result<LoginResponse, ApiError> {
+    post_json("/api/v1/portal/login", None, Some(request)).await
+}
+
+/// Second factor (and enrolment).
+pub async fn second_factor(csrf: &str, code: &str) -> Result<SessionInfo, ApiError> {
+    let body = TotpRequest {
+        code: code.to_owned(),
+    };
+    post_json("/api/v1/portal/login/totp", Some(csrf), Some(&body)).await
+}
+
+/// Ends this session.
+pub async fn logout(csrf: &str) -> Result<(), ApiError> {
+    let response = send(post("/api/v1/portal/logout", Some(csrf)).build()).await?;
+    check(response).await.map(|_| ())
+}
+
+/// Issues one teleTAN.
+pub async fn issue_teletan(csrf: &str) -> Result<TeleTanIssued, ApiError> {
+    post_json::<TeleTanIssued, ()>("/api/v1/portal/teletans", Some(csrf), None).await
+}
+
+/// Every portal user (administrators).
+pub async fn users() -> Result<Vec<UserSummary>, ApiError> {
+    get_json("/api/v1/portal/users").await
+}
+
+/// Creates a user; the answer holds the initial password.
+pub async fn create_user(csrf: &str, request: &CreateUserRequest) -> Result<CreatedUser, ApiError> {
+    post_json("/api/v1/portal/users", Some(csrf), Some(request)).await
+}
+
+/// `disable`, `enable` or `reset-totp` for user `id`.
+pub async fn change_user(csrf: &str, id: i64, change: &str) -> Result<UserSummary, ApiError> {
+    post_json::<UserSummary, ()>(
+        &format!("/api/v1/portal/users/{id}/{change}"),
+        Some(csrf),
+        None,
+    )
+    .await
+}
+
+/// The audit log, newest first, filtered by actor and action (empty: all).
+pub async fn audit(actor: &str, action: &str) -> Result<Vec<AuditEntry>, ApiError> {
+    let mut path = String::from("/api/v1/portal/audit?");
+    for (name, value) in [("actor", actor), ("action", action)] {
+        if !value.trim().is_empty() {
+            path.push_str(&format!("{name}={}&", encode_component(value.trim())));
+        }
+    }
+    get_json(path.trim_end_matches(['?', '&'])).await
+}
+
+/// Percent-encodes a query value (everything but unreserved characters).
+fn encode_component(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| {
+            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+                char::from(byte).to_string()
+            } else {
+                format!("%{byte:02X}")
+            }
+        })
+        .collect()
+}
+
+fn post(path: &str, csrf: Option<&str>) -> RequestBuilder {
+    let request = Request::post(path).header("Accept", "application/json");
+    match csrf {
+        Some(csrf) => request.header(CSRF_HEADER, csrf),
+        None => request,
+    }
+}
+
+async fn send(request: Result<Request, gloo_net::Error>) -> Result<Response, ApiError> {
+    request
+        .map_err(|error| ApiError::Network(error.to_string()))?
         .send()
         .await
-        .map_err(|error| ApiError::Network(error.to_string()))?;
-    if !response.ok() {
-        return Err(ApiError::Status(response.status()));
+        .map_err(|error| ApiError::Network(error.to_string()))
+}
+
+async fn check(response: Response) -> Result<Response, ApiError> {
+    if response.ok() {
+        return Ok(response);
     }
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.parse().ok());
+    let message = response
+        .json::<ErrorBody>()
+        .await
+        .ok()
+        .map(|body| body.message);
+    Err(ApiError::Status {
+        status,
+        message,
+        retry_after,
+    })
+}
+
+async fn post_json<T: DeserializeOwned, B: Serialize>(
+    path: &str,
+    csrf: Option<&str>,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let request = post(path, csrf);
+    let request = match body {
+        Some(body) => request.json(body),
+        None => request.build(),
+    };
+    let response = check(send(request).await?).await?;
+    response
+        .json()
+        .await
+        .map_err(|error| ApiError::Decode(error.to_string()))
+}
+
+async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let request = Request::get(path)
+        .header("Accept", "application/json")
+        .build();
+    let response = check(send(request).await?).await?;
     response
         .json()
         .await

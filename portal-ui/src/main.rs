@@ -1,7 +1,8 @@
 //! The portal's entry point: mounts the Leptos app on `<body>`.
 //!
 //! Layout: [`app`] (router and page frame), `pages/` (one file per route),
-//! `components/` (pieces used by several pages), [`api`] (the HTTP client).
+//! `components/` (pieces used by several pages), [`api`] (the HTTP client),
+//! [`i18n`] (German and English), [`session`] (the logged-in user).
 //! Everything but this file is compiled for wasm32 only; trunk builds it
 //! (`index.html` and `Trunk.toml` at the workspace root).
 
@@ -12,7 +13,11 @@ mod app;
 #[cfg(target_arch = "wasm32")]
 mod components;
 #[cfg(target_arch = "wasm32")]
+mod i18n;
+#[cfg(target_arch = "wasm32")]
 mod pages;
+#[cfg(target_arch = "wasm32")]
+mod session;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -28,6 +28,35 @@ pub fn run(shell: &Shell, args: &[String]) -> anyhow::Result<()> {
     steps.run("portal build (trunk)", || build_portal(shell))?;
     steps.summary();
 
+    // A first administrator on an empty database, so the portal can be
+    // tried at once; `warn` prints the name and the one-time password.
+    let storage_option = |option: &str| {
+        args.iter()
+            .position(|arg| arg == option)
+            .and_then(|at| args.get(at + 1))
+            .cloned()
+            .or_else(|| {
+                args.iter()
+                    .find_map(|arg| arg.strip_prefix(&format!("{option}=")).map(str::to_owned))
+            })
+    };
+    let mut demo = shell.cargo();
+    demo.args(["run", "--quiet", "--package", "api", "--bin", "warn", "--"]);
+    demo.args(["user", "add", "admin", "--role", "admin", "--if-no-users"]);
+    match storage_option("--database-url") {
+        Some(url) => demo.args(["--database-url", &url]),
+        None => demo.args([
+            "--data-dir",
+            &storage_option("--data-dir").unwrap_or_else(|| "./data".to_owned()),
+        ]),
+    };
+    println!("==> demo administrator (only on an empty database)");
+    shell.run(&mut demo)?;
+    println!(
+        "    If an administrator was added, log in at /login as \"admin\" with the password above,\n    \
+         then scan the QR code with an authenticator app (TOTP)."
+    );
+
     let mut command = shell.cargo();
     command.args(["run", "--package", "api", "--bin", "warn", "--", "serve"]);
     for (option, default) in SERVE_DEFAULTS {

@@ -11,6 +11,7 @@ mod lab;
 mod matching;
 mod risk;
 mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +59,9 @@ pub enum Command {
     Gaen(gaen::GaenCommand),
     /// Match signed key bundles against a phone's observation log.
     Match(matching::MatchArgs),
+    /// Manage portal users.
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 /// Where stored data lives; shared by every subcommand that touches it.
@@ -154,5 +158,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Risk(command) => risk::run(command),
         Command::Gaen(command) => gaen::run(command),
         Command::Match(args) => matching::run(args),
+        Command::User(command) => user::run(command, &file),
     }
 }

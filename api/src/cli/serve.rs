@@ -46,6 +46,17 @@ pub struct ServeArgs {
     /// Countries.
     #[command(flatten)]
     pub countries: CountryArgs,
+    /// A portal session ends after this many minutes without a request (default 20).
+    #[arg(long, env = "WARN_SESSION_IDLE_MINUTES", value_name = "MINUTES", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub session_idle_minutes: u64,
+    /// A portal session ends this many hours after the log-in (default 8).
+    #[arg(long, env = "WARN_SESSION_MAX_HOURS", value_name = "HOURS", default_value_t = 8,
+          value_parser = clap::value_parser!(u64).range(1..=72))]
+    pub session_max_hours: u64,
+    /// Mark the portal's session cookie Secure (the portal is reached over TLS).
+    #[arg(long, env = "WARN_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
@@ -70,6 +81,11 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
             .or_else(|| file.verification_url.clone()),
         cleanup_interval: Some(crate::cleanup::INTERVAL),
         countries: args.countries.resolve(file)?,
+        portal: crate::portal::PortalConfig {
+            idle_timeout: std::time::Duration::from_secs(args.session_idle_minutes * 60),
+            absolute_timeout: std::time::Duration::from_secs(args.session_max_hours * 3600),
+            secure_cookie: args.secure_cookies,
+        },
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

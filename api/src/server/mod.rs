@@ -215,6 +215,10 @@ fn router(state: AppState) -> Router {
     if services.runs(Service::Testresult) {
         api = api.merge(crate::testresult::routes::routes());
     }
+    // The portal issues teleTANs in-process, so it runs with verification.
+    if services.runs(Service::Verification) {
+        api = api.merge(crate::portal::routes::routes());
+    }
     let api = api.with_state(state);
     let app = match portal_dir {
         Some(dir) => api.fallback_service(portal::service(&dir)),

@@ -8,6 +8,9 @@
 mod app;
 mod cli_bundle;
 mod openapi;
+mod portal;
+mod portal_client;
+mod portal_routes;
 mod privacy;
 mod processes;
 mod server;

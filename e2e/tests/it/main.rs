@@ -6,5 +6,7 @@
 //! `chromedriver` and `chromium`. When one is missing they print why and
 //! pass, except under `CI=true`, where they fail.
 
+mod admin;
 mod landing;
 mod support;
+mod teletan;

@@ -1,3 +1,6 @@
-//! Pieces of the interface that stand on their own.
+//! Pieces used by several pages.
 
+pub mod error_line;
+pub mod protected;
 pub mod server_status;
+pub mod spelling;

@@ -4,6 +4,7 @@
 
 mod browser;
 mod page;
+pub mod portal;
 mod server;
 
 use std::future::Future;
@@ -43,15 +44,39 @@ where
     let browser = Browser::start(&tools)
         .await
         .expect("Chromium starts under ChromeDriver");
-    let page = Page::new(browser.client.clone(), app.base_url());
+    let page = Page::new(browser.client.clone(), app.base_url(), app.db());
     // A task of its own, so that a panic in the steps still lets us close the
     // session; otherwise Chromium outlives the test.
     let outcome = tokio::spawn(steps(page)).await;
+    if !matches!(outcome, Ok(Ok(()))) {
+        save_screenshot(&browser.client).await;
+    }
     browser.close().await;
     match outcome {
         Ok(Ok(())) => {}
         Ok(Err(error)) => panic!("{error:#}"),
         Err(panic) => std::panic::resume_unwind(panic.into_panic()),
+    }
+}
+
+/// Saves what the browser shows to `target/e2e-screenshots/<test>.png`
+/// (the test's name is its thread's name), and says where.
+async fn save_screenshot(client: &fantoccini::Client) {
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("browser-test")
+        .replace("::", "-");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots");
+    let saved = async {
+        let png = client.screenshot().await?;
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{test}.png"));
+        std::fs::write(&path, png)?;
+        anyhow::Ok(path)
+    };
+    match saved.await {
+        Ok(path) => eprintln!("screenshot of the failure: {}", path.display()),
+        Err(error) => eprintln!("no screenshot of the failure: {error:#}"),
     }
 }
 

@@ -13,11 +13,70 @@ use super::PATIENCE;
 pub struct Page {
     client: Client,
     base_url: String,
+    db: Option<api::db::Db>,
 }
 
 impl Page {
-    pub(super) fn new(client: Client, base_url: String) -> Self {
-        Self { client, base_url }
+    pub(super) fn new(client: Client, base_url: String, db: Option<api::db::Db>) -> Self {
+        Self {
+            client,
+            base_url,
+            db,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` of the server, for calls a phone would make.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The server's database, to arrange what no page does (the first user).
+    pub fn db(&self) -> anyhow::Result<&api::db::Db> {
+        self.db
+            .as_ref()
+            .context("this test runs without the real server")
+    }
+
+    /// Waits until the input labelled exactly `label` is visible.
+    pub async fn field(&self, label: &str) -> anyhow::Result<Element> {
+        let label = xpath_literal(label);
+        let xpath = format!(
+            "//*[self::input or self::select or self::textarea]\
+             [@id=//label[normalize-space(.)={label}]/@for or @aria-label={label}]"
+        );
+        self.visible(&format!("field {label}"), &xpath).await
+    }
+
+    /// Types `text` into the field labelled `label` (after clearing it).
+    pub async fn fill(&self, label: &str, text: &str) -> anyhow::Result<()> {
+        let field = self.field(label).await?;
+        field.clear().await?;
+        field.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Waits until a button with exactly this text is visible and enabled.
+    pub async fn button(&self, name: &str) -> anyhow::Result<Element> {
+        let xpath = format!(
+            "//button[normalize-space(.)={}][not(@disabled)]",
+            xpath_literal(name)
+        );
+        self.visible(&format!("button \"{name}\""), &xpath).await
+    }
+
+    /// Waits until an element whose ARIA label is `label` shows text, and
+    /// returns the text.
+    pub async fn labelled_text(&self, label: &str) -> anyhow::Result<String> {
+        let xpath = format!("//*[@aria-label={}]", xpath_literal(label));
+        let element = self
+            .visible(&format!("element labelled {label:?}"), &xpath)
+            .await?;
+        Ok(element.text().await?)
+    }
+
+    /// Waits until the text of the element found by `xpath` is not empty.
+    pub async fn text_at(&self, what: &str, xpath: &str) -> anyhow::Result<String> {
+        Ok(self.visible(what, xpath).await?.text().await?)
     }
 
     /// Opens `path` on the test server.

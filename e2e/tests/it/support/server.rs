@@ -20,6 +20,9 @@ pub enum Backend {
 pub struct TestApp {
     address: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
+    /// A second pool on the server's database, for arranging what has no
+    /// page (the first users); `None` without the real server.
+    db: Option<api::db::Db>,
     _data_dir: Option<TempDir>,
 }
 
@@ -27,6 +30,11 @@ impl TestApp {
     /// `http://127.0.0.1:PORT`.
     pub(super) fn base_url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// The server's database, when the real server runs.
+    pub(super) fn db(&self) -> Option<api::db::Db> {
+        self.db.clone()
     }
 
     /// The real server, started the way `warn serve` starts it, with an
@@ -41,7 +49,9 @@ impl TestApp {
             },
         );
         config.portal_dir = Some(portal_dir.to_path_buf());
+        let storage = config.storage.clone();
         let app = api::server::Application::build(config).await?;
+        let db = api::db::Db::connect(&storage.data_dir, None).await?;
         let address = app.address();
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async move {
@@ -50,6 +60,7 @@ impl TestApp {
         Ok(Self {
             address,
             shutdown: Some(shutdown),
+            db: Some(db),
             _data_dir: Some(data_dir),
         })
     }
@@ -68,6 +79,7 @@ impl TestApp {
         Ok(Self {
             address,
             shutdown: Some(shutdown),
+            db: None,
             _data_dir: None,
         })
     }

@@ -1,0 +1,130 @@
+//! Administration: users and roles, the audit log.
+
+use axum::Json as JsonResponse;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use shared::portal::{AuditEntry, AuditQuery, CreateUserRequest, CreatedUser, UserSummary};
+
+use crate::error::{AppError, AppResult};
+use crate::extract::Json;
+use crate::portal::sessions::{Admins, Authorized};
+use crate::portal::{accounts, audit};
+use crate::server::AppState;
+
+/// `GET /api/v1/portal/users`: every user.
+pub async fn list_users(
+    _auth: Authorized<Admins>,
+    State(state): State<AppState>,
+) -> AppResult<JsonResponse<Vec<UserSummary>>> {
+    let users = accounts::list(&state.db).await?;
+    Ok(JsonResponse(
+        users.iter().map(accounts::User::summary).collect(),
+    ))
+}
+
+/// `POST /api/v1/portal/users`: a new user with a random initial password,
+/// shown once; the second factor is set up at the first log-in.
+pub async fn create_user(
+    auth: Authorized<Admins>,
+    State(state): State<AppState>,
+    Json(request): Json<CreateUserRequest>,
+) -> AppResult<(StatusCode, JsonResponse<CreatedUser>)> {
+    let now = crate::clock::now();
+    let password = accounts::generate_password()?;
+    let user = accounts::create(&state.db, &request.name, request.role, &password, now).await?;
+    let detail = format!("{} ({})", user.name, user.role);
+    audit::record(
+        &state.db,
+        &auth.session.name,
+        "user.created",
+        &detail,
+        1,
+        now,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(CreatedUser {
+            user: user.summary(),
+            initial_password: password,
+        }),
+    ))
+}
+
+fn user_id(path: Result<Path<i64>, PathRejection>) -> AppResult<i64> {
+    path.map(|Path(id)| id)
+        .map_err(|_| AppError::bad_request("invalid_id", "a user id is a number"))
+}
+
+/// Applies `change` to user `id` and records `action`; 404 for an unknown user.
+async fn change_user(
+    auth: &Authorized<Admins>,
+    state: &AppState,
+    id: i64,
+    action: &str,
+    changed: bool,
+) -> AppResult<JsonResponse<UserSummary>> {
+    if !changed {
+        return Err(AppError::NotFound("no such user"));
+    }
+    let user = accounts::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound("no such user"))?;
+    let now = crate::clock::now();
+    audit::record(&state.db, &auth.session.name, action, &user.name, 1, now).await?;
+    Ok(JsonResponse(user.summary()))
+}
+
+/// `POST /api/v1/portal/users/{id}/disable`: the user can no longer log in;
+/// their sessions end. An administrator cannot disable themselves.
+pub async fn disable(
+    auth: Authorized<Admins>,
+    State(state): State<AppState>,
+    path: Result<Path<i64>, PathRejection>,
+) -> AppResult<JsonResponse<UserSummary>> {
+    let id = user_id(path)?;
+    if id == auth.session.user_id {
+        return Err(AppError::bad_request(
+            "own_account",
+            "you cannot disable your own account",
+        ));
+    }
+    let changed = accounts::set_disabled(&state.db, id, true).await?;
+    change_user(&auth, &state, id, "user.disabled", changed).await
+}
+
+/// `POST /api/v1/portal/users/{id}/enable`.
+pub async fn enable(
+    auth: Authorized<Admins>,
+    State(state): State<AppState>,
+    path: Result<Path<i64>, PathRejection>,
+) -> AppResult<JsonResponse<UserSummary>> {
+    let id = user_id(path)?;
+    let changed = accounts::set_disabled(&state.db, id, false).await?;
+    change_user(&auth, &state, id, "user.enabled", changed).await
+}
+
+/// `POST /api/v1/portal/users/{id}/reset-totp`: the user sets up a new
+/// second factor at the next log-in; their sessions end.
+pub async fn reset_totp(
+    auth: Authorized<Admins>,
+    State(state): State<AppState>,
+    path: Result<Path<i64>, PathRejection>,
+) -> AppResult<JsonResponse<UserSummary>> {
+    let id = user_id(path)?;
+    let changed = accounts::reset_totp(&state.db, id).await?;
+    change_user(&auth, &state, id, "user.totp-reset", changed).await
+}
+
+/// `GET /api/v1/portal/audit?actor=&action=&since=&until=&beforeId=`.
+pub async fn audit(
+    _auth: Authorized<Admins>,
+    State(state): State<AppState>,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> AppResult<JsonResponse<Vec<AuditEntry>>> {
+    let Query(query) = query.map_err(|error| {
+        AppError::bad_request("invalid_query", format!("invalid filter: {error}"))
+    })?;
+    Ok(JsonResponse(audit::list(&state.db, &query).await?))
+}

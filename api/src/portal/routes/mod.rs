@@ -1,0 +1,44 @@
+//! The portal API's routes. Every route but `login` takes a session
+//! extractor ([`super::sessions::Authorized`] or
+//! [`super::sessions::Pending`]), so the checks cannot be forgotten; no
+//! answer may be cached.
+
+mod admin;
+mod auth;
+mod teletan;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::server::AppState;
+
+/// The routes under `/api/v1/portal`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/portal/login", post(auth::login))
+        .route("/api/v1/portal/login/totp", post(auth::second_factor))
+        .route("/api/v1/portal/session", get(auth::session))
+        .route("/api/v1/portal/logout", post(auth::logout))
+        .route(
+            "/api/v1/portal/logout-everywhere",
+            post(auth::logout_everywhere),
+        )
+        .route("/api/v1/portal/teletans", post(teletan::issue))
+        .route(
+            "/api/v1/portal/users",
+            get(admin::list_users).post(admin::create_user),
+        )
+        .route("/api/v1/portal/users/{id}/disable", post(admin::disable))
+        .route("/api/v1/portal/users/{id}/enable", post(admin::enable))
+        .route(
+            "/api/v1/portal/users/{id}/reset-totp",
+            post(admin::reset_totp),
+        )
+        .route("/api/v1/portal/audit", get(admin::audit))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}

@@ -1,0 +1,304 @@
+//! `/admin`: users and roles (create, disable, enable, reset the second
+//! factor) and the audit log with filters.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::portal::{CreateUserRequest, Role, UserSummary};
+
+use crate::api::{self, ApiError};
+use crate::components::error_line::ErrorLine;
+use crate::components::protected::Protected;
+use crate::i18n::{Lang, tr, use_lang};
+use crate::session::use_session;
+
+/// The administration page.
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    view! {
+        <Protected roles=&[Role::Admin]>
+            <Users />
+            <AuditLog />
+        </Protected>
+    }
+}
+
+fn role_name(role: Role, lang: Lang) -> &'static str {
+    match role {
+        Role::Hotline => lang.pick("Hotline", "Hotline"),
+        Role::HealthOfficer => lang.pick("Gesundheitsamt", "Health officer"),
+        Role::Lab => lang.pick("Labor", "Lab"),
+        Role::Admin => lang.pick("Administration", "Administrator"),
+    }
+}
+
+#[component]
+fn Users() -> impl IntoView {
+    let session = use_session();
+    let lang = use_lang();
+    let version = RwSignal::new(0_u32);
+    let users = LocalResource::new(move || {
+        version.get();
+        api::users()
+    });
+    let error = RwSignal::new(None::<ApiError>);
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Hotline);
+    let created = RwSignal::new(None::<(String, String)>);
+
+    let create = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(csrf) = session.with_untracked(|state| state.csrf()) else {
+            return;
+        };
+        let request = CreateUserRequest {
+            name: name.get_untracked(),
+            role: role.get_untracked(),
+        };
+        error.set(None);
+        spawn_local(async move {
+            match api::create_user(&csrf, &request).await {
+                Ok(answer) => {
+                    created.set(Some((answer.user.name, answer.initial_password)));
+                    name.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                // The form keeps what was typed.
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+    let change = move |id: i64, what: &'static str| {
+        let Some(csrf) = session.with_untracked(|state| state.csrf()) else {
+            return;
+        };
+        error.set(None);
+        spawn_local(async move {
+            match api::change_user(&csrf, id, what).await {
+                Ok(_) => version.update(|v| *v += 1),
+                Err(failure) => error.set(Some(failure)),
+            }
+        });
+    };
+
+    let title = tr("Benutzer", "Users");
+    let new_title = tr("Neuer Benutzer", "New user");
+    let name_label = tr("Benutzername", "User name");
+    let role_label = tr("Rolle", "Role");
+    let create_label = tr("Anlegen", "Create");
+    let password_note = tr(
+        "Erstpasswort (wird nur jetzt angezeigt)",
+        "Initial password (shown only now)",
+    );
+    let col_name = tr("Name", "Name");
+    let col_state = tr("Status", "State");
+    let col_actions = tr("Aktionen", "Actions");
+
+    let rows = move || {
+        users.get().map(|result| match result {
+            Ok(list) => list
+                .into_iter()
+                .map(|user| user_row(user, lang, change))
+                .collect_view()
+                .into_any(),
+            Err(failure) => {
+                let text = failure.describe(lang.get());
+                view! { <tr><td colspan="4" role="alert">{text}</td></tr> }.into_any()
+            }
+        })
+    };
+
+    view! {
+        <section class="card" aria-labelledby="users-title">
+            <h1 id="users-title">{title}</h1>
+            <ErrorLine error=error />
+            {move || created.get().map(|(user, password)| view! {
+                <p class="alert alert--info" role="status">
+                    {password_note} " – " {user} ": "
+                    <code aria-label="initial password">{password}</code>
+                </p>
+            })}
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">{col_name}</th>
+                        <th scope="col">{role_label}</th>
+                        <th scope="col">{col_state}</th>
+                        <th scope="col">{col_actions}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <Transition fallback=|| ()>{rows}</Transition>
+                </tbody>
+            </table>
+            <h2>{new_title}</h2>
+            <form class="form" on:submit=create>
+                <label for="new-user-name">{name_label}</label>
+                <input
+                    id="new-user-name"
+                    type="text"
+                    required
+                    prop:value=move || name.get()
+                    on:input=move |ev| name.set(event_target_value(&ev))
+                />
+                <label for="new-user-role">{role_label}</label>
+                <select
+                    id="new-user-role"
+                    on:change=move |ev| {
+                        if let Some(chosen) = Role::parse(&event_target_value(&ev)) {
+                            role.set(chosen);
+                        }
+                    }
+                >
+                    {Role::ALL
+                        .into_iter()
+                        .map(|option| view! {
+                            <option value=option.as_str() selected=move || role.get() == option>
+                                {move || role_name(option, lang.get())}
+                            </option>
+                        })
+                        .collect_view()}
+                </select>
+                <button type="submit">{create_label}</button>
+            </form>
+        </section>
+    }
+}
+
+fn user_row(
+    user: UserSummary,
+    lang: RwSignal<Lang>,
+    change: impl Fn(i64, &'static str) + Copy + 'static,
+) -> impl IntoView {
+    let id = user.id;
+    let disabled = user.disabled;
+    let state = move || match (disabled, user.totp_enrolled, lang.get()) {
+        (true, _, lang) => lang.pick("gesperrt", "disabled"),
+        (false, true, lang) => lang.pick("aktiv", "active"),
+        (false, false, lang) => {
+            lang.pick("aktiv, 2. Faktor offen", "active, second factor pending")
+        }
+    };
+    let toggle = move || {
+        if disabled {
+            lang.get().pick("Entsperren", "Enable")
+        } else {
+            lang.get().pick("Sperren", "Disable")
+        }
+    };
+    let reset = move || {
+        lang.get()
+            .pick("2. Faktor zurücksetzen", "Reset second factor")
+    };
+    let name = user.name.clone();
+    view! {
+        <tr>
+            <td>{name.clone()}</td>
+            <td>{move || role_name(user.role, lang.get())}</td>
+            <td>{state}</td>
+            <td class="table__actions">
+                <button
+                    class="button"
+                    aria-label=move || format!("{} {name}", toggle())
+                    on:click=move |_| change(id, if disabled { "enable" } else { "disable" })
+                >
+                    {toggle}
+                </button>
+                <button class="button" on:click=move |_| change(id, "reset-totp")>{reset}</button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn AuditLog() -> impl IntoView {
+    let lang = use_lang();
+    let actor = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let applied = RwSignal::new((String::new(), String::new()));
+    let entries = LocalResource::new(move || {
+        let (actor, action) = applied.get();
+        async move { api::audit(&actor, &action).await }
+    });
+    let filter = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        applied.set((actor.get_untracked(), action.get_untracked()));
+    };
+    let title = tr("Audit-Log", "Audit log");
+    let actor_label = tr("Wer", "Who");
+    let action_label = tr("Aktion", "Action");
+    let apply = tr("Filtern", "Filter");
+    let col_when = tr("Wann (UTC)", "When (UTC)");
+    let col_detail = tr("Details", "Details");
+    let col_count = tr("Anzahl", "Count");
+    let rows = move || {
+        entries.get().map(|result| match result {
+            Ok(list) => list
+                .into_iter()
+                .map(|entry| {
+                    view! {
+                        <tr>
+                            <td>{utc(entry.at)}</td>
+                            <td>{entry.actor}</td>
+                            <td>{entry.action}</td>
+                            <td>{entry.detail}</td>
+                            <td>{entry.count}</td>
+                        </tr>
+                    }
+                })
+                .collect_view()
+                .into_any(),
+            Err(failure) => {
+                let text = failure.describe(lang.get());
+                view! { <tr><td colspan="5" role="alert">{text}</td></tr> }.into_any()
+            }
+        })
+    };
+    view! {
+        <section class="card" aria-labelledby="audit-title">
+            <h2 id="audit-title">{title}</h2>
+            <form class="form form--inline" on:submit=filter>
+                <label for="audit-actor">{actor_label}</label>
+                <input id="audit-actor" type="text" prop:value=move || actor.get()
+                    on:input=move |ev| actor.set(event_target_value(&ev)) />
+                <label for="audit-action">{action_label}</label>
+                <input id="audit-action" type="text" prop:value=move || action.get()
+                    on:input=move |ev| action.set(event_target_value(&ev)) />
+                <button type="submit">{apply}</button>
+            </form>
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">{col_when}</th>
+                        <th scope="col">{actor_label}</th>
+                        <th scope="col">{action_label}</th>
+                        <th scope="col">{col_detail}</th>
+                        <th scope="col">{col_count}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <Transition fallback=|| ()>{rows}</Transition>
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC from unix seconds (civil-from-days, no chrono).
+fn utc(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}

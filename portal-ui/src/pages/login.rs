@@ -1,0 +1,171 @@
+//! `/login`: password, then the code of the authenticator app; at the
+//! first log-in the QR code to set the app up.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_navigate;
+use shared::portal::{LoginNext, LoginRequest, TotpEnrolment};
+
+use crate::api::{self, ApiError};
+use crate::components::error_line::ErrorLine;
+use crate::i18n::tr;
+use crate::session::{SessionState, home_of, use_session};
+
+/// The log-in page.
+#[component]
+pub fn Login() -> impl IntoView {
+    let session = use_session();
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    // After the password: the pending session's CSRF token, and the new
+    // secret when the second factor is still to be set up.
+    let pending = RwSignal::new(None::<(String, Option<TotpEnrolment>)>);
+    let navigate = use_navigate();
+
+    let submit_password = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let request = LoginRequest {
+            name: name.get_untracked(),
+            password: password.get_untracked(),
+        };
+        spawn_local(async move {
+            match api::login(&request).await {
+                Ok(response) => {
+                    let enrolment = match response.next {
+                        LoginNext::Enrol => response.enrolment,
+                        LoginNext::Totp => None,
+                    };
+                    password.set(String::new());
+                    pending.set(Some((response.csrf_token, enrolment)));
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+            busy.set(false);
+        });
+    };
+
+    let submit_code = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some((csrf, _)) = pending.get_untracked() else {
+            return;
+        };
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let typed = code.get_untracked();
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match api::second_factor(&csrf, &typed).await {
+                Ok(info) => {
+                    let home = home_of(info.role);
+                    session.set(SessionState::Active(info));
+                    navigate(home, Default::default());
+                }
+                Err(failure) => {
+                    // A pending session lasts five minutes; after that, or
+                    // when the account waits, start again from the password.
+                    if failure.status() != Some(401) || failure.retry_after().is_some() {
+                        pending.set(None);
+                    }
+                    error.set(Some(failure));
+                }
+            }
+            code.set(String::new());
+            busy.set(false);
+        });
+    };
+
+    let title = tr("Anmelden", "Log in");
+    let name_label = tr("Benutzername", "User name");
+    let password_label = tr("Passwort", "Password");
+    let next = tr("Weiter", "Continue");
+    let code_label = tr(
+        "Code aus der Authenticator-App",
+        "Code from the authenticator app",
+    );
+    let confirm = tr("Bestätigen", "Confirm");
+    let enrol_title = tr("Zweiten Faktor einrichten", "Set up the second factor");
+    let enrol_text = tr(
+        "Scannen Sie den QR-Code mit einer Authenticator-App (TOTP) oder geben Sie den Schlüssel ein; geben Sie dann den angezeigten Code ein.",
+        "Scan the QR code with an authenticator app (TOTP) or type in the key; then enter the code it shows.",
+    );
+    let key_label = tr("Schlüssel", "Key");
+
+    view! {
+        <section class="card card--narrow" aria-labelledby="login-title">
+            <h1 id="login-title">{title}</h1>
+            <ErrorLine error=error />
+            <Show
+                when=move || pending.with(Option::is_some)
+                fallback=move || {
+                    view! {
+                        <form class="form" on:submit=submit_password>
+                            <label for="login-name">{name_label}</label>
+                            <input
+                                id="login-name"
+                                type="text"
+                                autocomplete="username"
+                                required
+                                prop:value=move || name.get()
+                                on:input=move |ev| name.set(event_target_value(&ev))
+                            />
+                            <label for="login-password">{password_label}</label>
+                            <input
+                                id="login-password"
+                                type="password"
+                                autocomplete="current-password"
+                                required
+                                prop:value=move || password.get()
+                                on:input=move |ev| password.set(event_target_value(&ev))
+                            />
+                            <button type="submit" disabled=move || busy.get()>{next}</button>
+                        </form>
+                    }
+                }
+            >
+                {move || {
+                    pending
+                        .get()
+                        .and_then(|(_, enrolment)| enrolment)
+                        .map(|enrolment| {
+                            view! {
+                                <section class="enrol" aria-labelledby="enrol-title">
+                                    <h2 id="enrol-title">{enrol_title}</h2>
+                                    <p>{enrol_text}</p>
+                                    <div class="enrol__qr" inner_html=enrolment.qr_svg.clone()></div>
+                                    <p>
+                                        {key_label} ": "
+                                        <code class="enrol__secret">{enrolment.secret.clone()}</code>
+                                    </p>
+                                </section>
+                            }
+                        })
+                }}
+                <form class="form" on:submit=submit_code.clone()>
+                    <label for="login-code">{code_label}</label>
+                    <input
+                        id="login-code"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        pattern="[0-9 ]{6,7}"
+                        required
+                        prop:value=move || code.get()
+                        on:input=move |ev| code.set(event_target_value(&ev))
+                    />
+                    <button type="submit" disabled=move || busy.get()>{confirm}</button>
+                </form>
+            </Show>
+        </section>
+    }
+}

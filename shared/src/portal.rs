@@ -1,0 +1,236 @@
+//! JSON bodies of the portal API (`/api/v1/portal/...`), used by the server
+//! and by the Leptos portal so the two cannot drift apart. Serde only, no I/O.
+
+use serde::{Deserialize, Serialize};
+
+/// The header that carries the CSRF token on every state-changing request.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Most teleTANs one batch issues.
+pub const MAX_TELETAN_BATCH: u32 = 50;
+
+/// What a portal user may do (SPEC section 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Issues teleTANs on the phone.
+    Hotline,
+    /// Issues teleTANs, also in batches.
+    HealthOfficer,
+    /// Uploads test results.
+    Lab,
+    /// Users, roles, audit log, statistics.
+    Admin,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 4] = [Role::Hotline, Role::HealthOfficer, Role::Lab, Role::Admin];
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hotline => "hotline",
+            Self::HealthOfficer => "health-officer",
+            Self::Lab => "lab",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// The role named `name` (as [`Role::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `POST /api/v1/portal/login`: the first factor.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    /// The user name.
+    pub name: String,
+    /// The password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("name", &self.name)
+            .field("password", &"…")
+            .finish()
+    }
+}
+
+/// What the second step of the log-in is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoginNext {
+    /// Type the code of the authenticator app.
+    Totp,
+    /// No second factor yet: add the secret to an app, then type its code.
+    Enrol,
+}
+
+/// Answer to a correct password: a half-open session that only
+/// `POST /api/v1/portal/login/totp` accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginResponse {
+    /// The second step.
+    pub next: LoginNext,
+    /// The CSRF token of the half-open session.
+    pub csrf_token: String,
+    /// Present when `next` is [`LoginNext::Enrol`].
+    pub enrolment: Option<TotpEnrolment>,
+}
+
+/// A new TOTP secret to add to an authenticator app (RFC 6238: SHA-1,
+/// 6 digits, 30 seconds).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpEnrolment {
+    /// The secret in base32, for typing in.
+    pub secret: String,
+    /// The `otpauth://totp/...` URI the QR code holds.
+    pub uri: String,
+    /// The QR code as SVG markup.
+    pub qr_svg: String,
+}
+
+impl std::fmt::Debug for TotpEnrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpEnrolment(…)")
+    }
+}
+
+/// `POST /api/v1/portal/login/totp`: the second factor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpRequest {
+    /// The six digits the app shows.
+    pub code: String,
+}
+
+/// The logged-in user (`GET /api/v1/portal/session`, and the answer to a
+/// completed log-in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// The user name.
+    pub name: String,
+    /// The user's role.
+    pub role: Role,
+    /// Send in [`CSRF_HEADER`] on every POST, PUT and DELETE.
+    pub csrf_token: String,
+    /// Seconds without a request after which the session ends.
+    pub idle_timeout: i64,
+    /// Unix seconds at which the session ends regardless of activity.
+    pub expires_at: i64,
+}
+
+/// A teleTAN just issued (`POST /api/v1/portal/teletans`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeleTanIssued {
+    /// The teleTAN, 10 characters.
+    pub value: String,
+    /// Unix seconds after which it can no longer be redeemed.
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for TeleTanIssued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TeleTanIssued")
+            .field("value", &"…")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A portal user as administrators see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSummary {
+    /// Database id.
+    pub id: i64,
+    /// The user name.
+    pub name: String,
+    /// The role.
+    pub role: Role,
+    /// A disabled user cannot log in.
+    pub disabled: bool,
+    /// Whether a second factor is set up.
+    pub totp_enrolled: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// `POST /api/v1/portal/users`: a new user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUserRequest {
+    /// The user name (1 to 64 characters: letters, digits, `.`, `-`, `_`, `@`).
+    pub name: String,
+    /// The role.
+    pub role: Role,
+}
+
+/// The created user and the initial password, shown only in this answer.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedUser {
+    /// The user.
+    pub user: UserSummary,
+    /// The password to hand over; the user sets up the second factor at the first log-in.
+    pub initial_password: String,
+}
+
+impl std::fmt::Debug for CreatedUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedUser")
+            .field("user", &self.user)
+            .field("initial_password", &"…")
+            .finish()
+    }
+}
+
+/// One line of the audit log: who did what when, never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// Database id (increasing).
+    pub id: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// The acting user's name (or `warn` for the command line).
+    pub actor: String,
+    /// What happened, e.g. `teletan.issued`.
+    pub action: String,
+    /// Details that are not secret (a user name, a role).
+    pub detail: String,
+    /// How many (teleTANs of a batch, results of an upload).
+    pub count: i64,
+}
+
+/// Filters of `GET /api/v1/portal/audit` (query parameters).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditQuery {
+    /// Only this actor.
+    pub actor: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// From this unix second on.
+    pub since: Option<i64>,
+    /// Before this unix second.
+    pub until: Option<i64>,
+    /// Only entries older than this id (paging backwards).
+    pub before_id: Option<i64>,
+}
