@@ -53,6 +53,12 @@ pub struct FileConfig {
     /// Countries that submissions may name as visited (default: the EU/EEA
     /// countries of the reference federation).
     pub supported_countries: Option<Vec<String>>,
+    /// Object store the distribution publishes to (default: DATA_DIR/public).
+    pub publish_url: Option<String>,
+    /// Fewest keys per hourly bundle (default 140).
+    pub min_keys: Option<usize>,
+    /// JSON file replacing the default application configuration.
+    pub app_config: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -118,6 +124,11 @@ pub struct ServerConfig {
     pub cleanup_interval: Option<std::time::Duration>,
     /// This server's country and the countries it knows.
     pub countries: Countries,
+    /// How often the distribution runs in this process (when it runs the
+    /// distribution service); `None` runs none (tests, or another replica does).
+    pub distribution_interval: Option<std::time::Duration>,
+    /// Options of the distribution.
+    pub distribution: crate::distribution::DistributionSettings,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -133,6 +144,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("verification_url", &self.verification_url)
             .field("cleanup_interval", &self.cleanup_interval)
             .field("countries", &self.countries)
+            .field("distribution_interval", &self.distribution_interval)
             .finish()
     }
 }
@@ -151,6 +163,8 @@ impl ServerConfig {
             verification_url: None,
             cleanup_interval: Some(crate::cleanup::INTERVAL),
             countries: Countries::default(),
+            distribution_interval: Some(crate::distribution::INTERVAL),
+            distribution: crate::distribution::DistributionSettings::default(),
         }
     }
 }

@@ -9,6 +9,7 @@
 //! Layout: [`shell`] (running commands), [`setup`] (tool installs, each only
 //! when missing), [`tasks`] (the commands above, step by step).
 
+mod load;
 mod setup;
 mod shell;
 mod tasks;
@@ -26,7 +27,8 @@ commands:
                   ARGS are passed on and replace a default they name)
   test            install what is missing, then fmt, clippy (host and wasm32),
                   portal build, host tests (incl. browser tests), wasm32 tests
-  ci              the same as test";
+  ci              the same as test
+  load serve      warn serve against nginx on the same published folder (wrk)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("test" | "ci") if rest.is_empty() => {
             Shell::new().and_then(|shell| tasks::test(&shell))
         }
+        Some("load") => Shell::new().and_then(|shell| load::run(&shell, &rest)),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

@@ -46,6 +46,9 @@ pub struct ServeArgs {
     /// Countries.
     #[command(flatten)]
     pub countries: CountryArgs,
+    /// Distribution.
+    #[command(flatten)]
+    pub distribution: super::distribute::DistributionArgs,
 }
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
@@ -70,6 +73,8 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
             .or_else(|| file.verification_url.clone()),
         cleanup_interval: Some(crate::cleanup::INTERVAL),
         countries: args.countries.resolve(file)?,
+        distribution_interval: Some(crate::distribution::INTERVAL),
+        distribution: args.distribution.resolve(file),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -7,6 +7,7 @@
 #[macro_use]
 mod app;
 mod cli_bundle;
+mod distribution;
 mod privacy;
 mod processes;
 mod server;
