@@ -37,7 +37,7 @@ fn rules(now: i64, min_keys: usize) -> PlanRules {
     }
 }
 
-fn hour<'a>(plan: &'a Plan, unix_hour: i64) -> &'a HourPlan {
+fn hour(plan: &Plan, unix_hour: i64) -> &HourPlan {
     plan.days
         .iter()
         .flat_map(|day| &day.hours)
