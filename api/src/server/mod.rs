@@ -244,14 +244,18 @@ fn router(
     if services.runs(Service::Testresult) {
         api = api.merge(crate::testresult::routes::routes());
     }
-    if let Some(files) = published {
-        api = api.merge(crate::distribution::serve::routes(files));
-    }
     let api = api.with_state(state);
     let app = match portal_dir {
         Some(dir) => api.fallback_service(portal::service(&dir)),
         None => api,
     };
-    app.layer(axum::middleware::from_fn(metrics::track))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+    let app = app
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    // Published files are served like a CDN would: from memory, without the
+    // per-request metrics and trace spans (they are most of the traffic).
+    match published {
+        Some(files) => app.merge(crate::distribution::serve::routes(files)),
+        None => app,
+    }
 }
