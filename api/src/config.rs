@@ -53,6 +53,12 @@ pub struct FileConfig {
     /// Countries that submissions may name as visited (default: the EU/EEA
     /// countries of the reference federation).
     pub supported_countries: Option<Vec<String>>,
+    /// Object store the distribution publishes to (default: DATA_DIR/public).
+    pub publish_url: Option<String>,
+    /// Fewest keys per hourly bundle (default 140).
+    pub min_keys: Option<usize>,
+    /// JSON file replacing the default application configuration.
+    pub app_config: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -120,6 +126,11 @@ pub struct ServerConfig {
     pub countries: Countries,
     /// Session rules of the portal.
     pub portal: crate::portal::PortalConfig,
+    /// How often the distribution runs in this process (when it runs the
+    /// distribution service); `None` runs none (tests, or another replica does).
+    pub distribution_interval: Option<std::time::Duration>,
+    /// Options of the distribution.
+    pub distribution: crate::distribution::DistributionSettings,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -136,6 +147,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("cleanup_interval", &self.cleanup_interval)
             .field("countries", &self.countries)
             .field("portal", &self.portal)
+            .field("distribution_interval", &self.distribution_interval)
             .finish()
     }
 }
@@ -155,6 +167,8 @@ impl ServerConfig {
             cleanup_interval: Some(crate::cleanup::INTERVAL),
             countries: Countries::default(),
             portal: crate::portal::PortalConfig::default(),
+            distribution_interval: Some(crate::distribution::INTERVAL),
+            distribution: crate::distribution::DistributionSettings::default(),
         }
     }
 }

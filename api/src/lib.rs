@@ -6,6 +6,7 @@
 //! - [`verification`]: registration tokens, test result polling, TANs, teleTANs.
 //! - [`testresult`]: lab uploads and the results the verification service reads.
 //! - [`submission`]: diagnosis keys uploaded with a TAN.
+//! - [`distribution`]: signed hourly and daily key bundles, and serving them.
 //! - [`cleanup`]: the hourly deletion of expired data.
 //! - [`internal`]: the calls between services, and their own listener.
 //! - [`portal`]: the portal API: accounts, sessions, roles, audit, teleTAN issuance.
@@ -18,6 +19,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod distribution;
 pub mod error;
 pub mod extract;
 pub mod fake;

@@ -9,6 +9,7 @@
 //! Layout: [`shell`] (running commands), [`setup`] (tool installs, each only
 //! when missing), [`tasks`] (the commands above, step by step).
 
+mod load;
 mod load_api;
 mod setup;
 mod shell;
@@ -30,7 +31,8 @@ commands:
   ci              the same as test
   load api [SECONDS [CONNECTIONS]]
                   the verification service under wrk on SQLite and PostgreSQL,
-                  beside a trivial route (default: 10 s, 256 connections)";
+                  beside a trivial route (default: 10 s, 256 connections)
+  load serve      warn serve against nginx on the same published folder (wrk)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
             };
             Shell::new().and_then(|shell| load_api::run(&shell, &options))
         }
+        Some("load") => Shell::new().and_then(|shell| load::run(&shell, &rest)),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

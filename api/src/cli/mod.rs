@@ -5,7 +5,10 @@
 //! environment (`WARN_*`) and from the configuration file (`--config`).
 
 mod bundle;
+mod demo;
+pub mod distribute;
 mod gaen;
+mod key;
 mod keygen;
 mod lab;
 mod matching;
@@ -62,6 +65,14 @@ pub enum Command {
     /// Manage portal users.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Publish signed hourly and daily key bundles once (as `serve` does hourly).
+    Distribute(distribute::DistributeArgs),
+    /// The distribution's signing keys: show, rotate, list.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Demo data: realistic submissions.
+    #[command(subcommand)]
+    Demo(demo::DemoCommand),
 }
 
 /// Where stored data lives; shared by every subcommand that touches it.
@@ -159,5 +170,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Gaen(command) => gaen::run(command),
         Command::Match(args) => matching::run(args),
         Command::User(command) => user::run(command, &file),
+        Command::Distribute(args) => distribute::run(args, &file),
+        Command::Key(command) => key::run(command, &file),
+        Command::Demo(command) => demo::run(command, &file),
     }
 }

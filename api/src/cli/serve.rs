@@ -57,6 +57,9 @@ pub struct ServeArgs {
     /// Mark the portal's session cookie Secure (the portal is reached over TLS).
     #[arg(long, env = "WARN_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Distribution.
+    #[command(flatten)]
+    pub distribution: super::distribute::DistributionArgs,
 }
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
@@ -86,6 +89,8 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
             absolute_timeout: std::time::Duration::from_secs(args.session_max_hours * 3600),
             secure_cookie: args.secure_cookies,
         },
+        distribution_interval: Some(crate::distribution::INTERVAL),
+        distribution: args.distribution.resolve(file),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -66,6 +66,11 @@ pub struct Application {
     internal: Option<(TcpListener, Router)>,
     cleanup_interval: Option<std::time::Duration>,
     db: Db,
+    /// The distribution and how often it runs, when this process runs it.
+    distribution: Option<(
+        crate::distribution::Distribution,
+        Option<std::time::Duration>,
+    )>,
 }
 
 impl Application {
@@ -114,6 +119,19 @@ impl Application {
                 ),
             }
         };
+        let distribution = if services.runs(Service::Distribution) {
+            let distribution = crate::distribution::Distribution::open(
+                db.clone(),
+                &config.storage.data_dir,
+                &config.countries,
+                config.distribution.clone(),
+            )
+            .await?;
+            distribution.reload().await?;
+            Some((distribution, config.distribution_interval))
+        } else {
+            None
+        };
         let listener = TcpListener::bind(config.listen).await?;
         let address = listener.local_addr()?;
         let internal = match (config.internal_listen, &token) {
@@ -136,8 +154,12 @@ impl Application {
             (listener, router)
         });
         let cleanup_interval = state.config.cleanup_interval;
-        let router = router(state);
+        let files = distribution
+            .as_ref()
+            .map(|(distribution, _)| distribution.files().clone());
+        let router = router(state, files);
         Ok(Self {
+            distribution,
             cleanup_interval,
             listener,
             address,
@@ -176,6 +198,9 @@ impl Application {
         let cleanup = self
             .cleanup_interval
             .map(|period| tokio::spawn(crate::cleanup::run_every(self.db.clone(), period)));
+        let distribution = self.distribution.and_then(|(distribution, interval)| {
+            interval.map(|period| tokio::spawn(distribution.run_every(period)))
+        });
         let internal = self.internal.map(|(listener, router)| {
             tokio::spawn(
                 axum::serve(listener, router)
@@ -192,12 +217,18 @@ impl Application {
         if let Some(cleanup) = cleanup {
             cleanup.abort();
         }
+        if let Some(distribution) = distribution {
+            distribution.abort();
+        }
         self.db.close().await;
         result
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(
+    state: AppState,
+    published: Option<crate::distribution::serve::PublishedFiles>,
+) -> Router {
     let portal_dir = state.config.portal_dir.clone();
     let services = state.config.services.clone();
     let mut api = Router::new()
@@ -224,6 +255,13 @@ fn router(state: AppState) -> Router {
         Some(dir) => api.fallback_service(portal::service(&dir)),
         None => api,
     };
-    app.layer(axum::middleware::from_fn(metrics::track))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+    let app = app
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    // Published files are served like a CDN would: from memory, without the
+    // per-request metrics and trace spans (they are most of the traffic).
+    match published {
+        Some(files) => app.merge(crate::distribution::serve::routes(files)),
+        None => app,
+    }
 }

@@ -7,6 +7,7 @@
 #[macro_use]
 mod app;
 mod cli_bundle;
+mod distribution;
 mod openapi;
 mod portal;
 mod portal_client;

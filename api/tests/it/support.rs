@@ -136,6 +136,7 @@ impl TestServer {
     /// The background clean-up is off, so tests see only their own changes.
     pub async fn start_in(mut config: ServerConfig, data_dir: tempfile::TempDir) -> Self {
         config.cleanup_interval = None;
+        config.distribution_interval = None;
         let storage = config.storage.clone();
         let app = Application::build(config).await.expect("the server starts");
         let db = api::db::Db::connect(&storage.data_dir, storage.database_url.as_deref())

@@ -1,0 +1,190 @@
+//! The distribution (SPEC section 5): every hour, the keys past their
+//! embargo become signed hourly and daily bundles per country, with JSON
+//! indexes, in an object store that a CDN (or `warn serve`) serves.
+//!
+//! - [`plan`]: the assembly as a pure function (keys in, plan out).
+//! - [`store`]: reading the keys, deleting old ones, recording runs.
+//! - [`signing`]: the signing keys in the data folder, and their rotation.
+//! - [`publish`]: the object store and the public paths.
+//! - [`run`]: one run: plan, sign, publish bundles, then indexes.
+//! - [`serve`]: `GET /version/v1/...` from memory, with ETags.
+//! - [`seed`]: realistic demo submissions (`warn demo seed`).
+
+pub mod plan;
+pub mod publish;
+pub mod run;
+pub mod seed;
+pub mod serve;
+pub mod signing;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bytes::Bytes;
+use indicatif::ProgressBar;
+use prost::Message;
+
+use crate::config::Countries;
+use crate::db::Db;
+use publish::Publisher;
+use run::{RunError, RunOptions, RunReport};
+use serve::PublishedFiles;
+use signing::SigningKeys;
+
+/// The reference threshold: an hour with fewer keys carries them forward.
+pub const DEFAULT_MIN_KEYS: usize = 140;
+/// How often `warn serve` runs the distribution.
+pub const INTERVAL: Duration = Duration::from_secs(3600);
+/// The folder below the data folder that the local object store uses.
+pub const PUBLIC_DIR: &str = "public";
+
+/// Options of the distribution, shared by `warn serve` and `warn distribute`.
+#[derive(Debug, Clone, Default)]
+pub struct DistributionSettings {
+    /// Object store URL (`file:///...`, `s3://bucket/prefix`); default the
+    /// folder `DATA_DIR/public`.
+    pub publish_url: Option<String>,
+    /// Threshold of keys per hourly bundle (default 140).
+    pub min_keys: Option<usize>,
+    /// Key id of a newly created signing key (default: the home country code).
+    pub key_id: Option<String>,
+    /// A configured signing key file (PKCS#8 PEM with Key-Id/Key-Version
+    /// lines); without it the keys of `DATA_DIR/signing` are used.
+    pub signing_key: Option<PathBuf>,
+    /// JSON file overriding the default application configuration.
+    pub app_config: Option<PathBuf>,
+}
+
+/// Everything a run needs, opened once.
+#[derive(Debug, Clone)]
+pub struct Distribution {
+    db: Db,
+    data_dir: PathBuf,
+    settings: DistributionSettings,
+    home: String,
+    publisher: Publisher,
+    app_config: Bytes,
+    files: PublishedFiles,
+}
+
+impl Distribution {
+    /// Opens the object store, reads the configuration and makes sure a
+    /// signing key exists (creating one, and saying so, on first start).
+    pub async fn open(
+        db: Db,
+        data_dir: &Path,
+        countries: &Countries,
+        settings: DistributionSettings,
+    ) -> Result<Self, RunError> {
+        let publisher = match &settings.publish_url {
+            Some(url) => Publisher::from_url(url)?,
+            None => Publisher::local(&data_dir.join(PUBLIC_DIR))?,
+        };
+        let app_config = app_config(settings.app_config.as_deref(), countries)?;
+        let distribution = Self {
+            db,
+            data_dir: data_dir.to_owned(),
+            settings,
+            home: countries.home().to_owned(),
+            publisher,
+            app_config,
+            files: PublishedFiles::default(),
+        };
+        distribution.signing_keys()?;
+        Ok(distribution)
+    }
+
+    /// The signing keys; creates the first one when there is none.
+    pub fn signing_keys(&self) -> Result<SigningKeys, RunError> {
+        if let Some(path) = &self.settings.signing_key {
+            let identity = shared::bundle::KeyIdentity::new(self.key_id(), "v1");
+            return Ok(SigningKeys::from_file(path, identity)?);
+        }
+        let (keys, created) = SigningKeys::load_or_create(&self.data_dir, &self.key_id())?;
+        if let Some(path) = created {
+            tracing::info!(
+                key = %keys.active().identity(),
+                path = %path.display(),
+                "created signing key {} at {}",
+                keys.active().identity(),
+                path.display()
+            );
+        }
+        Ok(keys)
+    }
+
+    fn key_id(&self) -> String {
+        self.settings
+            .key_id
+            .clone()
+            .unwrap_or_else(|| self.home.clone())
+    }
+
+    /// The object store.
+    pub fn publisher(&self) -> &Publisher {
+        &self.publisher
+    }
+
+    /// The published files as `warn serve` holds them.
+    pub fn files(&self) -> &PublishedFiles {
+        &self.files
+    }
+
+    /// Runs one assembly as of `now` (unix seconds).
+    pub async fn run(&self, now: i64, progress: &ProgressBar) -> Result<RunReport, RunError> {
+        let keys = self.signing_keys()?;
+        let options = RunOptions {
+            now,
+            min_keys: self.settings.min_keys.unwrap_or(DEFAULT_MIN_KEYS),
+            regions: vec![self.home.clone()],
+            app_config: self.app_config.clone(),
+        };
+        run::run_once(&self.db, &self.publisher, &keys, &options, progress).await
+    }
+
+    /// Reloads the files served from memory.
+    pub async fn reload(&self) -> Result<usize, RunError> {
+        Ok(self.files.reload(&self.publisher).await?)
+    }
+
+    /// Runs now and then every `period`, reloading the served files after
+    /// each run, until the task is aborted.
+    pub async fn run_every(self, period: Duration) {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match self.run(crate::clock::now(), &ProgressBar::hidden()).await {
+                Ok(report) => tracing::info!("distribution: {report}"),
+                Err(error) => {
+                    tracing::warn!(%error, "distribution failed; retrying at the next run")
+                }
+            }
+            if let Err(error) = self.reload().await {
+                tracing::warn!(%error, "reloading the published files failed");
+            }
+        }
+    }
+}
+
+/// The encoded application configuration: the defaults (SPEC section 8)
+/// with the supported countries, or a JSON file in the shape `warn risk`
+/// reads.
+fn app_config(path: Option<&Path>, countries: &Countries) -> Result<Bytes, RunError> {
+    let config = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| RunError::Config(format!("{}: {error}", path.display())))?;
+            serde_json::from_str::<shared::risk::ApplicationConfig>(&text)
+                .map_err(|error| RunError::Config(format!("{}: {error}", path.display())))?
+        }
+        None => shared::risk::ApplicationConfig {
+            supported_countries: countries.supported().map(str::to_owned).collect(),
+            ..shared::risk::ApplicationConfig::default()
+        },
+    };
+    Ok(proto::appconfig::ApplicationConfiguration::from(&config)
+        .encode_to_vec()
+        .into())
+}

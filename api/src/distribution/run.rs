@@ -1,0 +1,344 @@
+//! One distribution run: read the keys, plan, sign, publish bundles, then
+//! indexes, then delete what left the window, and record the run.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use indicatif::ProgressBar;
+use shared::bundle::{BuildError, ExportSpec, KeyIdentity, MAX_KEYS_PER_BUNDLE, build_export};
+
+use super::plan::{self, HOUR, HOURS_PER_DAY, Plan, PlanRules};
+use super::publish::{Outcome, PublishError, Publisher, paths};
+use super::signing::{KeyError, SigningKeys};
+use super::store::{self, PublishableKey, ReadError};
+use crate::db::Db;
+
+/// What one run is told.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Unix seconds the run takes as now.
+    pub now: i64,
+    /// Fewest keys an hourly bundle may carry.
+    pub min_keys: usize,
+    /// Regions that get bundles: for now the home country, which gets every
+    /// local key (federation will add the countries foreign keys visited).
+    pub regions: Vec<String>,
+    /// The encoded `ApplicationConfiguration` to publish signed.
+    pub app_config: Bytes,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunReport {
+    /// Bundle files in the window (hourly, daily, batches).
+    pub bundles: u64,
+    /// Bundle files written because they were new or changed.
+    pub bundles_written: u64,
+    /// Index, key list and configuration files written.
+    pub other_written: u64,
+    /// Keys in the hourly bundles this run wrote.
+    pub keys_published: u64,
+    /// Keys in the window's hourly bundles.
+    pub keys_in_window: u64,
+    /// Eligible keys held back by the threshold.
+    pub keys_carried: u64,
+    /// Keys whose embargo has not ended.
+    pub keys_waiting: u64,
+    /// Keys deleted because they left the window.
+    pub keys_deleted: u64,
+    /// Files deleted because they left the window.
+    pub files_deleted: u64,
+    /// The key that signed.
+    pub signed_by: KeyIdentity,
+}
+
+impl std::fmt::Display for RunReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} bundles ({} written, signed by {}), {} keys published ({} new), \
+             {} carried forward, {} under embargo, {} keys and {} files deleted",
+            self.bundles,
+            self.bundles_written,
+            self.signed_by,
+            self.keys_in_window,
+            self.keys_published,
+            self.keys_carried,
+            self.keys_waiting,
+            self.keys_deleted,
+            self.files_deleted
+        )
+    }
+}
+
+/// Why a run failed; the next run starts over and completes the work.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// Stored keys could not be read.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// The object store failed.
+    #[error("object store: {0}")]
+    Publish(#[from] PublishError),
+    /// A bundle could not be built.
+    #[error("bundle: {0}")]
+    Build(#[from] BuildError),
+    /// The signing keys could not be read.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The configuration could not be read.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The building thread stopped.
+    #[error("the bundle builder stopped: {0}")]
+    Builder(String),
+}
+
+/// One bundle file to build.
+struct Job {
+    path: String,
+    region: String,
+    start: i64,
+    end: i64,
+    batch: (u32, u32),
+    keys: Vec<usize>,
+    hourly: bool,
+}
+
+/// Runs one assembly as of `options.now`.
+pub async fn run_once(
+    db: &Db,
+    publisher: &Publisher,
+    signing: &SigningKeys,
+    options: &RunOptions,
+    progress: &ProgressBar,
+) -> Result<RunReport, RunError> {
+    let run_id = store::start_run(db, options.now).await?;
+    let window_start = plan::window_start_hour(options.now);
+    let mut report = RunReport {
+        signed_by: signing.active().identity().clone(),
+        keys_deleted: store::delete_expired_keys(db, window_start).await?,
+        ..RunReport::default()
+    };
+    let keys = Arc::new(store::publishable_keys(db, plan::hour_of(options.now)).await?);
+    let rules = PlanRules {
+        now: options.now,
+        min_keys: options.min_keys,
+        max_keys_per_bundle: MAX_KEYS_PER_BUNDLE,
+    };
+    let plan = plan::plan(keys.as_slice(), &rules);
+    report.keys_carried = plan.carried as u64;
+    report.keys_waiting = plan.waiting as u64;
+
+    // The public keys first, so that a verifier knows a new key before it
+    // meets its first bundle; the configuration beside them.
+    let keys_json = serde_json::to_vec_pretty(&signing.published()).unwrap_or_default();
+    count(
+        &mut report,
+        publisher.put(&paths::keys(), keys_json.into()).await?,
+    );
+    for region in &options.regions {
+        let payload = shared::bundle::sign_payload(&options.app_config, &[signing.active()]);
+        count(
+            &mut report,
+            publisher
+                .put(&paths::app_config(region), payload.into())
+                .await?,
+        );
+    }
+
+    let mut jobs = Vec::new();
+    for region in &options.regions {
+        jobs.extend(jobs_of(
+            region,
+            &plan,
+            keys.as_slice(),
+            rules.max_keys_per_bundle,
+        ));
+    }
+    report.bundles = jobs.len() as u64;
+    report.keys_in_window = jobs
+        .iter()
+        .filter(|job| job.hourly)
+        .map(|job| job.keys.len() as u64)
+        .sum();
+    progress.set_length(report.bundles);
+    let mut expected: BTreeSet<String> = jobs.iter().map(|job| job.path.clone()).collect();
+    publish_bundles(jobs, keys, signing, publisher, progress, &mut report).await?;
+
+    // Indexes last: each names only files written above.
+    for region in &options.regions {
+        for day in &plan.days {
+            let hours: Vec<i64> = day
+                .hours
+                .iter()
+                .map(|hour| hour.hour.rem_euclid(HOURS_PER_DAY))
+                .collect();
+            let path = paths::hour_index(region, &date(day.day));
+            count(&mut report, publisher.put(&path, json(&hours)).await?);
+            expected.insert(path);
+        }
+        let dates: Vec<String> = plan
+            .days
+            .iter()
+            .filter(|day| day.complete)
+            .map(|day| date(day.day))
+            .collect();
+        let path = paths::date_index(region);
+        count(&mut report, publisher.put(&path, json(&dates)).await?);
+        expected.insert(path);
+    }
+    count(
+        &mut report,
+        publisher
+            .put(&paths::country_index(), json(&options.regions))
+            .await?,
+    );
+
+    // Only now delete what no index names any more.
+    for region in &options.regions {
+        for path in publisher.list(&paths::region(region)).await? {
+            if !expected.contains(&path) {
+                publisher.delete(&path).await?;
+                report.files_deleted += 1;
+            }
+        }
+    }
+    progress.finish_and_clear();
+    store::finish_run(
+        db,
+        run_id,
+        crate::clock::now(),
+        report.bundles_written,
+        report.keys_published,
+    )
+    .await?;
+    Ok(report)
+}
+
+/// Builds the bundles on a blocking thread while this task writes them.
+async fn publish_bundles(
+    jobs: Vec<Job>,
+    keys: Arc<Vec<PublishableKey>>,
+    signing: &SigningKeys,
+    publisher: &Publisher,
+    progress: &ProgressBar,
+    report: &mut RunReport,
+) -> Result<(), RunError> {
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<(Job, Bytes), BuildError>>(4);
+    let signer = signing.active().clone();
+    let builder = tokio::task::spawn_blocking(move || {
+        for job in jobs {
+            let built = build(&job, &keys, &signer).map(|bytes| (job, bytes));
+            if sender.blocking_send(built).is_err() {
+                return;
+            }
+        }
+    });
+    while let Some(built) = receiver.recv().await {
+        let (job, bytes) = built?;
+        if publisher.put(&job.path, bytes).await? == Outcome::Written {
+            report.bundles_written += 1;
+            if job.hourly {
+                report.keys_published += job.keys.len() as u64;
+            }
+        }
+        progress.inc(1);
+    }
+    builder
+        .await
+        .map_err(|error| RunError::Builder(error.to_string()))
+}
+
+fn build(
+    job: &Job,
+    keys: &[PublishableKey],
+    signer: &shared::bundle::Signer,
+) -> Result<Bytes, BuildError> {
+    let spec = ExportSpec {
+        region: job.region.clone(),
+        start_timestamp: u64::try_from(job.start).unwrap_or(0),
+        end_timestamp: u64::try_from(job.end).unwrap_or(0),
+        batch_num: job.batch.0,
+        batch_size: job.batch.1,
+        keys: job
+            .keys
+            .iter()
+            .map(|index| keys[*index].key.clone())
+            .collect(),
+    };
+    build_export(spec, &[signer]).map(Bytes::from)
+}
+
+/// The bundle files of one region: every hour, and every complete day.
+fn jobs_of(region: &str, plan: &Plan, keys: &[PublishableKey], max: usize) -> Vec<Job> {
+    let mut jobs = Vec::new();
+    let mut add =
+        |keys: Vec<usize>, start: i64, end: i64, hourly: bool, path: &dyn Fn(u32) -> String| {
+            let ranges = plan::batches(keys.len(), max);
+            let size = ranges.len() as u32;
+            for (index, range) in ranges.into_iter().enumerate() {
+                let num = index as u32 + 1;
+                jobs.push(Job {
+                    path: path(num),
+                    region: region.to_owned(),
+                    start,
+                    end,
+                    batch: (num, size),
+                    keys: keys[range].to_vec(),
+                    hourly,
+                });
+            }
+        };
+    for day in &plan.days {
+        let date = date(day.day);
+        for hour in &day.hours {
+            let of_day = hour.hour.rem_euclid(HOURS_PER_DAY) as u32;
+            let start = hour.hour * HOUR;
+            add(hour.keys.clone(), start, start + HOUR, true, &|batch| {
+                paths::hour_bundle(region, &date, of_day, batch)
+            });
+        }
+        if day.complete {
+            let start = day.day * HOURS_PER_DAY * HOUR;
+            add(
+                day.keys(keys),
+                start,
+                start + HOURS_PER_DAY * HOUR,
+                false,
+                &|batch| paths::day_bundle(region, &date, batch),
+            );
+        }
+    }
+    jobs
+}
+
+fn count(report: &mut RunReport, outcome: Outcome) {
+    if outcome == Outcome::Written {
+        report.other_written += 1;
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Bytes {
+    serde_json::to_vec(value).unwrap_or_default().into()
+}
+
+/// `YYYY-MM-DD` of a unix day.
+pub fn date(day: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(day * HOURS_PER_DAY * HOUR) {
+        Ok(moment) => {
+            let date = moment.date();
+            format!(
+                "{:04}-{:02}-{:02}",
+                date.year(),
+                u8::from(date.month()),
+                date.day()
+            )
+        }
+        Err(_) => format!("day-{day}"),
+    }
+}

@@ -1,0 +1,128 @@
+//! Serving the published files under `/version/v1/...` from memory.
+//!
+//! The whole published tree (a few hundred files, tens of megabytes for a
+//! million keys) is loaded into a map with a precomputed ETag after each
+//! run, so a request costs a map lookup: no file system access, and so no
+//! path on disk that a request could escape to.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use super::publish::{PublishError, Publisher, ROOT};
+
+/// `Cache-Control` of bundles: their content is fixed once their hour or
+/// day is over (a key rotation re-signs them; the old signature stays valid).
+pub const BUNDLE_CACHE_CONTROL: &str = "public, max-age=86400";
+/// `Cache-Control` of indexes, the key list and the configuration, which
+/// change every hour.
+pub const INDEX_CACHE_CONTROL: &str = "public, max-age=300";
+
+/// One published file, ready to send.
+#[derive(Debug, Clone)]
+struct Entry {
+    body: Bytes,
+    etag: HeaderValue,
+    content_type: HeaderValue,
+    cache_control: HeaderValue,
+}
+
+/// The published files, by public path (`version/v1/...`).
+#[derive(Debug, Clone, Default)]
+pub struct PublishedFiles {
+    files: Arc<RwLock<Arc<HashMap<String, Entry>>>>,
+}
+
+impl PublishedFiles {
+    /// Loads every file of the store, replacing what was held.
+    pub async fn reload(&self, publisher: &Publisher) -> Result<usize, PublishError> {
+        let mut files = HashMap::new();
+        for path in publisher.list(ROOT).await? {
+            if let Some(body) = publisher.get(&path).await? {
+                let bundle = body.starts_with(b"PK") && !path.ends_with("/app_config");
+                files.insert(path, entry(body, bundle));
+            }
+        }
+        let count = files.len();
+        if let Ok(mut held) = self.files.write() {
+            *held = Arc::new(files);
+        }
+        Ok(count)
+    }
+
+    fn lookup(&self, path: &str) -> Option<Entry> {
+        let files = self.files.read().ok()?.clone();
+        files.get(path).cloned()
+    }
+}
+
+/// A file with its headers; `bundle` selects the long cache lifetime.
+fn entry(body: Bytes, bundle: bool) -> Entry {
+    let digest = Sha256::digest(&body);
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
+    let is_zip = body.starts_with(b"PK");
+    Entry {
+        etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
+        content_type: HeaderValue::from_static(if is_zip {
+            "application/zip"
+        } else {
+            "application/json"
+        }),
+        cache_control: HeaderValue::from_static(if bundle {
+            BUNDLE_CACHE_CONTROL
+        } else {
+            INDEX_CACHE_CONTROL
+        }),
+        body,
+    }
+}
+
+/// `GET /version/v1/{*path}`.
+pub fn routes<S>(files: PublishedFiles) -> Router<S> {
+    Router::new()
+        .route("/version/v1/{*path}", get(serve))
+        .with_state(files)
+}
+
+async fn serve(
+    State(files): State<PublishedFiles>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(entry) = files.lookup(&format!("{ROOT}/{}", path.trim_end_matches('/'))) else {
+        return crate::error::AppError::NotFound("no such file").into_response();
+    };
+    let common = [
+        (header::ETAG, entry.etag.clone()),
+        (header::CACHE_CONTROL, entry.cache_control.clone()),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|wanted| matches(wanted, &entry.etag))
+    {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    (
+        common,
+        [(header::CONTENT_TYPE, entry.content_type)],
+        entry.body,
+    )
+        .into_response()
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison, lists, `*`).
+fn matches(wanted: &HeaderValue, etag: &HeaderValue) -> bool {
+    let (Ok(wanted), Ok(etag)) = (wanted.to_str(), etag.to_str()) else {
+        return false;
+    };
+    wanted.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
+    })
+}

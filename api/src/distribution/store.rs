@@ -1,0 +1,114 @@
+//! Queries of the distribution: the keys to publish, the deletion of keys
+//! past the window, and the record of each run.
+
+use futures_util::TryStreamExt;
+use shared::keys::{DiagnosisKey, ReportType};
+use sqlx::Row;
+
+use super::plan::Plannable;
+use crate::db::Db;
+
+/// A key as the distribution reads it: only what a bundle carries, and its hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishableKey {
+    /// The key.
+    pub key: DiagnosisKey,
+    /// Unix hour from which it may be published.
+    pub distributable_hour: i64,
+}
+
+impl Plannable for PublishableKey {
+    fn key_data(&self) -> &[u8; 16] {
+        &self.key.key_data
+    }
+    fn distributable_hour(&self) -> i64 {
+        self.distributable_hour
+    }
+}
+
+/// Why stored keys could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The database failed.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A stored row is out of range (the submission checks every field, so
+    /// this means the table was written by something else).
+    #[error("stored key out of range: {0}")]
+    Key(String),
+}
+
+/// Every key that may be published before hour `until` (exclusive), in
+/// key-data order. Streams the rows and reads only the columns a bundle needs.
+pub async fn publishable_keys(db: &Db, until: i64) -> Result<Vec<PublishableKey>, ReadError> {
+    let mut rows = sqlx::query(
+        "SELECT key_data, rolling_start_interval_number, rolling_period, \
+         transmission_risk_level, report_type, days_since_onset_of_symptoms, distributable_hour \
+         FROM diagnosis_keys WHERE distributable_hour <= $1",
+    )
+    .bind(until)
+    .fetch(db.pool());
+    let mut keys = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        let data: &[u8] = row.try_get(0)?;
+        let key_data: [u8; 16] = data
+            .try_into()
+            .map_err(|_| ReadError::Key(format!("key data of {} bytes", data.len())))?;
+        let onset: Option<i64> = row.try_get(5)?;
+        let key = DiagnosisKey::new(
+            key_data,
+            row.try_get(3)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            ReportType::from_code(i32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(0)),
+            onset.and_then(|days| i32::try_from(days).ok()),
+        )
+        .map_err(|error| ReadError::Key(error.to_string()))?;
+        keys.push(PublishableKey {
+            key,
+            distributable_hour: row.try_get(6)?,
+        });
+    }
+    Ok(keys)
+}
+
+/// Deletes the keys whose hourly bundle lies before `window_start_hour`
+/// (they have left the 14-day window); returns how many.
+pub async fn delete_expired_keys(db: &Db, window_start_hour: i64) -> Result<u64, sqlx::Error> {
+    // A key belongs to the hour before its distributable hour.
+    sqlx::query("DELETE FROM diagnosis_keys WHERE distributable_hour <= $1")
+        .bind(window_start_hour)
+        .execute(db.pool())
+        .await
+        .map(|done| done.rows_affected())
+}
+
+/// Records the start of a run; returns its id.
+pub async fn start_run(db: &Db, started_at: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query("INSERT INTO distribution_runs (started_at) VALUES ($1) RETURNING id")
+        .bind(started_at)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("id")
+}
+
+/// Records the end of a run.
+pub async fn finish_run(
+    db: &Db,
+    id: i64,
+    finished_at: i64,
+    bundles_written: u64,
+    keys_published: u64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE distribution_runs SET finished_at = $1, bundles_written = $2, \
+         keys_published = $3 WHERE id = $4",
+    )
+    .bind(finished_at)
+    .bind(i64::try_from(bundles_written).unwrap_or(i64::MAX))
+    .bind(i64::try_from(keys_published).unwrap_or(i64::MAX))
+    .bind(id)
+    .execute(db.pool())
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,71 @@
+//! Crash safety: `warn distribute` killed at random moments never leaves an
+//! index entry that points at a missing, partial or unverifiable bundle, and
+//! the next run completes the work.
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use super::{Storage, key_ring, on_both_storages, walk};
+
+/// Kills per scenario.
+const KILLS: usize = 24;
+const SEEDED_AT: &str = "2026-11-20T12:00:00Z";
+const RUN_AT: &str = "2026-11-21T00:30:00Z";
+
+fn distribute(storage: &Storage, min_keys: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_warn"));
+    command
+        .args(["distribute", "--now", RUN_AT, "--min-keys", min_keys])
+        .args(storage.args())
+        .env_remove("WARN_CONFIG")
+        .env_remove("WARN_DATA_DIR")
+        .env_remove("WARN_DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+async fn a_killed_run_leaves_every_index_entry_complete(storage: &Storage) {
+    storage.warn(&[
+        "demo", "seed", "--cases", "3000", "--days", "13", "--now", SEEDED_AT, "--seed", "3",
+    ]);
+    // Calibrate: a full run from scratch (the later runs rewrite most
+    // bundles, because the threshold alternates).
+    let started = Instant::now();
+    let status = distribute(storage, "1").status().expect("warn runs");
+    assert!(status.success());
+    let full = started.elapsed();
+    let ring = key_ring(storage, false);
+    let mut rng = fastrand::Rng::with_seed(11);
+    let mut killed_while_running = 0;
+    for kill in 0..KILLS {
+        // Alternate the threshold so that every run has bundles to rewrite.
+        let min_keys = if kill % 2 == 0 { "400" } else { "1" };
+        let mut child = distribute(storage, min_keys).spawn().expect("warn starts");
+        let delay = full.mul_f64(rng.f64() * 1.1);
+        std::thread::sleep(delay);
+        if child.try_wait().expect("status").is_none() {
+            killed_while_running += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        // Panics, naming the path, when an index names a broken bundle.
+        walk(&storage.public(), &ring, Some("2026-11-21"));
+    }
+    assert!(
+        killed_while_running >= KILLS / 2,
+        "only {killed_while_running} of {KILLS} kills hit a running process (a run takes {full:?})"
+    );
+    let status = distribute(storage, "1").status().expect("warn runs");
+    assert!(status.success());
+    let tree = walk(&storage.public(), &ring, Some("2026-11-21"));
+    assert_eq!(tree.hourly.len(), 3000 * 14);
+    assert!(
+        tree.hourly
+            .values()
+            .chain(tree.daily.values())
+            .all(|count| *count == 1)
+    );
+}
+
+on_both_storages!(a_killed_run_leaves_every_index_entry_complete);
