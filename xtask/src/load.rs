@@ -36,11 +36,7 @@ pub fn run(shell: &Shell, args: &[String]) -> anyhow::Result<()> {
     };
     let cases = option("--cases").unwrap_or_else(|| "3000".to_owned());
     let duration = option("--duration").unwrap_or_else(|| "10s".to_owned());
-    for tool in ["wrk", "nginx"] {
-        if shell.output_of("which", &[tool]).is_none() {
-            bail!("{tool} is missing: apt-get install -y wrk nginx-light");
-        }
-    }
+    crate::setup::load_tools(shell)?;
     shell.run(
         shell
             .cargo()
