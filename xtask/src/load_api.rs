@@ -48,8 +48,10 @@ pub fn run(shell: &Shell, options: &Options) -> anyhow::Result<()> {
             .cargo()
             .args(["build", "--release", "--package", "api", "--bin", "warn"]),
     )?;
-    let warn = shell.root.join("target/release/warn");
-    let work = shell.root.join("target/xtask/load-api");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| shell.root.join("target"), std::path::PathBuf::from);
+    let warn = target.join("release/warn");
+    let work = target.join("xtask/load-api");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work)?;
 
