@@ -53,6 +53,14 @@ pub fn routes(token: Arc<ServiceToken>, services: &Services) -> Router<AppState>
     router.layer(axum::middleware::from_fn_with_state(token, require_token))
 }
 
+/// The HTTP client for calls to another service's internal listener.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("a plain HTTP client builds")
+}
+
 /// The secret shared by the services of one deployment.
 pub struct ServiceToken(Vec<u8>);
 

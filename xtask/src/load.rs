@@ -9,7 +9,7 @@
 //! date index on each, and print requests per second, p99 latency and the ratio.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,8 +42,7 @@ pub fn run(shell: &Shell, args: &[String]) -> anyhow::Result<()> {
             .cargo()
             .args(["build", "--release", "-p", "api", "--bin", "warn"]),
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| shell.root.join("target"), PathBuf::from);
+    let target = shell.target_dir();
     let warn = target.join("release/warn");
     let work = std::env::temp_dir().join(format!("warn-load-{}", std::process::id()));
     let data = work.join("data");

@@ -48,8 +48,7 @@ pub fn run(shell: &Shell, options: &Options) -> anyhow::Result<()> {
             .cargo()
             .args(["build", "--release", "--package", "api", "--bin", "warn"]),
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| shell.root.join("target"), std::path::PathBuf::from);
+    let target = shell.target_dir();
     let warn = target.join("release/warn");
     let work = target.join("xtask/load-api");
     let _ = std::fs::remove_dir_all(&work);

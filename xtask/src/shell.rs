@@ -60,6 +60,11 @@ impl Shell {
         self.command(&self.cargo)
     }
 
+    /// Cargo's target directory: `CARGO_TARGET_DIR`, or `target` in the root.
+    pub fn target_dir(&self) -> PathBuf {
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| self.root.join("target"), PathBuf::from)
+    }
+
     /// The cargo program, for [`Shell::output_of`].
     pub fn cargo_program(&self) -> &OsStr {
         &self.cargo

@@ -1,7 +1,6 @@
 //! `run` and `test`, as named steps that print their time and stop at the
 //! first failure with the step's name.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -130,7 +129,7 @@ fn wasm_tests(shell: &Shell) -> anyhow::Result<()> {
     // The runner adds `headless`, `no-sandbox` and `disable-dev-shm-usage`
     // itself and reads further capabilities from this file: Debian's binary
     // and no background traffic (Chromium otherwise keeps dialling out).
-    let webdriver_json = target_dir(shell).join("xtask").join("webdriver.json");
+    let webdriver_json = shell.target_dir().join("xtask").join("webdriver.json");
     std::fs::create_dir_all(webdriver_json.parent().expect("a file path has a parent"))?;
     std::fs::write(
         &webdriver_json,
@@ -157,12 +156,6 @@ fn wasm_tests(shell: &Shell) -> anyhow::Result<()> {
         command.env("WASM_BINDGEN_TEST_TIMEOUT", "300");
     }
     shell.run(&mut command)
-}
-
-fn target_dir(shell: &Shell) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| shell.root.join("target"))
 }
 
 /// The steps run so far and how long each took.

@@ -57,10 +57,7 @@ impl HttpTanVerifier {
     /// Calls the internal listener at `base` (e.g. `http://10.0.0.5:9090`).
     pub fn new(base: &str, token: Arc<ServiceToken>) -> Self {
         Self {
-            client: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .build()
-                .expect("a plain HTTP client builds"),
+            client: crate::internal::client(),
             url: format!("{}/version/v1/tan/verify", base.trim_end_matches('/')),
             token,
         }

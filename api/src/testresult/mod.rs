@@ -60,10 +60,7 @@ impl HttpTestResults {
     /// Calls the internal listener at `base` (e.g. `http://10.0.0.5:9090`).
     pub fn new(base: &str, token: std::sync::Arc<crate::internal::ServiceToken>) -> Self {
         Self {
-            client: reqwest::Client::builder()
-                .timeout(std::time::Duration::from_secs(10))
-                .build()
-                .expect("a plain HTTP client builds"),
+            client: crate::internal::client(),
             url: format!("{}/api/v1/app/result", base.trim_end_matches('/')),
             token,
         }

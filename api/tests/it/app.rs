@@ -70,12 +70,7 @@ impl TestApp {
             .await
             .expect("request");
         let status = response.status();
-        let mut names: Vec<String> = response
-            .headers()
-            .keys()
-            .map(|name| name.to_string())
-            .collect();
-        names.sort();
+        let names = header_names(&response);
         let length = response.bytes().await.expect("body").len();
         (status, names, length)
     }
@@ -175,6 +170,17 @@ impl TestApp {
     }
 }
 
+/// The header names of an answer, sorted.
+fn header_names(response: &reqwest::Response) -> Vec<String> {
+    let mut names: Vec<String> = response
+        .headers()
+        .keys()
+        .map(|name| name.to_string())
+        .collect();
+    names.sort();
+    names
+}
+
 pub fn new_guid() -> (String, HashedGuid) {
     let guid = format!(
         "{}-TEST",
@@ -233,12 +239,7 @@ impl TestApp {
         }
         let response = request.send().await.expect("request");
         let status = response.status();
-        let mut names: Vec<String> = response
-            .headers()
-            .keys()
-            .map(|name| name.to_string())
-            .collect();
-        names.sort();
+        let names = header_names(&response);
         let body = response.bytes().await.expect("body").to_vec();
         (status, names, body)
     }
