@@ -129,6 +129,9 @@ pub struct ServerConfig {
     /// How often the distribution runs in this process (when it runs the
     /// distribution service); `None` runs none (tests, or another replica does).
     pub distribution_interval: Option<std::time::Duration>,
+    /// How often this process looks for distribution runs of other
+    /// processes, to serve their files (when it runs the distribution service).
+    pub distribution_watch: std::time::Duration,
     /// Options of the distribution.
     pub distribution: crate::distribution::DistributionSettings,
 }
@@ -148,6 +151,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("countries", &self.countries)
             .field("portal", &self.portal)
             .field("distribution_interval", &self.distribution_interval)
+            .field("distribution_watch", &self.distribution_watch)
             .finish()
     }
 }
@@ -168,6 +172,7 @@ impl ServerConfig {
             countries: Countries::default(),
             portal: crate::portal::PortalConfig::default(),
             distribution_interval: Some(crate::distribution::INTERVAL),
+            distribution_watch: crate::distribution::WATCH_INTERVAL,
             distribution: crate::distribution::DistributionSettings::default(),
         }
     }

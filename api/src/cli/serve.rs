@@ -90,6 +90,7 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
             secure_cookie: args.secure_cookies,
         },
         distribution_interval: Some(crate::distribution::INTERVAL),
+        distribution_watch: crate::distribution::WATCH_INTERVAL,
         distribution: args.distribution.resolve(file),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

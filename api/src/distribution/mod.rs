@@ -36,6 +36,9 @@ use signing::SigningKeys;
 pub const DEFAULT_MIN_KEYS: usize = 140;
 /// How often `warn serve` runs the distribution.
 pub const INTERVAL: Duration = Duration::from_secs(3600);
+/// How often `warn serve` looks for runs finished by another process (a
+/// `warn distribute` from cron, another replica): one indexed query.
+pub const WATCH_INTERVAL: Duration = Duration::from_secs(10);
 /// The folder below the data folder that the local object store uses.
 pub const PUBLIC_DIR: &str = "public";
 
@@ -66,6 +69,8 @@ pub struct Distribution {
     publisher: Publisher,
     app_config: Bytes,
     files: PublishedFiles,
+    /// The latest finished run whose files are loaded (0: none yet).
+    loaded_run: std::sync::Arc<tokio::sync::Mutex<i64>>,
 }
 
 impl Distribution {
@@ -90,6 +95,7 @@ impl Distribution {
             publisher,
             app_config,
             files: PublishedFiles::default(),
+            loaded_run: std::sync::Arc::default(),
         };
         distribution.signing_keys()?;
         Ok(distribution)
@@ -133,6 +139,10 @@ impl Distribution {
 
     /// Runs one assembly as of `now` (unix seconds).
     pub async fn run(&self, now: i64, progress: &ProgressBar) -> Result<RunReport, RunError> {
+        let (_lock, swept) = self.publisher.lock_for_run().await?;
+        if swept > 0 {
+            tracing::info!(files = swept, "deleted temporary files of interrupted runs");
+        }
         let keys = self.signing_keys()?;
         let options = RunOptions {
             now,
@@ -145,7 +155,26 @@ impl Distribution {
 
     /// Reloads the files served from memory.
     pub async fn reload(&self) -> Result<usize, RunError> {
-        Ok(self.files.reload(&self.publisher).await?)
+        let mut loaded = self.loaded_run.lock().await;
+        // Read the run before the files: a run finishing during the reload
+        // is then seen as new at the next look.
+        let latest = store::latest_finished_run(&self.db).await?;
+        let count = self.files.reload(&self.publisher).await?;
+        *loaded = latest;
+        Ok(count)
+    }
+
+    /// Reloads the served files when a run finished (in any process) since
+    /// they were loaded; answers the number of files then loaded.
+    pub async fn reload_if_changed(&self) -> Result<Option<usize>, RunError> {
+        let mut loaded = self.loaded_run.lock().await;
+        let latest = store::latest_finished_run(&self.db).await?;
+        if latest == *loaded {
+            return Ok(None);
+        }
+        let count = self.files.reload(&self.publisher).await?;
+        *loaded = latest;
+        Ok(Some(count))
     }
 
     /// Runs now and then every `period`, reloading the served files after
@@ -161,8 +190,24 @@ impl Distribution {
                     tracing::warn!(%error, "distribution failed; retrying at the next run")
                 }
             }
-            if let Err(error) = self.reload().await {
+            if let Err(error) = self.reload_if_changed().await {
                 tracing::warn!(%error, "reloading the published files failed");
+            }
+        }
+    }
+
+    /// Every `period`, reloads the served files when another process
+    /// finished a run, until the task is aborted.
+    pub async fn watch_every(self, period: Duration) {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            match self.reload_if_changed().await {
+                Ok(Some(count)) => tracing::info!(files = count, "published files reloaded"),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "looking for new published files failed"),
             }
         }
     }

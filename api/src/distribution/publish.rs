@@ -11,7 +11,7 @@
 //! and renames it; S3 replaces objects whole) and skipped when the stored
 //! bytes are already the same.
 
-use std::path::Path as FsPath;
+use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -25,6 +25,8 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 pub const ROOT: &str = "version/v1";
 /// Name of the object that holds a path's content.
 const INDEX: &str = "index";
+/// The file a local store's runs lock, beside the published tree.
+const LOCK_FILE: &str = ".publish.lock";
 
 /// Why publishing failed.
 pub type PublishError = object_store::Error;
@@ -33,6 +35,8 @@ pub type PublishError = object_store::Error;
 #[derive(Debug, Clone)]
 pub struct Publisher {
     store: Arc<dyn ObjectStore>,
+    /// The folder of a local store.
+    local_dir: Option<Arc<PathBuf>>,
     written: Arc<AtomicU64>,
     unchanged: Arc<AtomicU64>,
 }
@@ -51,6 +55,7 @@ impl Publisher {
     pub fn new(store: Arc<dyn ObjectStore>) -> Self {
         Self {
             store,
+            local_dir: None,
             written: Arc::default(),
             unchanged: Arc::default(),
         }
@@ -62,9 +67,40 @@ impl Publisher {
             store: "LocalFileSystem",
             source: Box::new(source),
         })?;
-        Ok(Self::new(Arc::new(
+        let mut publisher = Self::new(Arc::new(
             LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true),
-        )))
+        ));
+        publisher.local_dir = Some(Arc::new(dir.to_owned()));
+        Ok(publisher)
+    }
+
+    /// Takes the run lock of a local store (an exclusive lock on a file
+    /// beside the tree, held until the guard drops; a run of another
+    /// process is waited for), then deletes the temporary files that
+    /// killed writers left, which no one else can be writing now. Answers
+    /// how many it deleted. Other stores replace objects whole and leave
+    /// nothing behind; they need neither.
+    pub async fn lock_for_run(&self) -> Result<(RunLock, usize), PublishError> {
+        let Some(dir) = self.local_dir.clone() else {
+            return Ok((RunLock { _file: None }, 0));
+        };
+        let generic = |source: std::io::Error| object_store::Error::Generic {
+            store: "LocalFileSystem",
+            source: Box::new(source),
+        };
+        tokio::task::spawn_blocking(move || {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(dir.join(LOCK_FILE))?;
+            file.lock()?;
+            let swept = sweep_staging_files(&dir)?;
+            Ok::<_, std::io::Error>((RunLock { _file: Some(file) }, swept))
+        })
+        .await
+        .map_err(|error| generic(std::io::Error::other(error)))?
+        .map_err(generic)
     }
 
     /// A store named by URL: `file:///...`, or `s3://bucket/prefix` (with the
@@ -150,6 +186,39 @@ impl Publisher {
     }
 }
 
+/// Holds a local store's run lock; dropping it releases the lock.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: Option<std::fs::File>,
+}
+
+/// Deletes the files under `dir` that the local store wrote to rename into
+/// place (`NAME#N`) and that a killed writer never renamed.
+fn sweep_staging_files(dir: &FsPath) -> std::io::Result<usize> {
+    let mut swept = 0;
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                folders.push(entry.path());
+            } else if kind.is_file() && is_staging_file(&entry.file_name().to_string_lossy()) {
+                std::fs::remove_file(entry.path())?;
+                swept += 1;
+            }
+        }
+    }
+    Ok(swept)
+}
+
+/// Whether a file name is a local store's temporary name: `NAME#DIGITS`.
+fn is_staging_file(name: &str) -> bool {
+    name.rsplit_once('#').is_some_and(|(stem, suffix)| {
+        !stem.is_empty() && !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
 fn object_path(path: &str) -> Path {
     Path::from(format!("{path}/{INDEX}"))
 }
@@ -204,5 +273,46 @@ pub mod paths {
         } else {
             format!("{path}/batch/{batch}")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staging_names_are_recognised() {
+        assert!(is_staging_file("index#1"));
+        assert!(is_staging_file("index#12345"));
+        assert!(!is_staging_file("index"));
+        assert!(!is_staging_file("index#"));
+        assert!(!is_staging_file("#1"));
+        assert!(!is_staging_file("index#1a"));
+        assert!(!is_staging_file(LOCK_FILE));
+    }
+
+    #[tokio::test]
+    async fn a_run_lock_sweeps_what_killed_writers_left() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let publisher = Publisher::local(dir.path()).expect("store");
+        publisher
+            .put("version/v1/a", Bytes::from_static(b"[]"))
+            .await
+            .expect("put");
+        let nested = dir.path().join("version/v1/a");
+        std::fs::write(nested.join("index#7"), b"partial").expect("write");
+        std::fs::write(dir.path().join("version/v1/index#3"), b"partial").expect("write");
+        let (lock, swept) = publisher.lock_for_run().await.expect("lock");
+        assert_eq!(swept, 2);
+        assert!(!nested.join("index#7").exists());
+        assert_eq!(
+            std::fs::read(nested.join("index")).expect("kept"),
+            b"[]".to_vec()
+        );
+        // A second run waits for the first: try from another handle.
+        let other = std::fs::File::open(dir.path().join(LOCK_FILE)).expect("open");
+        assert!(other.try_lock().is_err());
+        drop(lock);
+        assert!(other.try_lock().is_ok());
     }
 }

@@ -126,3 +126,96 @@ fn matches(wanted: &HeaderValue, etag: &HeaderValue) -> bool {
         candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == etag
     })
 }
+
+/// The published paths as the OpenAPI document describes them. One handler
+/// ([`routes`]) serves them all from memory; these functions exist only to
+/// carry each path's description.
+#[allow(dead_code)]
+pub(crate) mod doc {
+    use shared::verification::wire::ErrorBody;
+
+    /// A signed export bundle: a zip with `export.bin` and `export.sig`.
+    #[derive(utoipa::ToSchema)]
+    #[schema(value_type = String, format = Binary)]
+    pub struct Bundle(Vec<u8>);
+
+    const NOT_FOUND: &str = "Not published (yet): an unknown country, an incomplete day or hour";
+
+    /// The countries with bundles.
+    #[utoipa::path(get, path = "/version/v1/diagnosis-keys/country", tag = "distribution",
+        responses(
+            (status = 200, description = "ISO 3166 codes, e.g. `[\"DE\"]`; ETag, max-age 300", body = Vec<String>),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn country_index() {}
+
+    /// The complete days of a country.
+    #[utoipa::path(get, path = "/version/v1/diagnosis-keys/country/{country}/date", tag = "distribution",
+        params(("country" = String, Path, description = "ISO 3166 alpha-2 code", example = "DE")),
+        responses(
+            (status = 200, description = "Dates `YYYY-MM-DD`, oldest first, at most 14; ETag, max-age 300", body = Vec<String>),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn date_index() {}
+
+    /// The keys of one complete day.
+    #[utoipa::path(get, path = "/version/v1/diagnosis-keys/country/{country}/date/{date}", tag = "distribution",
+        params(
+            ("country" = String, Path, description = "ISO 3166 alpha-2 code", example = "DE"),
+            ("date" = String, Path, description = "A listed date", example = "2026-11-20"),
+        ),
+        responses(
+            (status = 200, description = "The daily bundle (further batches at `.../batch/N`); ETag, max-age 86400", body = Bundle, content_type = "application/zip"),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn day_bundle() {}
+
+    /// The complete hours of one day.
+    #[utoipa::path(get, path = "/version/v1/diagnosis-keys/country/{country}/date/{date}/hour", tag = "distribution",
+        params(
+            ("country" = String, Path, description = "ISO 3166 alpha-2 code", example = "DE"),
+            ("date" = String, Path, description = "A date, listed or the current one", example = "2026-11-20"),
+        ),
+        responses(
+            (status = 200, description = "Hours 0 to 23 (UTC); ETag, max-age 300", body = Vec<u32>),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn hour_index() {}
+
+    /// The keys published in one complete hour.
+    #[utoipa::path(get, path = "/version/v1/diagnosis-keys/country/{country}/date/{date}/hour/{hour}", tag = "distribution",
+        params(
+            ("country" = String, Path, description = "ISO 3166 alpha-2 code", example = "DE"),
+            ("date" = String, Path, description = "A date", example = "2026-11-20"),
+            ("hour" = u32, Path, description = "A listed hour", example = 13),
+        ),
+        responses(
+            (status = 200, description = "The hourly bundle (further batches at `.../batch/N`); ETag, max-age 86400", body = Bundle, content_type = "application/zip"),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn hour_bundle() {}
+
+    /// The signed application configuration.
+    #[utoipa::path(get, path = "/version/v1/configuration/country/{country}/app_config", tag = "distribution",
+        params(("country" = String, Path, description = "ISO 3166 alpha-2 code", example = "DE")),
+        responses(
+            (status = 200, description = "A signed bundle whose `export.bin` is the ApplicationConfiguration protobuf; ETag, max-age 300", body = Bundle, content_type = "application/zip"),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn app_config() {}
+
+    /// The public keys that verify bundles.
+    #[utoipa::path(get, path = "/version/v1/keys", tag = "distribution",
+        responses(
+            (status = 200, description = "Every signing key, oldest first: `keyId`, `keyVersion`, `algorithm`, `publicKey` (SPKI PEM), `active`; ETag, max-age 300", body = Vec<crate::distribution::signing::PublishedKey>),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn keys() {}
+}

@@ -43,7 +43,7 @@ pub enum KeyError {
 }
 
 /// One public key as the `/version/v1/keys` index lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PublishedKey {
     /// `verification_key_id` of the signatures it checks.

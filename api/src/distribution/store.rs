@@ -83,6 +83,17 @@ pub async fn delete_expired_keys(db: &Db, window_start_hour: i64) -> Result<u64,
         .map(|done| done.rows_affected())
 }
 
+/// The id of the latest finished run, 0 before the first: the signal by
+/// which `warn serve` notices the runs of other processes.
+pub async fn latest_finished_run(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "SELECT COALESCE(MAX(id), 0) AS id FROM distribution_runs WHERE finished_at IS NOT NULL",
+    )
+    .fetch_one(db.pool())
+    .await?
+    .try_get("id")
+}
+
 /// Records the start of a run; returns its id.
 pub async fn start_run(db: &Db, started_at: i64) -> Result<i64, sqlx::Error> {
     sqlx::query("INSERT INTO distribution_runs (started_at) VALUES ($1) RETURNING id")

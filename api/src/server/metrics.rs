@@ -27,6 +27,17 @@ fn handle() -> &'static PrometheusHandle {
             .expect("static buckets are valid")
             .build_recorder();
         let handle = recorder.handle();
+        // Histograms keep every sample until upkeep folds them into their
+        // buckets; without a scrape they would grow with every request.
+        let upkeep = handle.clone();
+        let _ = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                }
+            });
         // Fails only if another recorder was installed first; then that one
         // collects, and this handle renders an empty page.
         let _ = metrics::set_global_recorder(recorder);

@@ -58,6 +58,15 @@ impl AppState {
     }
 }
 
+/// The distribution of this process and how often its loops run.
+struct DistributionLoops {
+    distribution: crate::distribution::Distribution,
+    /// Own runs; `None` runs none here.
+    interval: Option<std::time::Duration>,
+    /// Looking for runs of other processes.
+    watch: std::time::Duration,
+}
+
 /// A bound, ready-to-run server.
 pub struct Application {
     listener: TcpListener,
@@ -67,10 +76,7 @@ pub struct Application {
     cleanup_interval: Option<std::time::Duration>,
     db: Db,
     /// The distribution and how often it runs, when this process runs it.
-    distribution: Option<(
-        crate::distribution::Distribution,
-        Option<std::time::Duration>,
-    )>,
+    distribution: Option<DistributionLoops>,
 }
 
 impl Application {
@@ -128,7 +134,11 @@ impl Application {
             )
             .await?;
             distribution.reload().await?;
-            Some((distribution, config.distribution_interval))
+            Some(DistributionLoops {
+                distribution,
+                interval: config.distribution_interval,
+                watch: config.distribution_watch,
+            })
         } else {
             None
         };
@@ -156,7 +166,7 @@ impl Application {
         let cleanup_interval = state.config.cleanup_interval;
         let files = distribution
             .as_ref()
-            .map(|(distribution, _)| distribution.files().clone());
+            .map(|loops| loops.distribution.files().clone());
         let router = router(state, files);
         Ok(Self {
             distribution,
@@ -198,17 +208,21 @@ impl Application {
         let cleanup = self
             .cleanup_interval
             .map(|period| tokio::spawn(crate::cleanup::run_every(self.db.clone(), period)));
-        let distribution = self.distribution.and_then(|(distribution, interval)| {
-            interval.map(|period| tokio::spawn(distribution.run_every(period)))
+        let distribution = self.distribution.map(|loops| {
+            let watch = tokio::spawn(loops.distribution.clone().watch_every(loops.watch));
+            let runs = loops
+                .interval
+                .map(|period| tokio::spawn(loops.distribution.run_every(period)));
+            (watch, runs)
         });
         let internal = self.internal.map(|(listener, router)| {
             tokio::spawn(
-                axum::serve(listener, router)
+                axum::serve(no_delay(listener), router)
                     .with_graceful_shutdown(wait(stopped.clone()))
                     .into_future(),
             )
         });
-        let result = axum::serve(self.listener, self.router)
+        let result = axum::serve(no_delay(self.listener), self.router)
             .with_graceful_shutdown(wait(stopped))
             .await;
         if let Some(internal) = internal {
@@ -217,12 +231,29 @@ impl Application {
         if let Some(cleanup) = cleanup {
             cleanup.abort();
         }
-        if let Some(distribution) = distribution {
-            distribution.abort();
+        if let Some((watch, runs)) = distribution {
+            watch.abort();
+            if let Some(runs) = runs {
+                runs.abort();
+            }
         }
         self.db.close().await;
         result
     }
+}
+
+/// Every accepted connection with `TCP_NODELAY`, as nginx sets it on
+/// keep-alive connections: without it, the last partial segment of a
+/// response waits for the acknowledgement of the previous ones.
+fn no_delay(
+    listener: TcpListener,
+) -> axum::serve::TapIo<TcpListener, impl FnMut(&mut tokio::net::TcpStream) + Send + 'static> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY on a connection");
+        }
+    })
 }
 
 fn router(

@@ -8,6 +8,7 @@
 mod app;
 mod cli_bundle;
 mod distribution;
+mod journey;
 mod openapi;
 mod portal;
 mod portal_client;

@@ -59,6 +59,9 @@ async fn a_killed_run_leaves_every_index_entry_complete(storage: &Storage) {
     let status = distribute(storage, "1").status().expect("warn runs");
     assert!(status.success());
     let tree = walk(&storage.public(), &ring, Some("2026-11-21"));
+    // The completing run deleted what the killed writers left half-written.
+    let leftovers = staging_files(&storage.public());
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
     assert_eq!(tree.hourly.len(), 3000 * 14);
     assert!(
         tree.hourly
@@ -69,3 +72,23 @@ async fn a_killed_run_leaves_every_index_entry_complete(storage: &Storage) {
 }
 
 on_both_storages!(a_killed_run_leaves_every_index_entry_complete);
+
+/// Temporary files of the local store (`NAME#N`) under `dir`.
+fn staging_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("readable folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().contains('#'))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
