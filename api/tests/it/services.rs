@@ -256,3 +256,107 @@ async fn the_server_cleans_up_in_the_background() {
     db.close().await;
     assert_eq!(remaining, 0, "the first clean-up runs at start");
 }
+
+#[tokio::test]
+async fn submission_burns_tans_at_a_separate_verification_process() {
+    use prost::Message;
+    let shared_dir = tempfile::tempdir().unwrap();
+    let verification_dir = tempfile::TempDir::new_in(shared_dir.path()).unwrap();
+    let verification = TestServer::start_in(
+        config(&shared_dir, "verification,testresult"),
+        verification_dir,
+    )
+    .await;
+    let mut submission_config = config(&shared_dir, "submission");
+    submission_config.verification_url = verification.internal.clone();
+    let submission_dir = tempfile::TempDir::new_in(shared_dir.path()).unwrap();
+    let submission = TestServer::start_in(submission_config, submission_dir).await;
+
+    // A TAN from the verification process's public routes.
+    let teletan = api::verification::teletan::issue(
+        &verification.db,
+        &api::verification::VerificationConfig::default(),
+        "agent-remote",
+        api::clock::now(),
+    )
+    .await
+    .unwrap();
+    let (status, body) = post(
+        &format!("{}/version/v1/registrationToken", verification.base),
+        json!({"key": teletan.expose(), "keyType": "TELETAN"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = post(
+        &format!("{}/version/v1/tan", verification.base),
+        json!({"registrationToken": body["registrationToken"]}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let tan = body["tan"].as_str().unwrap().to_owned();
+
+    let today = i32::try_from(api::clock::now() / 86_400 * 144).unwrap();
+    let payload = proto::submission::SubmissionPayload {
+        keys: vec![proto::exposurenotification::TemporaryExposureKey {
+            key_data: Some(vec![9u8; 16].into()),
+            transmission_risk_level: Some(6),
+            rolling_start_interval_number: Some(today - 144),
+            rolling_period: Some(144),
+            report_type: None,
+            days_since_onset_of_symptoms: None,
+        }],
+        request_padding: vec![0u8; 64].into(),
+        visited_countries: vec![],
+        origin: "DE".into(),
+        consent_to_federation: false,
+        submission_type: 0,
+    }
+    .encode_to_vec();
+    let submit = |tan: String| {
+        let url = format!("{}/version/v1/diagnosis-keys", submission.base);
+        let body = payload.clone();
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("content-type", "application/x-protobuf")
+                .header("cwa-fake", "0")
+                .header("cwa-authorization", tan)
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    // The submission process has no verification routes of its own.
+    let (status, _) = post(
+        &format!("{}/version/v1/tan", submission.base),
+        json!({"registrationToken": Uuid4::generate().expose()}),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The TAN is burned over HTTP once: the second use is refused.
+    assert_eq!(submit(tan.clone()).await, StatusCode::OK);
+    assert_eq!(submit(tan.clone()).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        submit(Uuid4::generate().expose().to_owned()).await,
+        StatusCode::FORBIDDEN
+    );
+    use sqlx::Row;
+    let stored: i64 = sqlx::query("SELECT COUNT(*) AS n FROM diagnosis_keys")
+        .fetch_one(submission.db.pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    assert_eq!(stored, 1);
+
+    // With the verification service gone, a submission fails without storing.
+    verification.stop().await;
+    let status = submit(Uuid4::generate().expose().to_owned()).await;
+    assert!(status.is_server_error(), "{status}");
+    submission.stop().await;
+}
