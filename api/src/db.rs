@@ -22,6 +22,11 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// The pool of the hot write paths: on SQLite one connection, so that
+    /// this process's writers queue in order instead of meeting SQLite's
+    /// busy handler (which sleeps up to 100 ms between tries); on
+    /// PostgreSQL the same pool.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -57,6 +62,7 @@ impl Db {
                     .connect(url)
                     .await?;
                 Ok(Self {
+                    writer: pool.clone(),
                     pool,
                     backend: Backend::Postgres,
                 })
@@ -70,29 +76,34 @@ impl Db {
                 let path = data_dir.join("warn.db");
                 let url = format!("sqlite://{}?mode=rwc", path.display());
                 let options = AnyConnectOptions::from_str(&url)?;
-                let pool = AnyPoolOptions::new()
-                    .max_connections(8)
-                    .after_connect(|conn, _meta| {
-                        Box::pin(async move {
-                            // busy_timeout, foreign_keys and synchronous are per
-                            // connection; WAL is a property of the file, set once
-                            // below. In WAL mode, synchronous = NORMAL cannot
-                            // corrupt the database; a power cut (not a crash of
-                            // the process or the system) may undo the last
-                            // commits, which SQLite's own guidance accepts for WAL.
-                            conn.execute(
-                                "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
-                                 PRAGMA synchronous = NORMAL;",
-                            )
-                            .await?;
-                            Ok(())
+                let open = |connections: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(connections)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .after_connect(|conn, _meta| {
+                            Box::pin(async move {
+                                // busy_timeout, foreign_keys and synchronous are per
+                                // connection; WAL is a property of the file, set once
+                                // below. In WAL mode, synchronous = NORMAL cannot
+                                // corrupt the database; a power cut (not a crash of
+                                // the process or the system) may undo the last
+                                // commits, which SQLite's own guidance accepts for WAL.
+                                conn.execute(
+                                    "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                                     PRAGMA synchronous = NORMAL;",
+                                )
+                                .await?;
+                                Ok(())
+                            })
                         })
-                    })
-                    .connect_with(options)
-                    .await?;
+                        .connect_with(options.clone())
+                };
+                let pool = open(8).await?;
                 pool.execute("PRAGMA journal_mode = WAL;").await?;
+                let writer = open(1).await?;
                 Ok(Self {
                     pool,
+                    writer,
                     backend: Backend::Sqlite,
                 })
             }
@@ -117,6 +128,12 @@ impl Db {
         &self.pool
     }
 
+    /// The pool for the app-facing write paths (registrations, results,
+    /// TANs, submissions): see the field's note.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     /// Which back end this is.
     pub fn backend(&self) -> Backend {
         self.backend
@@ -132,6 +149,7 @@ impl Db {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

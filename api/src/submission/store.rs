@@ -13,7 +13,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// is skipped (a phone may upload the same key twice). Returns how many
 /// keys were new.
 pub async fn insert_keys(db: &Db, keys: &[StoredKey]) -> Result<u64, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
     let mut inserted = 0;
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
         let sql = insert_statement(chunk.len());

@@ -24,7 +24,7 @@ pub async fn upsert(
     results: &[NewResult],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
     for result in results {
         sqlx::query(
             "INSERT INTO test_results (id_hash, result, sample_collected_at, lab_id, created_at, updated_at) \
@@ -67,7 +67,7 @@ pub async fn get_or_create(
             )
             .bind(id_hash)
             .bind(now)
-            .execute(db.pool())
+            .execute(db.writer())
             .await?;
             sqlx::query(select)
                 .bind(id_hash)

@@ -31,7 +31,7 @@ pub async fn register_guid(
     .bind(token_hash)
     .bind(guid_hash)
     .bind(now)
-    .execute(db.pool())
+    .execute(db.writer())
     .await?;
     Ok(inserted.rows_affected() == 1)
 }
@@ -44,7 +44,7 @@ pub async fn register_teletan(
     teletan_hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
     let redeemed = sqlx::query(
         "UPDATE teletans SET redeemed_at = $2 WHERE hash = $1 AND redeemed_at IS NULL AND expires_at > $2",
     )
@@ -100,7 +100,7 @@ pub async fn issue_tan(
     now: i64,
     expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
     let taken = sqlx::query(
         "UPDATE registrations SET tans_issued = tans_issued + 1 WHERE token_hash = $1 AND tans_issued < $2",
     )
@@ -126,7 +126,7 @@ pub async fn burn_tan(db: &Db, tan_hash: &str, now: i64) -> Result<bool, sqlx::E
     let deleted = sqlx::query("DELETE FROM tans WHERE hash = $1 AND expires_at > $2")
         .bind(tan_hash)
         .bind(now)
-        .execute(db.pool())
+        .execute(db.writer())
         .await?;
     Ok(deleted.rows_affected() == 1)
 }

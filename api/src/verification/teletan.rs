@@ -50,7 +50,7 @@ pub async fn issue(
     issuer: &str,
     now: i64,
 ) -> Result<TeleTan, IssueError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.writer().begin().await?;
 
     let interval = config.teletan_user_interval;
     let user_ok = sqlx::query(
