@@ -131,6 +131,22 @@ pub struct ServerConfig {
     pub distribution_interval: Option<std::time::Duration>,
     /// Options of the distribution.
     pub distribution: crate::distribution::DistributionSettings,
+    /// How this national server reaches the federation gateway; `None`
+    /// runs no federation.
+    pub federation: Option<crate::federation::FederationSettings>,
+    /// The gateway role's certificate, key and CA (with `--services gateway`).
+    pub gateway_tls: Option<GatewayTls>,
+}
+
+/// The files of the gateway's mTLS listener.
+#[derive(Debug, Clone)]
+pub struct GatewayTls {
+    /// The gateway's certificate (PEM).
+    pub cert: PathBuf,
+    /// Its private key (PKCS#8 PEM).
+    pub key: PathBuf,
+    /// The CA that issued every country's certificate (PEM).
+    pub ca: PathBuf,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -148,6 +164,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("countries", &self.countries)
             .field("portal", &self.portal)
             .field("distribution_interval", &self.distribution_interval)
+            .field("federation", &self.federation)
+            .field("gateway_tls", &self.gateway_tls)
             .finish()
     }
 }
@@ -169,6 +187,8 @@ impl ServerConfig {
             portal: crate::portal::PortalConfig::default(),
             distribution_interval: Some(crate::distribution::INTERVAL),
             distribution: crate::distribution::DistributionSettings::default(),
+            federation: None,
+            gateway_tls: None,
         }
     }
 }
@@ -255,9 +275,21 @@ pub enum Service {
     Submission,
     /// Hourly signed bundles, and serving them.
     Distribution,
+    /// The federation gateway (EFGS contract over mTLS); runs alone, not
+    /// part of `all`.
+    Gateway,
 }
 
 impl Service {
+    /// Every service a name may select.
+    const KNOWN: [Service; 5] = [
+        Service::Verification,
+        Service::Testresult,
+        Service::Submission,
+        Service::Distribution,
+        Service::Gateway,
+    ];
+
     const ALL: [Service; 4] = [
         Service::Verification,
         Service::Testresult,
@@ -271,6 +303,7 @@ impl Service {
             Self::Testresult => "testresult",
             Self::Submission => "submission",
             Self::Distribution => "distribution",
+            Self::Gateway => "gateway",
         }
     }
 }
@@ -284,6 +317,11 @@ impl Services {
     /// Every service.
     pub fn all() -> Self {
         Self(Service::ALL.into_iter().collect())
+    }
+
+    /// One service alone.
+    pub fn only(service: Service) -> Self {
+        Self(std::iter::once(service).collect())
     }
 
     /// Whether `service` runs here.
@@ -306,11 +344,14 @@ impl std::str::FromStr for Services {
             .map(str::trim)
             .filter(|name| !name.is_empty())
         {
-            let service = Service::ALL
+            let service = Service::KNOWN
                 .into_iter()
                 .find(|service| service.name() == name)
                 .ok_or_else(|| {
-                    let known: Vec<_> = Service::ALL.iter().map(|service| service.name()).collect();
+                    let known: Vec<_> = Service::KNOWN
+                        .iter()
+                        .map(|service| service.name())
+                        .collect();
                     format!(
                         "unknown service {name:?} (known: {}, or all)",
                         known.join(", ")

@@ -7,6 +7,7 @@
 mod bundle;
 mod demo;
 pub mod distribute;
+pub mod federation;
 mod gaen;
 mod key;
 mod keygen;
@@ -73,6 +74,9 @@ pub enum Command {
     /// Demo data: realistic submissions.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
+    /// Federation: test certificates, one upload/download run.
+    #[command(subcommand)]
+    Federation(federation::FederationCommand),
 }
 
 /// Where stored data lives; shared by every subcommand that touches it.
@@ -173,5 +177,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Distribute(args) => distribute::run(args, &file),
         Command::Key(command) => key::run(command, &file),
         Command::Demo(command) => demo::run(command, &file),
+        Command::Federation(command) => federation::run(command, &file),
     }
 }
