@@ -59,8 +59,19 @@ fn write(path: &Path, text: &str) -> Result<(), CertError> {
     })
 }
 
+/// Valid from a day ago for ten years (test certificates).
+fn validity(params: &mut rcgen::CertificateParams) {
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(VALID_DAYS);
+}
+
+/// How long the test certificates are valid.
+const VALID_DAYS: i64 = 3_650;
+
 fn ca_params() -> Result<rcgen::CertificateParams, CertError> {
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    validity(&mut params);
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, CA_NAME);
@@ -126,6 +137,7 @@ pub fn create(dir: &Path, countries: &[String]) -> Result<Created, CertError> {
             rcgen::ExtendedKeyUsagePurpose::ClientAuth,
         ];
         params.use_authority_key_identifier_extension = true;
+        validity(&mut params);
         let cert = params.signed_by(&key, &issuer)?;
         write(&key_path, &key.serialize_pem())?;
         write(&cert_path, &cert.pem())?;
@@ -233,12 +245,10 @@ pub fn client_config(
 pub fn http_client(
     identity: &Identity,
     ca: &CertificateDer<'static>,
-) -> Result<reqwest::Client, CertError> {
-    reqwest::Client::builder()
-        .tls_backend_preconfigured(client_config(identity, ca)?)
-        .timeout(std::time::Duration::from_secs(30))
-        .build()
-        .map_err(|error| CertError::Invalid(format!("HTTP client: {error}")))
+) -> Result<super::client::FederationClient, CertError> {
+    Ok(super::client::FederationClient::new(client_config(
+        identity, ca,
+    )?))
 }
 
 /// The ISO 3166 code in the subject's `C=` of a DER certificate; `None`

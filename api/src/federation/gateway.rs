@@ -46,7 +46,7 @@ pub struct GatewayState {
     /// The CA whose certificates may sign batches.
     pub ca: Arc<x509_cert::Certificate>,
     /// Calls the countries' callbacks (with the gateway's certificate).
-    pub callbacks: reqwest::Client,
+    pub callbacks: super::client::FederationClient,
 }
 
 /// The gateway's routes.
@@ -443,10 +443,10 @@ async fn notify(state: &GatewayState, uploader: &str, tag: &str, date: &str) {
             .append_pair("date", date);
         let client = state.callbacks.clone();
         tokio::spawn(async move {
-            match client.get(url.clone()).send().await {
-                Ok(response) if response.status().is_success() => {}
-                Ok(response) => {
-                    tracing::warn!(status = %response.status(), "gateway: a callback answered an error");
+            match client.get(url.as_str(), &[]).await {
+                Ok(answer) if answer.status.is_success() => {}
+                Ok(answer) => {
+                    tracing::warn!(status = %answer.status, "gateway: a callback answered an error");
                 }
                 Err(error) => tracing::warn!(%error, "gateway: a callback failed"),
             }

@@ -6,12 +6,13 @@
 //! - [`signature`]: the detached CMS batch signature and its canonical bytes.
 //! - [`certs`]: the test CA and country certificates (`warn federation
 //!   cert`), the rustls configurations.
-//! - [`tls`]: serving a router over mutual TLS.
+//! - [`tls`]: serving a router over mutual TLS; [`client`]: the client side.
 //! - [`gateway`]: the gateway role (`warn serve --services gateway`).
 //! - [`national`]: the federation service of a national server.
 
 pub mod batch;
 pub mod certs;
+pub mod client;
 pub mod gateway;
 pub mod national;
 pub mod signature;

@@ -74,7 +74,7 @@ pub struct Federation {
     db: Db,
     home: String,
     gateway: url::Url,
-    client: reqwest::Client,
+    client: super::client::FederationClient,
     identity: Arc<Identity>,
     min_batch: usize,
     callback_url: Option<String>,
@@ -165,16 +165,15 @@ impl Federation {
         };
         let mut url = self.url(&format!("diagnosiskeys/callback/{}", self.home))?;
         url.query_pairs_mut().append_pair("url", callback);
-        let response = self
+        let answer = self
             .client
-            .put(url)
-            .send()
+            .send(axum::http::Method::PUT, url.as_str(), &[], Vec::new())
             .await
-            .map_err(|error| FederationError::Gateway(error.to_string()))?;
-        if !response.status().is_success() {
+            .map_err(FederationError::Gateway)?;
+        if !answer.status.is_success() {
             return Err(FederationError::Gateway(format!(
                 "registering the callback: {}",
-                response.status()
+                answer.status
             )));
         }
         Ok(())
@@ -217,24 +216,29 @@ impl Federation {
             };
             let signature =
                 super::signature::sign(&super::signature::canonical_bytes(&batch), &self.identity)?;
-            let response = self
+            let answer = self
                 .client
-                .post(self.url("diagnosiskeys/upload")?)
-                .header(reqwest::header::CONTENT_TYPE, batch::CONTENT_TYPE)
-                .header("batchTag", &tag)
-                .header("batchSignature", signature)
-                .body(batch.encode_to_vec())
-                .send()
+                .send(
+                    axum::http::Method::POST,
+                    self.url("diagnosiskeys/upload")?.as_str(),
+                    &[
+                        ("content-type", batch::CONTENT_TYPE),
+                        ("batchTag", &tag),
+                        ("batchSignature", &signature),
+                    ],
+                    batch.encode_to_vec(),
+                )
                 .await
-                .map_err(|error| FederationError::Gateway(error.to_string()))?;
-            let status = response.status();
+                .map_err(FederationError::Gateway)?;
+            let status = answer.status;
             // 201: every key stored; 207: the others were known already.
             // Either way the gateway holds them all.
-            if status != reqwest::StatusCode::CREATED && status != reqwest::StatusCode::MULTI_STATUS
+            if status != axum::http::StatusCode::CREATED
+                && status != axum::http::StatusCode::MULTI_STATUS
             {
-                let body = response.text().await.unwrap_or_default();
                 return Err(FederationError::Gateway(format!(
-                    "upload refused with {status}: {body}"
+                    "upload refused with {status}: {}",
+                    answer.text()
                 )));
             }
             mark_uploaded(&self.db, &tag, chunk, now, status.as_u16()).await?;
@@ -253,17 +257,19 @@ impl Federation {
         let url = self.url(&format!("diagnosiskeys/download/{date}"))?;
         let mut tag: Option<String> = None;
         loop {
-            let mut request = self.client.get(url.clone());
-            if let Some(tag) = &tag {
-                request = request.header("batchTag", tag);
-            }
-            let response = request
-                .send()
+            let headers: Vec<(&str, &str)> = match &tag {
+                Some(tag) => vec![("batchTag", tag.as_str())],
+                None => Vec::new(),
+            };
+            let answer = self
+                .client
+                .get(url.as_str(), &headers)
                 .await
-                .map_err(|error| FederationError::Gateway(error.to_string()))?;
-            let status = response.status();
+                .map_err(FederationError::Gateway)?;
+            let status = answer.status;
             if tag.is_none()
-                && (status == reqwest::StatusCode::NOT_FOUND || status == reqwest::StatusCode::GONE)
+                && (status == axum::http::StatusCode::NOT_FOUND
+                    || status == axum::http::StatusCode::GONE)
             {
                 return Ok(());
             }
@@ -272,20 +278,12 @@ impl Federation {
                     "download of {date} answered {status}"
                 )));
             }
-            let header = |name: &str| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|value| value.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let this = header("batchTag")
+            let this = answer
+                .header("batchTag")
+                .map(str::to_owned)
                 .ok_or_else(|| FederationError::Gateway("a batch without batchTag".into()))?;
-            let next = header("nextBatchTag");
-            let body = response
-                .bytes()
-                .await
-                .map_err(|error| FederationError::Gateway(error.to_string()))?;
+            let next = answer.header("nextBatchTag").map(str::to_owned);
+            let body = answer.body;
             if !already_downloaded(&self.db, &this).await? {
                 let batch = DiagnosisKeyBatch::decode(body)
                     .map_err(|_| FederationError::Gateway(format!("batch {this} is not protobuf")))?;

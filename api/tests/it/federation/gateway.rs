@@ -9,7 +9,10 @@ use prost::Message;
 use proto::efgs::DiagnosisKeyBatch;
 use reqwest::StatusCode;
 
-use super::{certificates, client, keys, signed, upload};
+use api::federation::client::FederationClient;
+use axum::http::StatusCode as Status;
+
+use super::{certificates, client, get, keys, signed, upload};
 
 /// A gateway running in this test, with a pool on its database.
 struct Gateway {
@@ -187,12 +190,9 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
         &api::federation::certs::load_ca(&gateway.dir().join("ca.pem")).expect("CA"),
     )
     .expect("client");
+    let url = format!("{}/diagnosiskeys/download/{}", gateway.base, today());
     assert!(
-        stranger
-            .get(format!("{}/diagnosiskeys/download/{}", gateway.base, today()))
-            .send()
-            .await
-            .is_err(),
+        get(&stranger, &url, &[]).await.is_none(),
         "a certificate of another CA was accepted"
     );
     // Neither does a client without a certificate.
@@ -206,16 +206,9 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
     .expect("versions")
     .with_root_certificates(roots)
     .with_no_client_auth();
-    let anonymous = reqwest::Client::builder()
-        .tls_backend_preconfigured(anonymous)
-        .build()
-        .expect("client");
+    let anonymous = FederationClient::new(anonymous);
     assert!(
-        anonymous
-            .get(format!("{}/diagnosiskeys/download/{}", gateway.base, today()))
-            .send()
-            .await
-            .is_err(),
+        get(&anonymous, &url, &[]).await.is_none(),
         "a client without certificate was served"
     );
 }
@@ -223,32 +216,31 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
 /// Downloads every batch of `date` for `client` by paging; the tags in order
 /// and the keys' key data and origins.
 async fn download_all(
-    client: &reqwest::Client,
+    client: &FederationClient,
     base: &str,
     date: &str,
 ) -> (Vec<String>, Vec<(Vec<u8>, String)>) {
     let (mut tags, mut keys) = (Vec::new(), Vec::new());
     let mut next: Option<String> = None;
+    let url = format!("{base}/diagnosiskeys/download/{date}");
     loop {
-        let mut request = client.get(format!("{base}/diagnosiskeys/download/{date}"));
-        if let Some(tag) = &next {
-            request = request.header("batchTag", tag);
-        }
-        let response = request.send().await.expect("the gateway answers");
-        if next.is_none() && response.status() == StatusCode::NOT_FOUND {
+        let headers: Vec<(&str, &str)> = match &next {
+            Some(tag) => vec![("batchTag", tag.as_str())],
+            None => Vec::new(),
+        };
+        let answer = get(client, &url, &headers).await.expect("the gateway answers");
+        if next.is_none() && answer.status == Status::NOT_FOUND {
             return (tags, keys);
         }
-        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(answer.status, Status::OK);
         let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
+            answer
+                .header(name)
                 .map(str::to_owned)
                 .unwrap_or_else(|| panic!("header {name}"))
         };
         let (tag, following) = (header("batchTag"), header("nextBatchTag"));
-        let batch = DiagnosisKeyBatch::decode(response.bytes().await.expect("body")).expect("a batch");
+        let batch = DiagnosisKeyBatch::decode(answer.body.clone()).expect("a batch");
         keys.extend(
             batch
                 .keys
@@ -307,33 +299,17 @@ async fn paging_returns_every_batch_once_and_never_own_keys(gateway: &Gateway) {
     }
 
     // An unknown tag is 404; a date past the retention 410; a bad date 400.
-    let response = fr
-        .get(format!("{}/diagnosiskeys/download/{}", gateway.base, today()))
-        .header("batchTag", "no-such-tag")
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let download = |date: String| format!("{}/diagnosiskeys/download/{date}", gateway.base);
+    let answer = get(&fr, &download(today()), &[("batchTag", "no-such-tag")]).await.expect("answer");
+    assert_eq!(answer.status, Status::NOT_FOUND);
     let old = api::federation::batch::date_of(api::clock::now() - 20 * 86_400);
-    let response = fr
-        .get(format!("{}/diagnosiskeys/download/{old}", gateway.base))
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), StatusCode::GONE);
-    let response = fr
-        .get(format!("{}/diagnosiskeys/download/yesterday", gateway.base))
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let answer = get(&fr, &download(old), &[]).await.expect("answer");
+    assert_eq!(answer.status, Status::GONE);
+    let answer = get(&fr, &download("yesterday".into()), &[]).await.expect("answer");
+    assert_eq!(answer.status, Status::BAD_REQUEST);
     let tomorrow = api::federation::batch::date_of(api::clock::now() + 86_400);
-    let response = fr
-        .get(format!("{}/diagnosiskeys/download/{tomorrow}", gateway.base))
-        .send()
-        .await
-        .expect("answer");
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let answer = get(&fr, &download(tomorrow), &[]).await.expect("answer");
+    assert_eq!(answer.status, Status::NOT_FOUND);
 }
 
 async fn known_keys_answer_207(gateway: &Gateway) {

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use api::federation::batch::{CONTENT_TYPE, FederatedKey};
 use api::federation::certs::{self, Identity};
+use api::federation::client::FederationClient;
 use prost::Message;
 use proto::efgs::DiagnosisKeyBatch;
 use shared::keys::{DiagnosisKey, ReportType};
@@ -22,7 +23,7 @@ pub fn certificates(countries: &[&str]) -> tempfile::TempDir {
 }
 
 /// A client of the gateway authenticated as `name` (a country, or another CA's).
-pub fn client(dir: &Path, name: &str) -> reqwest::Client {
+pub fn client(dir: &Path, name: &str) -> FederationClient {
     let identity = Identity::in_dir(dir, name).expect("identity");
     let ca = certs::load_ca(&dir.join(certs::CA_CERT)).expect("CA");
     certs::http_client(&identity, &ca).expect("client")
@@ -68,21 +69,36 @@ pub fn signed(keys: &[FederatedKey], dir: &Path, signer: &str) -> (Vec<u8>, Stri
 
 /// Uploads a body with a tag and signature; the status and body.
 pub async fn upload(
-    client: &reqwest::Client,
+    client: &FederationClient,
     base: &str,
     tag: &str,
     body: Vec<u8>,
     signature: &str,
 ) -> (reqwest::StatusCode, String) {
-    let response = client
-        .post(format!("{base}/diagnosiskeys/upload"))
-        .header("content-type", CONTENT_TYPE)
-        .header("batchTag", tag)
-        .header("batchSignature", signature)
-        .body(body)
-        .send()
+    let answer = client
+        .send(
+            axum::http::Method::POST,
+            &format!("{base}/diagnosiskeys/upload"),
+            &[
+                ("content-type", CONTENT_TYPE),
+                ("batchTag", tag),
+                ("batchSignature", signature),
+            ],
+            body,
+        )
         .await
         .expect("the gateway answers");
-    let status = response.status();
-    (status, response.text().await.unwrap_or_default())
+    (
+        reqwest::StatusCode::from_u16(answer.status.as_u16()).expect("a status"),
+        answer.text(),
+    )
+}
+
+/// `GET` on the gateway; the answer, or `None` when the connection failed.
+pub async fn get(
+    client: &FederationClient,
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Option<api::federation::client::Answer> {
+    client.get(url, headers).await.ok()
 }

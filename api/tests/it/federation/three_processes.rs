@@ -291,14 +291,10 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     let fr_client = super::client(certs.path(), "FR");
     let mut registered = false;
     for _ in 0..100 {
-        let list: Value = fr_client
-            .get(format!("{gateway_url}/diagnosiskeys/callback"))
-            .send()
+        let answer = super::get(&fr_client, &format!("{gateway_url}/diagnosiskeys/callback"), &[])
             .await
-            .expect("the gateway answers")
-            .json()
-            .await
-            .expect("JSON");
+            .expect("the gateway answers");
+        let list: Value = serde_json::from_slice(&answer.body).expect("JSON");
         if list.as_array().is_some_and(|list| !list.is_empty()) {
             registered = true;
             break;
