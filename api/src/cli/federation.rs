@@ -39,7 +39,11 @@ pub struct FederationArgs {
 
 impl FederationArgs {
     fn files(&self) -> anyhow::Result<(PathBuf, PathBuf, PathBuf)> {
-        match (&self.federation_cert, &self.federation_key, &self.federation_ca) {
+        match (
+            &self.federation_cert,
+            &self.federation_key,
+            &self.federation_ca,
+        ) {
             (Some(cert), Some(key), Some(ca)) => Ok((cert.clone(), key.clone(), ca.clone())),
             _ => anyhow::bail!(
                 "the federation needs --federation-cert, --federation-key and --federation-ca"
@@ -78,7 +82,7 @@ pub enum FederationCommand {
     /// country (C= the country) in a folder; existing files are kept.
     Cert(CertArgs),
     /// Upload consenting keys and download foreign ones once.
-    Sync(SyncArgs),
+    Sync(Box<SyncArgs>),
 }
 
 /// Options of `warn federation cert`.
@@ -113,7 +117,7 @@ pub struct SyncArgs {
 pub fn run(command: FederationCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
     match command {
         FederationCommand::Cert(args) => cert(args),
-        FederationCommand::Sync(args) => sync(args, file),
+        FederationCommand::Sync(args) => sync(*args, file),
     }
 }
 

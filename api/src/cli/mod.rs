@@ -46,7 +46,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the services and serve the portal.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Create a P-256 signing key pair for bundles.
     Keygen(keygen::KeygenArgs),
     /// Manage laboratories and their API keys.
@@ -166,7 +166,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     match cli.command {
-        Command::Serve(args) => serve::run(args, &file),
+        Command::Serve(args) => serve::run(*args, &file),
         Command::Keygen(args) => keygen::run(args, &file),
         Command::Bundle(command) => bundle::run(command, &file),
         Command::Lab(command) => lab::run(command, &file),

@@ -268,7 +268,9 @@ fn regions(home: &str, keys: &[PublishableKey]) -> Vec<(String, Option<Vec<usize
         let members = foreign
             .iter()
             .copied()
-            .filter(|&index| keys[index].visited(country) && keys[index].origin != country.as_bytes())
+            .filter(|&index| {
+                keys[index].visited(country) && keys[index].origin != country.as_bytes()
+            })
             .collect();
         regions.push((country.to_owned(), Some(members)));
     }
@@ -436,8 +438,15 @@ mod region_tests {
 
     fn key(byte: u8, origin: &str, visited: &str) -> PublishableKey {
         PublishableKey {
-            key: DiagnosisKey::new([byte; 16], 5, 2_900_000, 144, ReportType::ConfirmedTest, None)
-                .expect("valid"),
+            key: DiagnosisKey::new(
+                [byte; 16],
+                5,
+                2_900_000,
+                144,
+                ReportType::ConfirmedTest,
+                None,
+            )
+            .expect("valid"),
             distributable_hour: 490_000,
             origin: origin.as_bytes().try_into().expect("two letters"),
             visited: visited.into(),
@@ -453,17 +462,25 @@ mod region_tests {
     #[test]
     fn foreign_keys_go_to_the_countries_they_visited_and_eur() {
         let keys = [
-            key(1, "FR", "FR"),          // local
-            key(2, "DE", "DE,FR"),       // visited FR
-            key(3, "DE", "DE,NL"),       // visited NL, not FR
-            key(4, "NL", "DE,FR,NL"),    // visited DE and FR
+            key(1, "FR", "FR"),       // local
+            key(2, "DE", "DE,FR"),    // visited FR
+            key(3, "DE", "DE,NL"),    // visited NL, not FR
+            key(4, "NL", "DE,FR,NL"), // visited DE and FR
         ];
         let regions = regions("FR", &keys);
         let names: Vec<&str> = regions.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, ["FR", "DE", "NL", "EUR"]);
         assert_eq!(regions[0].1, Some(vec![0, 1, 3]), "home: local + visitors");
-        assert_eq!(regions[1].1, Some(vec![3]), "DE: foreign keys that visited DE, not DE's own");
-        assert_eq!(regions[2].1, Some(vec![2]), "NL: DE's key that visited NL, not NL's own");
+        assert_eq!(
+            regions[1].1,
+            Some(vec![3]),
+            "DE: foreign keys that visited DE, not DE's own"
+        );
+        assert_eq!(
+            regions[2].1,
+            Some(vec![2]),
+            "NL: DE's key that visited NL, not NL's own"
+        );
         assert_eq!(regions[3].1, None, "EUR: every key");
     }
 }

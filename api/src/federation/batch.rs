@@ -95,5 +95,10 @@ pub fn date_of(seconds: i64) -> String {
 pub fn day_of(date: &str) -> Option<i64> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(date, &format).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp().div_euclid(86_400))
+    Some(
+        date.midnight()
+            .assume_utc()
+            .unix_timestamp()
+            .div_euclid(86_400),
+    )
 }

@@ -63,17 +63,18 @@ pub fn routes(state: GatewayState) -> Router {
 }
 
 fn country(client: &ClientCountry) -> AppResult<&str> {
-    client
-        .0
-        .as_deref()
-        .ok_or(AppError::Forbidden("the client certificate names no country"))
+    client.0.as_deref().ok_or(AppError::Forbidden(
+        "the client certificate names no country",
+    ))
 }
 
 fn header_text<'a>(headers: &'a HeaderMap, name: &'static str) -> AppResult<&'a str> {
     headers
         .get(name)
         .and_then(|value| value.to_str().ok())
-        .ok_or_else(|| AppError::bad_request("missing_header", format!("the {name} header is missing")))
+        .ok_or_else(|| {
+            AppError::bad_request("missing_header", format!("the {name} header is missing"))
+        })
 }
 
 async fn upload(
@@ -98,13 +99,17 @@ async fn upload(
         ));
     }
     let signature = header_text(&headers, "batchSignature")?;
-    let received = DiagnosisKeyBatch::decode(body)
-        .map_err(|_| AppError::bad_request("invalid_batch", "the body is not a DiagnosisKeyBatch"))?;
+    let received = DiagnosisKeyBatch::decode(body).map_err(|_| {
+        AppError::bad_request("invalid_batch", "the body is not a DiagnosisKeyBatch")
+    })?;
     if received.keys.len() > MAX_KEYS_PER_BATCH {
         return Err(AppError::TooManyKeys(MAX_KEYS_PER_BATCH));
     }
     if received.keys.is_empty() {
-        return Err(AppError::bad_request("empty_batch", "the batch holds no key"));
+        return Err(AppError::bad_request(
+            "empty_batch",
+            "the batch holds no key",
+        ));
     }
     let mut keys = Vec::with_capacity(received.keys.len());
     for (index, key) in received.keys.iter().enumerate() {
@@ -247,7 +252,11 @@ async fn store_batch(
 }
 
 /// The batches of `date` that `country` may download, in upload order.
-async fn batches_for(db: &Db, date: &str, country: &str) -> Result<Vec<(i64, String)>, sqlx::Error> {
+async fn batches_for(
+    db: &Db,
+    date: &str,
+    country: &str,
+) -> Result<Vec<(i64, String)>, sqlx::Error> {
     let mut rows = sqlx::query(
         "SELECT b.id, b.tag FROM gateway_batches b WHERE b.batch_date = $1 AND b.uploader <> $2 \
          AND EXISTS (SELECT 1 FROM gateway_keys k WHERE k.batch_id = b.id AND k.origin <> $2) \
@@ -270,15 +279,17 @@ async fn download(
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let requester = country(&client)?.to_owned();
-    let day = batch::day_of(&date).ok_or_else(|| {
-        AppError::bad_request("invalid_date", "the date must be YYYY-MM-DD")
-    })?;
+    let day = batch::day_of(&date)
+        .ok_or_else(|| AppError::bad_request("invalid_date", "the date must be YYYY-MM-DD"))?;
     let today = crate::clock::now().div_euclid(86_400);
     if day < today - RETENTION_DAYS {
         return Err(AppError::Gone("batches of this date are no longer kept"));
     }
     let batches = batches_for(&state.db, &batch::date_of(day * 86_400), &requester).await?;
-    let position = match headers.get("batchTag").and_then(|value| value.to_str().ok()) {
+    let position = match headers
+        .get("batchTag")
+        .and_then(|value| value.to_str().ok())
+    {
         None => 0,
         Some(tag) => batches
             .iter()

@@ -193,7 +193,11 @@ impl Federation {
     }
 
     /// Downloads the batches of one date (a callback's).
-    pub async fn download(&self, date: &str, now: i64) -> Result<FederationReport, FederationError> {
+    pub async fn download(
+        &self,
+        date: &str,
+        now: i64,
+    ) -> Result<FederationReport, FederationError> {
         let _running = self.running.lock().await;
         let mut report = FederationReport::default();
         self.download_date(date, now, &mut report).await?;
@@ -201,8 +205,12 @@ impl Federation {
     }
 
     async fn upload(&self, now: i64, report: &mut FederationReport) -> Result<(), FederationError> {
-        let keys = consenting_keys(&self.db, &self.home, crate::distribution::plan::hour_of(now))
-            .await?;
+        let keys = consenting_keys(
+            &self.db,
+            &self.home,
+            crate::distribution::plan::hour_of(now),
+        )
+        .await?;
         if keys.len() < self.min_batch {
             report.keys_waiting = keys.len() as u64;
             return Ok(());
@@ -285,8 +293,9 @@ impl Federation {
             let next = answer.header("nextBatchTag").map(str::to_owned);
             let body = answer.body;
             if !already_downloaded(&self.db, &this).await? {
-                let batch = DiagnosisKeyBatch::decode(body)
-                    .map_err(|_| FederationError::Gateway(format!("batch {this} is not protobuf")))?;
+                let batch = DiagnosisKeyBatch::decode(body).map_err(|_| {
+                    FederationError::Gateway(format!("batch {this} is not protobuf"))
+                })?;
                 let stored = self.store_foreign(&batch, now).await?;
                 record_download(&self.db, &this, date, now, stored).await?;
                 report.batches_downloaded += 1;
@@ -300,7 +309,11 @@ impl Federation {
     }
 
     /// Stores the valid foreign keys of a batch; answers how many were new.
-    async fn store_foreign(&self, batch: &DiagnosisKeyBatch, now: i64) -> Result<u64, FederationError> {
+    async fn store_foreign(
+        &self,
+        batch: &DiagnosisKeyBatch,
+        now: i64,
+    ) -> Result<u64, FederationError> {
         let hour = crate::distribution::plan::hour_of(now);
         let keys: Vec<StoredKey> = batch
             .keys
@@ -351,7 +364,11 @@ fn random_hex() -> String {
 }
 
 /// Local keys whose submitters consented, past their embargo, not yet uploaded.
-async fn consenting_keys(db: &Db, home: &str, until: i64) -> Result<Vec<FederatedKey>, sqlx::Error> {
+async fn consenting_keys(
+    db: &Db,
+    home: &str,
+    until: i64,
+) -> Result<Vec<FederatedKey>, sqlx::Error> {
     let mut rows = sqlx::query(
         "SELECT d.key_data, d.rolling_start_interval_number, d.rolling_period, \
          d.transmission_risk_level, d.report_type, d.days_since_onset_of_symptoms, \

@@ -35,8 +35,7 @@ mod oid {
     use der::oid::ObjectIdentifier;
     pub const DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
     pub const SIGNED_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.2");
-    pub const CONTENT_TYPE: ObjectIdentifier =
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
+    pub const CONTENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.3");
     pub const MESSAGE_DIGEST: ObjectIdentifier =
         ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
     pub const SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
@@ -85,8 +84,8 @@ pub enum SignError {
 
 /// Signs `content` (detached): base64 of a DER `ContentInfo`.
 pub fn sign(content: &[u8], identity: &Identity) -> Result<String, SignError> {
-    let key = p256::ecdsa::SigningKey::from_pkcs8_der(&identity.key_pkcs8)
-        .map_err(|_| SignError::Key)?;
+    let key =
+        p256::ecdsa::SigningKey::from_pkcs8_der(&identity.key_pkcs8).map_err(|_| SignError::Key)?;
     let cert = Certificate::from_der(identity.cert.as_ref())?;
     let digest = Sha256::digest(content);
     let attributes = vec![
@@ -181,7 +180,9 @@ pub fn verify(
         return Err(malformed("expected exactly one signer"));
     };
     let SignerIdentifier::IssuerAndSerialNumber(sid) = &signer.sid else {
-        return Err(malformed("the signer is not named by issuer and serial number"));
+        return Err(malformed(
+            "the signer is not named by issuer and serial number",
+        ));
     };
     let cert = signed
         .certificates
@@ -199,8 +200,7 @@ pub fn verify(
         })
         .ok_or_else(|| malformed("the signature does not carry the signer's certificate"))?;
     check_issued(cert, ca, now)?;
-    if signer.digest_alg.oid != oid::SHA256 || signer.signature_algorithm.oid != oid::ECDSA_SHA256
-    {
+    if signer.digest_alg.oid != oid::SHA256 || signer.signature_algorithm.oid != oid::ECDSA_SHA256 {
         return Err(malformed("expected SHA-256 with ECDSA"));
     }
     let attrs = signer
@@ -250,7 +250,9 @@ fn check_issued(cert: &Certificate, ca: &Certificate, now: i64) -> Result<(), Ve
         return Err(VerifyError::Untrusted("outside its validity".into()));
     }
     if cert.signature_algorithm.oid != oid::ECDSA_SHA256 {
-        return Err(VerifyError::Untrusted("not signed with ECDSA SHA-256".into()));
+        return Err(VerifyError::Untrusted(
+            "not signed with ECDSA SHA-256".into(),
+        ));
     }
     let key = public_key(ca).map_err(VerifyError::Untrusted)?;
     let signature = cert
@@ -297,7 +299,9 @@ mod tests {
         assert_eq!(canonical_bytes(&batch("DE")), canonical_bytes(&reversed));
         let text = String::from_utf8(canonical_bytes(&batch("DE"))).expect("ASCII");
         // Key data, then each field as base64 of its big-endian bytes.
-        assert!(text.starts_with("AAAAAAAAAAAAAAAAAAAAAA==.ACxAIA==.AAAAkA==.AAAABQ==.RlIsTkw=.REU=.AAAAAQ==./////g==."));
+        assert!(text.starts_with(
+            "AAAAAAAAAAAAAAAAAAAAAA==.ACxAIA==.AAAAkA==.AAAABQ==.RlIsTkw=.REU=.AAAAAQ==./////g==."
+        ));
         assert_ne!(canonical_bytes(&batch("DE")), canonical_bytes(&batch("FR")));
     }
 
@@ -309,10 +313,16 @@ mod tests {
         let bytes = canonical_bytes(&batch("DE"));
         let signature = sign(&bytes, &de).expect("signed");
         let now = crate::clock::now();
-        assert_eq!(verify(&bytes, &signature, &ca(dir.path()), now), Ok("DE".into()));
+        assert_eq!(
+            verify(&bytes, &signature, &ca(dir.path()), now),
+            Ok("DE".into())
+        );
         // Other content.
         let other = canonical_bytes(&batch("FR"));
-        assert_eq!(verify(&other, &signature, &ca(dir.path()), now), Err(VerifyError::Mismatch));
+        assert_eq!(
+            verify(&other, &signature, &ca(dir.path()), now),
+            Err(VerifyError::Mismatch)
+        );
         // Another CA.
         let stranger = tempfile::tempdir().expect("folder");
         certs::create(stranger.path(), &["DE".into()]).expect("certificates");

@@ -141,9 +141,9 @@ impl Application {
         };
         let federation = match &config.federation {
             None => None,
-            Some(_) if !services.runs(Service::Distribution) => anyhow::bail!(
-                "the federation runs beside the distribution service: run both here"
-            ),
+            Some(_) if !services.runs(Service::Distribution) => {
+                anyhow::bail!("the federation runs beside the distribution service: run both here")
+            }
             Some(settings) => Some((
                 crate::federation::Federation::open(db.clone(), &config.countries, settings)?,
                 config.distribution_interval,

@@ -32,7 +32,8 @@ impl Gateway {
             data_dir: data.path().join("data"),
             database_url,
         };
-        let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage.clone());
+        let mut config =
+            ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage.clone());
         config.services = "gateway".parse().expect("a service");
         config.cleanup_interval = None;
         config.distribution_interval = None;
@@ -41,7 +42,9 @@ impl Gateway {
             key: certs.path().join("gateway.key"),
             ca: certs.path().join("ca.pem"),
         });
-        let app = Application::build(config).await.expect("the gateway starts");
+        let app = Application::build(config)
+            .await
+            .expect("the gateway starts");
         assert!(app.is_tls());
         let base = format!("https://localhost:{}", app.address().port());
         let db = api::db::Db::connect(&storage.data_dir, storage.database_url.as_deref())
@@ -67,11 +70,13 @@ impl Gateway {
 
     async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
-            .fetch_one(self.db.pool())
-            .await
-            .expect("count")
-            .get::<i64, _>("n")
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) AS n FROM {table}"
+        )))
+        .fetch_one(self.db.pool())
+        .await
+        .expect("count")
+        .get::<i64, _>("n")
     }
 
     async fn stop(self) {
@@ -127,7 +132,14 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
     // A signature over other keys.
     let (body, _) = signed(&good, gateway.dir(), "DE");
     let (_, other_signature) = signed(&keys(20, "DE", &["FR"]), gateway.dir(), "DE");
-    let (status, text) = upload(&de, &gateway.base, "bad-signature", body.clone(), &other_signature).await;
+    let (status, text) = upload(
+        &de,
+        &gateway.base,
+        "bad-signature",
+        body.clone(),
+        &other_signature,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
     assert!(text.contains("invalid_signature"), "{text}");
 
@@ -137,15 +149,32 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
 
     // Signed by FR's certificate while DE uploads.
     let (body_fr_signed, fr_signature) = signed(&good, gateway.dir(), "FR");
-    let (status, text) = upload(&de, &gateway.base, "fr-signed", body_fr_signed, &fr_signature).await;
+    let (status, text) = upload(
+        &de,
+        &gateway.base,
+        "fr-signed",
+        body_fr_signed,
+        &fr_signature,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
 
     // Signed by a certificate of another CA (for DE too).
     let other_ca = certificates(&["DE"]);
     let (body_other, other_ca_signature) = signed(&good, other_ca.path(), "DE");
-    let (status, text) = upload(&de, &gateway.base, "other-ca", body_other, &other_ca_signature).await;
+    let (status, text) = upload(
+        &de,
+        &gateway.base,
+        "other-ca",
+        body_other,
+        &other_ca_signature,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
-    assert!(text.contains("not trusted") || text.contains("invalid_signature"), "{text}");
+    assert!(
+        text.contains("not trusted") || text.contains("invalid_signature"),
+        "{text}"
+    );
 
     // A forged origin: DE uploads (and signs) keys that claim FR.
     let forged = keys(5, "FR", &["FR"]);
@@ -164,11 +193,26 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
     let (status, _) = upload(&de, &gateway.base, "not-protobuf", vec![0xff; 7], "x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    assert_eq!(gateway.count("gateway_keys").await, 0, "a refused batch stored keys");
-    assert_eq!(gateway.count("gateway_batches").await, 0, "a refused batch was recorded");
+    assert_eq!(
+        gateway.count("gateway_keys").await,
+        0,
+        "a refused batch stored keys"
+    );
+    assert_eq!(
+        gateway.count("gateway_batches").await,
+        0,
+        "a refused batch was recorded"
+    );
 
     // The good batch, then the same tag again (with other keys).
-    let (status, text) = upload(&de, &gateway.base, "batch-1", body, &signed(&good, gateway.dir(), "DE").1).await;
+    let (status, text) = upload(
+        &de,
+        &gateway.base,
+        "batch-1",
+        body,
+        &signed(&good, gateway.dir(), "DE").1,
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
     let again = keys(3, "DE", &["FR"]);
     let (again_body, again_signature) = signed(&again, gateway.dir(), "DE");
@@ -228,7 +272,9 @@ async fn download_all(
             Some(tag) => vec![("batchTag", tag.as_str())],
             None => Vec::new(),
         };
-        let answer = get(client, &url, &headers).await.expect("the gateway answers");
+        let answer = get(client, &url, &headers)
+            .await
+            .expect("the gateway answers");
         if next.is_none() && answer.status == Status::NOT_FOUND {
             return (tags, keys);
         }
@@ -263,13 +309,26 @@ async fn paging_returns_every_batch_once_and_never_own_keys(gateway: &Gateway) {
         client(gateway.dir(), "NL"),
     );
     let mut uploaded_by = std::collections::BTreeMap::new();
-    for (index, (country, client)) in [("DE", &de), ("FR", &fr), ("DE", &de), ("NL", &nl), ("DE", &de)]
-        .into_iter()
-        .enumerate()
+    for (index, (country, client)) in [
+        ("DE", &de),
+        ("FR", &fr),
+        ("DE", &de),
+        ("NL", &nl),
+        ("DE", &de),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let batch = keys(7 + index, country, &["DE", "FR", "NL"]);
         let (body, signature) = signed(&batch, gateway.dir(), country);
-        let (status, text) = upload(client, &gateway.base, &format!("tag-{index}"), body, &signature).await;
+        let (status, text) = upload(
+            client,
+            &gateway.base,
+            &format!("tag-{index}"),
+            body,
+            &signature,
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{text}");
         for key in batch {
             uploaded_by.insert(key.key.key_data.to_vec(), country);
@@ -278,7 +337,11 @@ async fn paging_returns_every_batch_once_and_never_own_keys(gateway: &Gateway) {
     for (country, client) in [("DE", &de), ("FR", &fr), ("NL", &nl)] {
         let (tags, keys) = download_all(client, &gateway.base, &today()).await;
         let unique: BTreeSet<&String> = tags.iter().collect();
-        assert_eq!(unique.len(), tags.len(), "{country} got a batch twice: {tags:?}");
+        assert_eq!(
+            unique.len(),
+            tags.len(),
+            "{country} got a batch twice: {tags:?}"
+        );
         let expected: BTreeSet<Vec<u8>> = uploaded_by
             .iter()
             .filter(|(_, origin)| **origin != country)
@@ -300,12 +363,16 @@ async fn paging_returns_every_batch_once_and_never_own_keys(gateway: &Gateway) {
 
     // An unknown tag is 404; a date past the retention 410; a bad date 400.
     let download = |date: String| format!("{}/diagnosiskeys/download/{date}", gateway.base);
-    let answer = get(&fr, &download(today()), &[("batchTag", "no-such-tag")]).await.expect("answer");
+    let answer = get(&fr, &download(today()), &[("batchTag", "no-such-tag")])
+        .await
+        .expect("answer");
     assert_eq!(answer.status, Status::NOT_FOUND);
     let old = api::federation::batch::date_of(api::clock::now() - 20 * 86_400);
     let answer = get(&fr, &download(old), &[]).await.expect("answer");
     assert_eq!(answer.status, Status::GONE);
-    let answer = get(&fr, &download("yesterday".into()), &[]).await.expect("answer");
+    let answer = get(&fr, &download("yesterday".into()), &[])
+        .await
+        .expect("answer");
     assert_eq!(answer.status, Status::BAD_REQUEST);
     let tomorrow = api::federation::batch::date_of(api::clock::now() + 86_400);
     let answer = get(&fr, &download(tomorrow), &[]).await.expect("answer");

@@ -59,7 +59,11 @@ impl WarnProcess {
                 .expect("readable output");
             if let Some(at) = line.find(marker) {
                 let rest = &line[at + marker.len()..];
-                break rest.split_whitespace().next().unwrap_or_default().to_owned();
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
             }
         };
         let base = find("serving on ");
@@ -122,7 +126,11 @@ async fn post(url: &str, body: Value) -> Value {
         .send()
         .await
         .expect("the server answers");
-    assert!(response.status().is_success(), "{url}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
     response.json().await.expect("JSON")
 }
 
@@ -148,7 +156,11 @@ fn fourteen_keys() -> Vec<TemporaryExposureKey> {
 /// A DE user: teleTAN, registration token, TAN, submission.
 async fn submit(de: &WarnProcess, issuer: &str, consent: bool) -> BTreeSet<Vec<u8>> {
     let internal = de.internal.as_deref().expect("internal listener");
-    let teletan = post(&format!("{internal}/version/v1/tan/teletan"), json!({"issuer": issuer})).await;
+    let teletan = post(
+        &format!("{internal}/version/v1/tan/teletan"),
+        json!({"issuer": issuer}),
+    )
+    .await;
     let registered = post(
         &format!("{}/version/v1/registrationToken", de.base),
         json!({"key": teletan["value"], "keyType": "TELETAN"}),
@@ -186,7 +198,9 @@ async fn submit(de: &WarnProcess, issuer: &str, consent: bool) -> BTreeSet<Vec<u
 }
 
 async fn key_data(data_dir: &Path, sql: &str) -> BTreeSet<Vec<u8>> {
-    let db = api::db::Db::connect(data_dir, None).await.expect("the database opens");
+    let db = api::db::Db::connect(data_dir, None)
+        .await
+        .expect("the database opens");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
         .fetch_all(db.pool())
         .await
@@ -216,7 +230,8 @@ fn region_keys(public: &Path, region: &str, ring: &shared::bundle::KeyRing) -> B
         };
         for hour in hours {
             let bytes = read(public, &format!("{root}/{date}/hour/{hour}")).expect("a bundle");
-            let export = shared::bundle::verify_export(&bytes, ring).expect("verifies with FR's key");
+            let export =
+                shared::bundle::verify_export(&bytes, ring).expect("verifies with FR's key");
             assert_eq!(export.export.region(), region);
             for key in &export.export.keys {
                 keys.insert(key.key_data.clone().unwrap_or_default().to_vec());
@@ -241,7 +256,10 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
         "DE".into(),
         "FR".into(),
     ]);
-    assert!(written.contains("DE.pem") && written.contains("ca.pem"), "{written}");
+    assert!(
+        written.contains("DE.pem") && written.contains("ca.pem"),
+        "{written}"
+    );
 
     let gateway = WarnProcess::start(
         &[
@@ -291,9 +309,13 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     let fr_client = super::client(certs.path(), "FR");
     let mut registered = false;
     for _ in 0..100 {
-        let answer = super::get(&fr_client, &format!("{gateway_url}/diagnosiskeys/callback"), &[])
-            .await
-            .expect("the gateway answers");
+        let answer = super::get(
+            &fr_client,
+            &format!("{gateway_url}/diagnosiskeys/callback"),
+            &[],
+        )
+        .await
+        .expect("the gateway answers");
         let list: Value = serde_json::from_slice(&answer.body).expect("JSON");
         if list.as_array().is_some_and(|list| !list.is_empty()) {
             registered = true;
@@ -331,7 +353,11 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     // The gateway called FR back; FR downloaded them.
     let mut at_fr = BTreeSet::new();
     for _ in 0..100 {
-        at_fr = key_data(fr_dir, "SELECT key_data FROM diagnosis_keys WHERE origin_country = 'DE'").await;
+        at_fr = key_data(
+            fr_dir,
+            "SELECT key_data FROM diagnosis_keys WHERE origin_country = 'DE'",
+        )
+        .await;
         if at_fr.len() >= consenting.len() {
             break;
         }
@@ -353,7 +379,12 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     ];
     distribute.extend(fr_storage.iter().cloned());
     warn_ok(&distribute);
-    let ring_text = warn_ok(&["key".into(), "show".into(), "--data-dir".into(), path(fr_dir)]);
+    let ring_text = warn_ok(&[
+        "key".into(),
+        "show".into(),
+        "--data-dir".into(),
+        path(fr_dir),
+    ]);
     let mut ring = shared::bundle::KeyRing::new();
     for block in ring_text.split_inclusive("-----END PUBLIC KEY-----\n") {
         if block.contains("BEGIN PUBLIC KEY") {
@@ -361,7 +392,8 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
         }
     }
     let public = fr_dir.join("public");
-    let regions: Vec<String> = crate::distribution::index(&public, "version/v1/diagnosis-keys/country");
+    let regions: Vec<String> =
+        crate::distribution::index(&public, "version/v1/diagnosis-keys/country");
     assert_eq!(regions, ["FR", "EUR"]);
     let in_fr = region_keys(&public, "FR", &ring);
     let in_eur = region_keys(&public, "EUR", &ring);
