@@ -14,6 +14,8 @@
 //!   `DELETE /diagnosiskeys/callback/{id}`: the URLs called (with `batchTag`
 //!   and `date` query parameters) when another country's batch arrives.
 //!
+//! Batches older than the retention are deleted with the next upload.
+//!
 //! The uploader's country comes from its TLS client certificate
 //! ([`super::tls::ClientCountry`]), never from the request.
 
@@ -185,6 +187,19 @@ async fn store_batch(
 ) -> Result<Option<Stored>, sqlx::Error> {
     let date = batch::date_of(now);
     let mut tx = db.pool().begin().await?;
+    // Batches past the retention go first (their keys with them).
+    let expired = now - (RETENTION_DAYS + 1) * 86_400;
+    sqlx::query(
+        "DELETE FROM gateway_keys WHERE batch_id IN \
+         (SELECT id FROM gateway_batches WHERE created_at < $1)",
+    )
+    .bind(expired)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM gateway_batches WHERE created_at < $1")
+        .bind(expired)
+        .execute(&mut *tx)
+        .await?;
     let id: Option<i64> = sqlx::query(
         "INSERT INTO gateway_batches (tag, uploader, upload_tag, batch_date, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (uploader, upload_tag) DO NOTHING RETURNING id",

@@ -119,6 +119,7 @@ on_both_gateways!(
     refused_batches_store_nothing,
     paging_returns_every_batch_once_and_never_own_keys,
     known_keys_answer_207,
+    batches_past_the_retention_are_deleted,
 );
 
 fn today() -> String {
@@ -396,4 +397,24 @@ async fn known_keys_answer_207(gateway: &Gateway) {
     assert_eq!(answer["409"], serde_json::json!([0, 1]));
     assert_eq!(answer["500"], serde_json::json!([]));
     assert_eq!(gateway.count("gateway_keys").await, 6);
+}
+
+async fn batches_past_the_retention_are_deleted(gateway: &Gateway) {
+    let de = client(gateway.dir(), "DE");
+    let old = keys(3, "DE", &["FR"]);
+    let (body, signature) = signed(&old, gateway.dir(), "DE");
+    let (status, _) = upload(&de, &gateway.base, "old", body, &signature).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Age it past the retention.
+    sqlx::query("UPDATE gateway_batches SET created_at = created_at - $1")
+        .bind(16 * 86_400_i64)
+        .execute(gateway.db.pool())
+        .await
+        .expect("aged");
+    let fresh = keys(2, "DE", &["FR"]);
+    let (body, signature) = signed(&fresh, gateway.dir(), "DE");
+    let (status, _) = upload(&de, &gateway.base, "fresh", body, &signature).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(gateway.count("gateway_batches").await, 1);
+    assert_eq!(gateway.count("gateway_keys").await, 2);
 }

@@ -366,7 +366,29 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     assert_eq!(at_fr, consenting, "FR's stored foreign keys (by callback)");
     assert!(at_fr.is_disjoint(&private));
 
-    // FR's distribution publishes them, signed with FR's key.
+    // FR's distribution publishes them, signed with FR's key. The run that
+    // `warn serve` starts with must be over first: it would delete what a
+    // run as of a later time writes.
+    let mut finished = false;
+    for _ in 0..300 {
+        let db = api::db::Db::connect(fr_dir, None)
+            .await
+            .expect("FR's database");
+        let runs: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM distribution_runs WHERE finished_at IS NOT NULL",
+        )
+        .fetch_one(db.pool())
+        .await
+        .expect("count")
+        .get("n");
+        db.close().await;
+        if runs > 0 {
+            finished = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(finished, "FR's first distribution run did not finish");
     let fr_storage = ["--data-dir".to_owned(), path(fr_dir)];
     let mut distribute = vec![
         "distribute".into(),
