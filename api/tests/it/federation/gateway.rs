@@ -120,6 +120,7 @@ on_both_gateways!(
     paging_returns_every_batch_once_and_never_own_keys,
     known_keys_answer_207,
     batches_past_the_retention_are_deleted,
+    five_thousand_keys_are_accepted_and_served,
 );
 
 fn today() -> String {
@@ -417,4 +418,26 @@ async fn batches_past_the_retention_are_deleted(gateway: &Gateway) {
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(gateway.count("gateway_batches").await, 1);
     assert_eq!(gateway.count("gateway_keys").await, 2);
+}
+
+/// The largest batch the contract allows: accepted, and served whole to
+/// another country (timed, for BENCHMARKS.md).
+async fn five_thousand_keys_are_accepted_and_served(gateway: &Gateway) {
+    let de = client(gateway.dir(), "DE");
+    let fr = client(gateway.dir(), "FR");
+    let batch = keys(5_000, "DE", &["FR"]);
+    let started = std::time::Instant::now();
+    let (body, signature) = signed(&batch, gateway.dir(), "DE");
+    let signed_in = started.elapsed();
+    let (status, text) = upload(&de, &gateway.base, "full", body, &signature).await;
+    let uploaded_in = started.elapsed();
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+    let (tags, keys) = download_all(&fr, &gateway.base, &today()).await;
+    let downloaded_in = started.elapsed();
+    assert_eq!(tags.len(), 1);
+    assert_eq!(keys.len(), 5_000);
+    eprintln!(
+        "5,000 keys: signed in {signed_in:?}, uploaded (checked, verified, stored) after \
+         {uploaded_in:?}, downloaded after {downloaded_in:?}"
+    );
 }
