@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/export.proto",
         "proto/submission_payload.proto",
         "proto/app_config.proto",
+        "proto/efgs.proto",
     ];
     for file in files {
         println!("cargo:rerun-if-changed={file}");

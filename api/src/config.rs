@@ -134,6 +134,22 @@ pub struct ServerConfig {
     pub distribution_watch: std::time::Duration,
     /// Options of the distribution.
     pub distribution: crate::distribution::DistributionSettings,
+    /// How this national server reaches the federation gateway; `None`
+    /// runs no federation.
+    pub federation: Option<crate::federation::FederationSettings>,
+    /// The gateway role's certificate, key and CA (with `--services gateway`).
+    pub gateway_tls: Option<GatewayTls>,
+}
+
+/// The files of the gateway's mTLS listener.
+#[derive(Debug, Clone)]
+pub struct GatewayTls {
+    /// The gateway's certificate (PEM).
+    pub cert: PathBuf,
+    /// Its private key (PKCS#8 PEM).
+    pub key: PathBuf,
+    /// The CA that issued every country's certificate (PEM).
+    pub ca: PathBuf,
 }
 
 impl std::fmt::Debug for ServerConfig {
@@ -152,6 +168,8 @@ impl std::fmt::Debug for ServerConfig {
             .field("portal", &self.portal)
             .field("distribution_interval", &self.distribution_interval)
             .field("distribution_watch", &self.distribution_watch)
+            .field("federation", &self.federation)
+            .field("gateway_tls", &self.gateway_tls)
             .finish()
     }
 }
@@ -174,6 +192,8 @@ impl ServerConfig {
             distribution_interval: Some(crate::distribution::INTERVAL),
             distribution_watch: crate::distribution::WATCH_INTERVAL,
             distribution: crate::distribution::DistributionSettings::default(),
+            federation: None,
+            gateway_tls: None,
         }
     }
 }
@@ -260,9 +280,21 @@ pub enum Service {
     Submission,
     /// Hourly signed bundles, and serving them.
     Distribution,
+    /// The federation gateway (EFGS contract over mTLS); runs alone, not
+    /// part of `all`.
+    Gateway,
 }
 
 impl Service {
+    /// Every service a name may select.
+    const KNOWN: [Service; 5] = [
+        Service::Verification,
+        Service::Testresult,
+        Service::Submission,
+        Service::Distribution,
+        Service::Gateway,
+    ];
+
     const ALL: [Service; 4] = [
         Service::Verification,
         Service::Testresult,
@@ -276,6 +308,7 @@ impl Service {
             Self::Testresult => "testresult",
             Self::Submission => "submission",
             Self::Distribution => "distribution",
+            Self::Gateway => "gateway",
         }
     }
 }
@@ -289,6 +322,11 @@ impl Services {
     /// Every service.
     pub fn all() -> Self {
         Self(Service::ALL.into_iter().collect())
+    }
+
+    /// One service alone.
+    pub fn only(service: Service) -> Self {
+        Self(std::iter::once(service).collect())
     }
 
     /// Whether `service` runs here.
@@ -311,11 +349,14 @@ impl std::str::FromStr for Services {
             .map(str::trim)
             .filter(|name| !name.is_empty())
         {
-            let service = Service::ALL
+            let service = Service::KNOWN
                 .into_iter()
                 .find(|service| service.name() == name)
                 .ok_or_else(|| {
-                    let known: Vec<_> = Service::ALL.iter().map(|service| service.name()).collect();
+                    let known: Vec<_> = Service::KNOWN
+                        .iter()
+                        .map(|service| service.name())
+                        .collect();
                     format!(
                         "unknown service {name:?} (known: {}, or all)",
                         known.join(", ")

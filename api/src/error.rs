@@ -29,9 +29,18 @@ pub enum AppError {
     /// Unknown, expired or used (404).
     #[error("{0}")]
     NotFound(&'static str),
+    /// Already done, and not to be done twice (409).
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// No longer kept (410).
+    #[error("{0}")]
+    Gone(&'static str),
     /// Body too large (413).
     #[error("the body is larger than {0} bytes")]
     PayloadTooLarge(usize),
+    /// A batch with more keys than allowed (413).
+    #[error("the batch holds more than {0} keys")]
+    TooManyKeys(usize),
     /// Wrong content type (415).
     #[error("expected content type {0}")]
     UnsupportedMediaType(&'static str),
@@ -65,7 +74,9 @@ impl AppError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::PayloadTooLarge(_) | Self::TooManyKeys(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -78,7 +89,10 @@ impl AppError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::Gone(_) => "gone",
             Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::TooManyKeys(_) => "too_many_keys",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Database(_) | Self::Internal(_) => "internal",

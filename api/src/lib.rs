@@ -23,6 +23,7 @@ pub mod distribution;
 pub mod error;
 pub mod extract;
 pub mod fake;
+pub mod federation;
 pub mod internal;
 pub mod portal;
 pub mod server;

@@ -3,6 +3,7 @@
 //! - [`exposurenotification`]: the Apple/Google key export format (`export.bin`, `export.sig`).
 //! - [`submission`]: the payload phones send to `POST /version/v1/diagnosis-keys`.
 //! - [`appconfig`]: the application configuration published as a signed bundle.
+//! - [`efgs`]: the batches of the European Federation Gateway Service.
 //!
 //! The `.proto` files are the source of truth; `build.rs` compiles them with
 //! protox, so no system `protoc` is needed.
@@ -22,6 +23,11 @@ pub mod submission {
 /// The application configuration (risk parameters, versions 1 and 2).
 pub mod appconfig {
     include!(concat!(env!("OUT_DIR"), "/appconfig.rs"));
+}
+
+/// The key batches of the European Federation Gateway Service (EFGS).
+pub mod efgs {
+    include!(concat!(env!("OUT_DIR"), "/eu.interop.rs"));
 }
 
 pub use prost::Message;

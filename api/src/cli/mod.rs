@@ -7,6 +7,7 @@
 mod bundle;
 mod demo;
 pub mod distribute;
+pub mod federation;
 mod gaen;
 mod key;
 mod keygen;
@@ -45,7 +46,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the services and serve the portal.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Create a P-256 signing key pair for bundles.
     Keygen(keygen::KeygenArgs),
     /// Manage laboratories and their API keys.
@@ -73,6 +74,9 @@ pub enum Command {
     /// Demo data: realistic submissions.
     #[command(subcommand)]
     Demo(demo::DemoCommand),
+    /// Federation: test certificates, one upload/download run.
+    #[command(subcommand)]
+    Federation(federation::FederationCommand),
 }
 
 /// Where stored data lives; shared by every subcommand that touches it.
@@ -162,7 +166,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     match cli.command {
-        Command::Serve(args) => serve::run(args, &file),
+        Command::Serve(args) => serve::run(*args, &file),
         Command::Keygen(args) => keygen::run(args, &file),
         Command::Bundle(command) => bundle::run(command, &file),
         Command::Lab(command) => lab::run(command, &file),
@@ -173,5 +177,6 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Distribute(args) => distribute::run(args, &file),
         Command::Key(command) => key::run(command, &file),
         Command::Demo(command) => demo::run(command, &file),
+        Command::Federation(command) => federation::run(command, &file),
     }
 }

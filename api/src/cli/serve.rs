@@ -20,7 +20,7 @@ pub struct ServeArgs {
     #[arg(long, env = "WARN_PORTAL_DIR", value_name = "DIR")]
     pub portal_dir: Option<PathBuf>,
     /// Services to run: a comma-separated list of verification, testresult,
-    /// submission, distribution, or all (default).
+    /// submission, distribution, or all (default); or gateway alone.
     #[arg(long, env = "WARN_SERVICES", value_name = "LIST")]
     pub services: Option<Services>,
     /// Listen for calls between services here (when they run as separate processes).
@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// Distribution.
     #[command(flatten)]
     pub distribution: super::distribute::DistributionArgs,
+    /// Federation.
+    #[command(flatten)]
+    pub federation: super::federation::FederationArgs,
 }
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
@@ -92,15 +95,18 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
         distribution_interval: Some(crate::distribution::INTERVAL),
         distribution_watch: crate::distribution::WATCH_INTERVAL,
         distribution: args.distribution.resolve(file),
+        federation: args.federation.national()?,
+        gateway_tls: args.federation.gateway(),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let app = Application::build(config.clone()).await?;
+        let scheme = if app.is_tls() { "https" } else { "http" };
         tracing::info!(
             address = %app.address(),
             data_dir = %config.storage.data_dir.display(),
             database = if config.storage.database_url.is_some() { "postgres" } else { "sqlite" },
-            "serving on http://{}",
+            "serving on {scheme}://{}",
             app.address()
         );
         if let Some(internal) = app.internal_address() {

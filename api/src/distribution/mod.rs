@@ -147,10 +147,19 @@ impl Distribution {
         let options = RunOptions {
             now,
             min_keys: self.settings.min_keys.unwrap_or(DEFAULT_MIN_KEYS),
-            regions: vec![self.home.clone()],
+            home: self.home.clone(),
             app_config: self.app_config.clone(),
+            previous_regions: self.previous_regions().await,
         };
         run::run_once(&self.db, &self.publisher, &keys, &options, progress).await
+    }
+
+    /// The regions the country index lists now.
+    async fn previous_regions(&self) -> Vec<String> {
+        match self.publisher.get(&publish::paths::country_index()).await {
+            Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     /// Reloads the files served from memory.

@@ -21,11 +21,15 @@ pub struct RunOptions {
     pub now: i64,
     /// Fewest keys an hourly bundle may carry.
     pub min_keys: usize,
-    /// Regions that get bundles: for now the home country, which gets every
-    /// local key (federation will add the countries foreign keys visited).
-    pub regions: Vec<String>,
+    /// This server's country: its region gets every local key, and the
+    /// foreign keys (from the federation gateway) of users who visited it.
+    /// When foreign keys are in the window, the countries they visited get
+    /// regions of their own (with those keys), and `EUR` gets every key.
+    pub home: String,
     /// The encoded `ApplicationConfiguration` to publish signed.
     pub app_config: Bytes,
+    /// Regions published before (whose files are deleted when a region is gone).
+    pub previous_regions: Vec<String>,
 }
 
 /// What a run did.
@@ -130,9 +134,22 @@ pub async fn run_once(
         min_keys: options.min_keys,
         max_keys_per_bundle: MAX_KEYS_PER_BUNDLE,
     };
-    let plan = plan::plan(keys.as_slice(), &rules);
-    report.keys_carried = plan.carried as u64;
-    report.keys_waiting = plan.waiting as u64;
+    let regions = regions(&options.home, keys.as_slice());
+    let plans: Vec<(String, Plan)> = regions
+        .iter()
+        .map(|(region, members)| {
+            let plan = match members {
+                None => plan::plan(keys.as_slice(), &rules),
+                Some(members) => region_plan(keys.as_slice(), members, &rules),
+            };
+            (region.clone(), plan)
+        })
+        .collect();
+    let region_names: Vec<String> = plans.iter().map(|(region, _)| region.clone()).collect();
+    if let Some((_, plan)) = plans.first() {
+        report.keys_carried = plan.carried as u64;
+        report.keys_waiting = plan.waiting as u64;
+    }
 
     // The public keys first, so that a verifier knows a new key before it
     // meets its first bundle; the configuration beside them.
@@ -141,7 +158,7 @@ pub async fn run_once(
         &mut report,
         publisher.put(&paths::keys(), keys_json.into()).await?,
     );
-    for region in &options.regions {
+    for region in &region_names {
         let payload = shared::bundle::sign_payload(&options.app_config, &[signing.active()]);
         count(
             &mut report,
@@ -152,10 +169,10 @@ pub async fn run_once(
     }
 
     let mut jobs = Vec::new();
-    for region in &options.regions {
+    for (region, plan) in &plans {
         jobs.extend(jobs_of(
             region,
-            &plan,
+            plan,
             keys.as_slice(),
             rules.max_keys_per_bundle,
         ));
@@ -163,7 +180,7 @@ pub async fn run_once(
     report.bundles = jobs.len() as u64;
     report.keys_in_window = jobs
         .iter()
-        .filter(|job| job.hourly)
+        .filter(|job| job.hourly && job.region == options.home)
         .map(|job| job.keys.len() as u64)
         .sum();
     progress.set_length(report.bundles);
@@ -171,7 +188,7 @@ pub async fn run_once(
     publish_bundles(jobs, keys, signing, publisher, progress, &mut report).await?;
 
     // Indexes last: each names only files written above.
-    for region in &options.regions {
+    for (region, plan) in &plans {
         for day in &plan.days {
             let hours: Vec<i64> = day
                 .hours
@@ -195,12 +212,15 @@ pub async fn run_once(
     count(
         &mut report,
         publisher
-            .put(&paths::country_index(), json(&options.regions))
+            .put(&paths::country_index(), json(&region_names))
             .await?,
     );
 
-    // Only now delete what no index names any more.
-    for region in &options.regions {
+    // Only now delete what no index names any more (also in regions that
+    // no longer have keys).
+    let mut published: BTreeSet<String> = region_names.iter().cloned().collect();
+    published.extend(options.previous_regions.iter().cloned());
+    for region in &published {
         for path in publisher.list(&paths::region(region)).await? {
             if !expected.contains(&path) {
                 publisher.delete(&path).await?;
@@ -218,6 +238,74 @@ pub async fn run_once(
     )
     .await?;
     Ok(report)
+}
+
+/// The regions of a run, each with the indices of its keys (`None`: every key).
+fn regions(home: &str, keys: &[PublishableKey]) -> Vec<(String, Option<Vec<usize>>)> {
+    let foreign: Vec<usize> = (0..keys.len())
+        .filter(|&index| keys[index].is_foreign(home))
+        .collect();
+    if foreign.is_empty() {
+        return vec![(home.to_owned(), None)];
+    }
+    let mut visited: BTreeSet<&str> = BTreeSet::new();
+    for &index in &foreign {
+        let key = &keys[index];
+        visited.extend(
+            key.visited
+                .split(',')
+                .filter(|code| !code.is_empty() && code.as_bytes() != key.origin),
+        );
+    }
+    let home_keys: Vec<usize> = (0..keys.len())
+        .filter(|&index| !keys[index].is_foreign(home) || keys[index].visited(home))
+        .collect();
+    let mut regions = vec![(home.to_owned(), Some(home_keys))];
+    for country in visited {
+        if country == home || country == EUR {
+            continue;
+        }
+        let members = foreign
+            .iter()
+            .copied()
+            .filter(|&index| {
+                keys[index].visited(country) && keys[index].origin != country.as_bytes()
+            })
+            .collect();
+        regions.push((country.to_owned(), Some(members)));
+    }
+    regions.push((EUR.to_owned(), None));
+    regions
+}
+
+/// The region that holds every key, local and foreign.
+pub const EUR: &str = "EUR";
+
+/// A key of a region's subset, planned by reference.
+struct Member<'a>(&'a PublishableKey);
+
+impl plan::Plannable for Member<'_> {
+    fn key_data(&self) -> &[u8; 16] {
+        &self.0.key.key_data
+    }
+    fn distributable_hour(&self) -> i64 {
+        self.0.distributable_hour
+    }
+}
+
+/// Plans the keys `members` (indices into `keys`); the plan's indices are
+/// indices into `keys`.
+fn region_plan(keys: &[PublishableKey], members: &[usize], rules: &PlanRules) -> Plan {
+    let subset: Vec<Member<'_>> = members.iter().map(|&index| Member(&keys[index])).collect();
+    let mut plan = plan::plan(&subset, rules);
+    for day in &mut plan.days {
+        for hour in &mut day.hours {
+            for key in &mut hour.keys {
+                *key = members[*key];
+            }
+        }
+    }
+    plan
 }
 
 /// Builds the bundles on a blocking thread while this task writes them.
@@ -340,5 +428,59 @@ pub fn date(day: i64) -> String {
             )
         }
         Err(_) => format!("day-{day}"),
+    }
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+    use shared::keys::{DiagnosisKey, ReportType};
+
+    fn key(byte: u8, origin: &str, visited: &str) -> PublishableKey {
+        PublishableKey {
+            key: DiagnosisKey::new(
+                [byte; 16],
+                5,
+                2_900_000,
+                144,
+                ReportType::ConfirmedTest,
+                None,
+            )
+            .expect("valid"),
+            distributable_hour: 490_000,
+            origin: origin.as_bytes().try_into().expect("two letters"),
+            visited: visited.into(),
+        }
+    }
+
+    #[test]
+    fn local_keys_alone_make_the_home_region_only() {
+        let keys = [key(1, "FR", "DE,FR"), key(2, "FR", "FR")];
+        assert_eq!(regions("FR", &keys), vec![("FR".to_owned(), None)]);
+    }
+
+    #[test]
+    fn foreign_keys_go_to_the_countries_they_visited_and_eur() {
+        let keys = [
+            key(1, "FR", "FR"),       // local
+            key(2, "DE", "DE,FR"),    // visited FR
+            key(3, "DE", "DE,NL"),    // visited NL, not FR
+            key(4, "NL", "DE,FR,NL"), // visited DE and FR
+        ];
+        let regions = regions("FR", &keys);
+        let names: Vec<&str> = regions.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(names, ["FR", "DE", "NL", "EUR"]);
+        assert_eq!(regions[0].1, Some(vec![0, 1, 3]), "home: local + visitors");
+        assert_eq!(
+            regions[1].1,
+            Some(vec![3]),
+            "DE: foreign keys that visited DE, not DE's own"
+        );
+        assert_eq!(
+            regions[2].1,
+            Some(vec![2]),
+            "NL: DE's key that visited NL, not NL's own"
+        );
+        assert_eq!(regions[3].1, None, "EUR: every key");
     }
 }

@@ -15,6 +15,23 @@ pub struct PublishableKey {
     pub key: DiagnosisKey,
     /// Unix hour from which it may be published.
     pub distributable_hour: i64,
+    /// ISO 3166 alpha-2 code of the country whose user submitted it (a
+    /// foreign country for keys that came through the federation gateway).
+    pub origin: [u8; 2],
+    /// The countries visited, comma-separated, sorted.
+    pub visited: Box<str>,
+}
+
+impl PublishableKey {
+    /// Whether the key came from another country.
+    pub fn is_foreign(&self, home: &str) -> bool {
+        self.origin != home.as_bytes()
+    }
+
+    /// Whether the user visited `country`.
+    pub fn visited(&self, country: &str) -> bool {
+        self.visited.split(',').any(|code| code == country)
+    }
 }
 
 impl Plannable for PublishableKey {
@@ -43,8 +60,8 @@ pub enum ReadError {
 pub async fn publishable_keys(db: &Db, until: i64) -> Result<Vec<PublishableKey>, ReadError> {
     let mut rows = sqlx::query(
         "SELECT key_data, rolling_start_interval_number, rolling_period, \
-         transmission_risk_level, report_type, days_since_onset_of_symptoms, distributable_hour \
-         FROM diagnosis_keys WHERE distributable_hour <= $1",
+         transmission_risk_level, report_type, days_since_onset_of_symptoms, distributable_hour, \
+         origin_country, visited_countries FROM diagnosis_keys WHERE distributable_hour <= $1",
     )
     .bind(until)
     .fetch(db.pool());
@@ -64,9 +81,17 @@ pub async fn publishable_keys(db: &Db, until: i64) -> Result<Vec<PublishableKey>
             onset.and_then(|days| i32::try_from(days).ok()),
         )
         .map_err(|error| ReadError::Key(error.to_string()))?;
+        let origin: &str = row.try_get(7)?;
+        let origin: [u8; 2] = origin
+            .as_bytes()
+            .try_into()
+            .map_err(|_| ReadError::Key(format!("origin country {origin:?}")))?;
+        let visited: &str = row.try_get(8)?;
         keys.push(PublishableKey {
             key,
             distributable_hour: row.try_get(6)?,
+            origin,
+            visited: visited.into(),
         });
     }
     Ok(keys)

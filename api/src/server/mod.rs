@@ -77,6 +77,10 @@ pub struct Application {
     db: Db,
     /// The distribution and how often it runs, when this process runs it.
     distribution: Option<DistributionLoops>,
+    /// The federation service and how often it runs, when configured.
+    federation: Option<(crate::federation::Federation, Option<std::time::Duration>)>,
+    /// The gateway role serves its listener over mutual TLS.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Application {
@@ -94,6 +98,9 @@ impl Application {
         )
         .await?;
         db.migrate().await?;
+        if config.services.runs(Service::Gateway) {
+            return Self::build_gateway(config, db).await;
+        }
         let services = &config.services;
         let test_results: Option<Arc<dyn TestResults>> = if !services.runs(Service::Verification) {
             None
@@ -142,6 +149,16 @@ impl Application {
         } else {
             None
         };
+        let federation = match &config.federation {
+            None => None,
+            Some(_) if !services.runs(Service::Distribution) => {
+                anyhow::bail!("the federation runs beside the distribution service: run both here")
+            }
+            Some(settings) => Some((
+                crate::federation::Federation::open(db.clone(), &config.countries, settings)?,
+                config.distribution_interval,
+            )),
+        };
         let listener = TcpListener::bind(config.listen).await?;
         let address = listener.local_addr()?;
         let internal = match (config.internal_listen, &token) {
@@ -167,8 +184,13 @@ impl Application {
         let files = distribution
             .as_ref()
             .map(|loops| loops.distribution.files().clone());
-        let router = router(state, files);
+        let mut router = router(state, files);
+        if let Some((federation, _)) = &federation {
+            router = router.merge(crate::federation::callback_routes(federation.clone()));
+        }
         Ok(Self {
+            federation,
+            tls: None,
             distribution,
             cleanup_interval,
             listener,
@@ -177,6 +199,53 @@ impl Application {
             internal,
             db,
         })
+    }
+
+    /// The gateway role: the EFGS contract on an mTLS listener, alone.
+    async fn build_gateway(config: ServerConfig, db: Db) -> anyhow::Result<Self> {
+        use crate::federation::{certs, gateway};
+        if config.services != crate::config::Services::only(Service::Gateway) {
+            anyhow::bail!("the gateway runs alone: --services gateway");
+        }
+        let Some(tls) = &config.gateway_tls else {
+            anyhow::bail!(
+                "the gateway needs --federation-cert, --federation-key and --federation-ca"
+            );
+        };
+        let identity = certs::Identity::load(&tls.cert, &tls.key)?;
+        let ca = certs::load_ca(&tls.ca)?;
+        let ca_parsed = {
+            use der::Decode;
+            x509_cert::Certificate::from_der(ca.as_ref())
+                .map_err(|error| anyhow::anyhow!("{}: {error}", tls.ca.display()))?
+        };
+        let server = certs::server_config(&identity, &ca)?;
+        let state = gateway::GatewayState {
+            db: db.clone(),
+            ca: Arc::new(ca_parsed),
+            callbacks: certs::http_client(&identity, &ca)?,
+        };
+        let router = gateway::routes(state)
+            .route("/healthz", axum::routing::get(health::healthz))
+            .layer(tower_http::trace::TraceLayer::new_for_http());
+        let listener = TcpListener::bind(config.listen).await?;
+        let address = listener.local_addr()?;
+        Ok(Self {
+            listener,
+            address,
+            router,
+            internal: None,
+            cleanup_interval: None,
+            db,
+            distribution: None,
+            federation: None,
+            tls: Some(Arc::new(server)),
+        })
+    }
+
+    /// Whether the listener speaks TLS (the gateway role).
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
     /// The address the server listens on (with the real port when 0 was asked for).
@@ -215,6 +284,9 @@ impl Application {
                 .map(|period| tokio::spawn(loops.distribution.run_every(period)));
             (watch, runs)
         });
+        let federation = self.federation.and_then(|(federation, interval)| {
+            interval.map(|period| tokio::spawn(federation.run_every(period)))
+        });
         let internal = self.internal.map(|(listener, router)| {
             tokio::spawn(
                 axum::serve(no_delay(listener), router)
@@ -222,9 +294,16 @@ impl Application {
                     .into_future(),
             )
         });
-        let result = axum::serve(no_delay(self.listener), self.router)
-            .with_graceful_shutdown(wait(stopped))
-            .await;
+        let result = match self.tls {
+            Some(tls) => {
+                crate::federation::tls::serve(self.listener, self.router, tls, wait(stopped)).await
+            }
+            None => {
+                axum::serve(no_delay(self.listener), self.router)
+                    .with_graceful_shutdown(wait(stopped))
+                    .await
+            }
+        };
         if let Some(internal) = internal {
             internal.await.map_err(std::io::Error::other)??;
         }
@@ -236,6 +315,9 @@ impl Application {
             if let Some(runs) = runs {
                 runs.abort();
             }
+        }
+        if let Some(federation) = federation {
+            federation.abort();
         }
         self.db.close().await;
         result

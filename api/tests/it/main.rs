@@ -8,6 +8,7 @@
 mod app;
 mod cli_bundle;
 mod distribution;
+mod federation;
 mod journey;
 mod openapi;
 mod portal;

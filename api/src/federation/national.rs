@@ -1,0 +1,472 @@
+//! The federation service of a national server: uploads the keys whose
+//! submitters consented, downloads the other countries' batches and stores
+//! their keys (with their origin) for the distribution.
+//!
+//! - Upload: keys of this country's origin, `consentToFederation`, past the
+//!   same embargo as the distribution, not uploaded before; sent only when
+//!   at least `min_batch` (default 140) wait, in batches of at most 4,000,
+//!   each signed ([`super::signature`]). A batch carries keys and their
+//!   countries only: nothing links it to a submission.
+//! - Download: every batch of today and yesterday, by `nextBatchTag`, each
+//!   once (`federation_downloads`); on a schedule and when the gateway calls
+//!   back. Keys are checked again; keys of this country's origin are dropped.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use futures_util::TryStreamExt;
+use prost::Message;
+use proto::efgs::DiagnosisKeyBatch;
+use shared::keys::{DiagnosisKey, ReportType};
+use sqlx::Row;
+
+use super::batch::{self, FederatedKey};
+use super::certs::{self, Identity};
+use crate::config::Countries;
+use crate::db::Db;
+use crate::submission::StoredKey;
+
+/// The fewest keys an upload carries (fewer wait for the next run).
+pub const DEFAULT_MIN_BATCH: usize = 140;
+/// The most keys one uploaded batch carries.
+pub const MAX_BATCH: usize = 4_000;
+
+/// How this server reaches the gateway.
+#[derive(Debug, Clone)]
+pub struct FederationSettings {
+    /// Base URL of the gateway, `https://HOST:PORT`.
+    pub gateway_url: String,
+    /// This country's certificate (PEM), issued by `ca`, `C=` the home country.
+    pub cert: PathBuf,
+    /// Its private key (PKCS#8 PEM).
+    pub key: PathBuf,
+    /// The federation's CA certificate (PEM).
+    pub ca: PathBuf,
+    /// Fewest keys per upload (default 140).
+    pub min_batch: Option<usize>,
+    /// The URL the gateway calls when a batch arrives (registered at start).
+    pub callback_url: Option<String>,
+}
+
+/// Why a federation run failed; the next run starts over.
+#[derive(Debug, thiserror::Error)]
+pub enum FederationError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    /// Certificates could not be read.
+    #[error(transparent)]
+    Cert(#[from] certs::CertError),
+    /// The batch could not be signed.
+    #[error(transparent)]
+    Sign(#[from] super::signature::SignError),
+    /// The gateway could not be reached or answered an error.
+    #[error("gateway: {0}")]
+    Gateway(String),
+    /// The configuration is inconsistent.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// The federation service of one national server.
+#[derive(Clone)]
+pub struct Federation {
+    db: Db,
+    home: String,
+    gateway: url::Url,
+    client: super::client::FederationClient,
+    identity: Arc<Identity>,
+    min_batch: usize,
+    callback_url: Option<String>,
+    /// One run at a time in this process (schedule and callbacks).
+    running: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl std::fmt::Debug for Federation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Federation")
+            .field("home", &self.home)
+            .field("gateway", &self.gateway.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FederationReport {
+    /// Batches uploaded.
+    pub batches_uploaded: u64,
+    /// Keys the gateway accepted (new or already known to it).
+    pub keys_uploaded: u64,
+    /// Consenting keys waiting for a full batch.
+    pub keys_waiting: u64,
+    /// Batches downloaded (new to this server).
+    pub batches_downloaded: u64,
+    /// Foreign keys stored.
+    pub keys_downloaded: u64,
+}
+
+impl std::fmt::Display for FederationReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} keys uploaded in {} batches ({} waiting), {} keys downloaded from {} batches",
+            self.keys_uploaded,
+            self.batches_uploaded,
+            self.keys_waiting,
+            self.keys_downloaded,
+            self.batches_downloaded
+        )
+    }
+}
+
+impl Federation {
+    /// Reads the certificates; the certificate must name the home country.
+    pub fn open(
+        db: Db,
+        countries: &Countries,
+        settings: &FederationSettings,
+    ) -> Result<Self, FederationError> {
+        let identity = Identity::load(&settings.cert, &settings.key)?;
+        if identity.country.as_deref() != Some(countries.home()) {
+            return Err(FederationError::Config(format!(
+                "the federation certificate {} names country {:?}, but this server is {}",
+                settings.cert.display(),
+                identity.country.as_deref().unwrap_or("none"),
+                countries.home()
+            )));
+        }
+        let ca = certs::load_ca(&settings.ca)?;
+        let client = certs::http_client(&identity, &ca)?;
+        let gateway = url::Url::parse(&settings.gateway_url)
+            .map_err(|error| FederationError::Config(format!("gateway URL: {error}")))?;
+        Ok(Self {
+            db,
+            home: countries.home().to_owned(),
+            gateway,
+            client,
+            identity: Arc::new(identity),
+            min_batch: settings.min_batch.unwrap_or(DEFAULT_MIN_BATCH).max(1),
+            callback_url: settings.callback_url.clone(),
+            running: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    fn url(&self, path: &str) -> Result<url::Url, FederationError> {
+        self.gateway
+            .join(path)
+            .map_err(|error| FederationError::Config(format!("gateway URL: {error}")))
+    }
+
+    /// Registers the callback URL (when one is configured).
+    pub async fn register_callback(&self) -> Result<(), FederationError> {
+        let Some(callback) = &self.callback_url else {
+            return Ok(());
+        };
+        let mut url = self.url(&format!("diagnosiskeys/callback/{}", self.home))?;
+        url.query_pairs_mut().append_pair("url", callback);
+        let answer = self
+            .client
+            .send(axum::http::Method::PUT, url.as_str(), &[], Vec::new())
+            .await
+            .map_err(FederationError::Gateway)?;
+        if !answer.status.is_success() {
+            return Err(FederationError::Gateway(format!(
+                "registering the callback: {}",
+                answer.status
+            )));
+        }
+        Ok(())
+    }
+
+    /// Uploads, then downloads today's and yesterday's batches, as of `now`.
+    pub async fn run(&self, now: i64) -> Result<FederationReport, FederationError> {
+        let _running = self.running.lock().await;
+        let mut report = FederationReport::default();
+        self.upload(now, &mut report).await?;
+        let today = now.div_euclid(86_400);
+        for day in [today - 1, today] {
+            self.download_date(&batch::date_of(day * 86_400), now, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Downloads the batches of one date (a callback's).
+    pub async fn download(
+        &self,
+        date: &str,
+        now: i64,
+    ) -> Result<FederationReport, FederationError> {
+        let _running = self.running.lock().await;
+        let mut report = FederationReport::default();
+        self.download_date(date, now, &mut report).await?;
+        Ok(report)
+    }
+
+    async fn upload(&self, now: i64, report: &mut FederationReport) -> Result<(), FederationError> {
+        let keys = consenting_keys(
+            &self.db,
+            &self.home,
+            crate::distribution::plan::hour_of(now),
+        )
+        .await?;
+        if keys.len() < self.min_batch {
+            report.keys_waiting = keys.len() as u64;
+            return Ok(());
+        }
+        let batches = keys.len().div_ceil(MAX_BATCH);
+        let size = keys.len().div_ceil(batches);
+        for (index, chunk) in keys.chunks(size).enumerate() {
+            let tag = format!("{}-{}-{}-{}", self.home, now, index + 1, random_hex());
+            let batch = DiagnosisKeyBatch {
+                keys: chunk.iter().map(FederatedKey::to_efgs).collect(),
+            };
+            let signature =
+                super::signature::sign(&super::signature::canonical_bytes(&batch), &self.identity)?;
+            let answer = self
+                .client
+                .send(
+                    axum::http::Method::POST,
+                    self.url("diagnosiskeys/upload")?.as_str(),
+                    &[
+                        ("content-type", batch::CONTENT_TYPE),
+                        ("batchTag", &tag),
+                        ("batchSignature", &signature),
+                    ],
+                    batch.encode_to_vec(),
+                )
+                .await
+                .map_err(FederationError::Gateway)?;
+            let status = answer.status;
+            // 201: every key stored; 207: the others were known already.
+            // Either way the gateway holds them all.
+            if status != axum::http::StatusCode::CREATED
+                && status != axum::http::StatusCode::MULTI_STATUS
+            {
+                return Err(FederationError::Gateway(format!(
+                    "upload refused with {status}: {}",
+                    answer.text()
+                )));
+            }
+            mark_uploaded(&self.db, &tag, chunk, now, status.as_u16()).await?;
+            report.batches_uploaded += 1;
+            report.keys_uploaded += chunk.len() as u64;
+        }
+        Ok(())
+    }
+
+    async fn download_date(
+        &self,
+        date: &str,
+        now: i64,
+        report: &mut FederationReport,
+    ) -> Result<(), FederationError> {
+        let url = self.url(&format!("diagnosiskeys/download/{date}"))?;
+        let mut tag: Option<String> = None;
+        loop {
+            let headers: Vec<(&str, &str)> = match &tag {
+                Some(tag) => vec![("batchTag", tag.as_str())],
+                None => Vec::new(),
+            };
+            let answer = self
+                .client
+                .get(url.as_str(), &headers)
+                .await
+                .map_err(FederationError::Gateway)?;
+            let status = answer.status;
+            if tag.is_none()
+                && (status == axum::http::StatusCode::NOT_FOUND
+                    || status == axum::http::StatusCode::GONE)
+            {
+                return Ok(());
+            }
+            if !status.is_success() {
+                return Err(FederationError::Gateway(format!(
+                    "download of {date} answered {status}"
+                )));
+            }
+            let this = answer
+                .header("batchTag")
+                .map(str::to_owned)
+                .ok_or_else(|| FederationError::Gateway("a batch without batchTag".into()))?;
+            let next = answer.header("nextBatchTag").map(str::to_owned);
+            let body = answer.body;
+            if !already_downloaded(&self.db, &this).await? {
+                let batch = DiagnosisKeyBatch::decode(body).map_err(|_| {
+                    FederationError::Gateway(format!("batch {this} is not protobuf"))
+                })?;
+                let stored = self.store_foreign(&batch, now).await?;
+                record_download(&self.db, &this, date, now, stored).await?;
+                report.batches_downloaded += 1;
+                report.keys_downloaded += stored;
+            }
+            match next {
+                Some(next) if next != "null" && next != this => tag = Some(next),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Stores the valid foreign keys of a batch; answers how many were new.
+    async fn store_foreign(
+        &self,
+        batch: &DiagnosisKeyBatch,
+        now: i64,
+    ) -> Result<u64, FederationError> {
+        let hour = crate::distribution::plan::hour_of(now);
+        let keys: Vec<StoredKey> = batch
+            .keys
+            .iter()
+            .filter_map(|key| FederatedKey::from_efgs(key).ok())
+            .filter(|key| key.origin != self.home)
+            .map(|key| {
+                let mut visited = key.visited.clone();
+                visited.push(key.origin.clone());
+                visited.sort();
+                visited.dedup();
+                StoredKey {
+                    distributable_hour: crate::submission::distributable_hour(&key.key, hour),
+                    key: key.key,
+                    origin_country: key.origin,
+                    visited_countries: visited,
+                    // Never sent on: only local keys are uploaded.
+                    consent_to_federation: false,
+                    submission_type: 0,
+                    submitted_hour: hour,
+                }
+            })
+            .collect();
+        Ok(crate::submission::store::insert_keys(&self.db, &keys).await?)
+    }
+
+    /// Runs now and then every `period` until the task is aborted.
+    pub async fn run_every(self, period: std::time::Duration) {
+        if let Err(error) = self.register_callback().await {
+            tracing::warn!(%error, "federation: registering the callback failed");
+        }
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match self.run(crate::clock::now()).await {
+                Ok(report) => tracing::info!("federation: {report}"),
+                Err(error) => tracing::warn!(%error, "federation failed; retrying at the next run"),
+            }
+        }
+    }
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 4];
+    let _ = getrandom::fill(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// Local keys whose submitters consented, past their embargo, not yet uploaded.
+async fn consenting_keys(
+    db: &Db,
+    home: &str,
+    until: i64,
+) -> Result<Vec<FederatedKey>, sqlx::Error> {
+    let mut rows = sqlx::query(
+        "SELECT d.key_data, d.rolling_start_interval_number, d.rolling_period, \
+         d.transmission_risk_level, d.report_type, d.days_since_onset_of_symptoms, \
+         d.visited_countries FROM diagnosis_keys d \
+         LEFT JOIN federation_uploaded_keys u ON u.key_data = d.key_data \
+         WHERE d.consent_to_federation = 1 AND d.origin_country = $1 \
+         AND d.distributable_hour <= $2 AND u.key_data IS NULL ORDER BY d.key_data",
+    )
+    .bind(home)
+    .bind(until)
+    .fetch(db.pool());
+    let mut keys = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        let data: &[u8] = row.try_get(0)?;
+        let Ok(key_data) = <[u8; 16]>::try_from(data) else {
+            continue;
+        };
+        let onset: Option<i64> = row.try_get(5)?;
+        let Ok(key) = DiagnosisKey::new(
+            key_data,
+            row.try_get(3)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            ReportType::from_code(i32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(0)),
+            onset.and_then(|days| i32::try_from(days).ok()),
+        ) else {
+            continue;
+        };
+        let visited: &str = row.try_get(6)?;
+        keys.push(FederatedKey {
+            key,
+            origin: home.to_owned(),
+            visited: visited
+                .split(',')
+                .filter(|code| !code.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        });
+    }
+    Ok(keys)
+}
+
+async fn mark_uploaded(
+    db: &Db,
+    tag: &str,
+    keys: &[FederatedKey],
+    now: i64,
+    status: u16,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    for key in keys {
+        sqlx::query(
+            "INSERT INTO federation_uploaded_keys (key_data, batch_tag) VALUES ($1, $2) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(key.key.key_data.to_vec())
+        .bind(tag)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO federation_uploads (batch_tag, uploaded_at, keys, status) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(tag)
+    .bind(now)
+    .bind(keys.len() as i64)
+    .bind(i64::from(status))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+async fn already_downloaded(db: &Db, tag: &str) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT 1 FROM federation_downloads WHERE batch_tag = $1")
+            .bind(tag)
+            .fetch_optional(db.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+async fn record_download(
+    db: &Db,
+    tag: &str,
+    date: &str,
+    now: i64,
+    keys: u64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO federation_downloads (batch_tag, batch_date, downloaded_at, keys) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(tag)
+    .bind(date)
+    .bind(now)
+    .bind(i64::try_from(keys).unwrap_or(i64::MAX))
+    .execute(db.pool())
+    .await
+    .map(|_| ())
+}
