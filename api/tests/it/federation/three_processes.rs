@@ -366,6 +366,36 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     assert_eq!(at_fr, consenting, "FR's stored foreign keys (by callback)");
     assert!(at_fr.is_disjoint(&private));
 
+    // Callbacks coalesce (a burst costs one download per date, not a task
+    // each); dates outside the gateway's retention and malformed ones are
+    // refused; nothing changes.
+    let callback = format!("http://127.0.0.1:{fr_port}/federation/v1/callback");
+    let client = reqwest::Client::new();
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let burst = (0..100).map(|_| {
+        client
+            .get(format!("{callback}?batchTag=burst&date={today}"))
+            .send()
+    });
+    for response in futures_util::future::join_all(burst).await {
+        assert_eq!(response.expect("an answer").status(), 202);
+    }
+    for date in ["2020-01-01", "2999-01-01", "yesterday"] {
+        let response = client
+            .get(format!("{callback}?batchTag=old&date={date}"))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(response.status(), 400, "{date}");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = key_data(
+        fr_dir,
+        "SELECT key_data FROM diagnosis_keys WHERE origin_country = 'DE'",
+    )
+    .await;
+    assert_eq!(after, consenting);
+
     // FR's distribution publishes them, signed with FR's key. The run that
     // `warn serve` starts with must be over first: it would delete what a
     // run as of a later time writes.
