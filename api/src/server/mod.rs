@@ -65,6 +65,8 @@ pub struct Application {
     router: Router,
     internal: Option<(TcpListener, Router)>,
     cleanup_interval: Option<std::time::Duration>,
+    /// Session limits, for the clean-up of expired sessions.
+    portal: crate::portal::PortalConfig,
     db: Db,
     /// The distribution and how often it runs, when this process runs it.
     distribution: Option<(
@@ -154,6 +156,7 @@ impl Application {
             (listener, router)
         });
         let cleanup_interval = state.config.cleanup_interval;
+        let portal = state.config.portal.clone();
         let files = distribution
             .as_ref()
             .map(|(distribution, _)| distribution.files().clone());
@@ -161,6 +164,7 @@ impl Application {
         Ok(Self {
             distribution,
             cleanup_interval,
+            portal,
             listener,
             address,
             router,
@@ -195,9 +199,10 @@ impl Application {
         let wait = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
+        let portal = self.portal.clone();
         let cleanup = self
             .cleanup_interval
-            .map(|period| tokio::spawn(crate::cleanup::run_every(self.db.clone(), period)));
+            .map(|period| tokio::spawn(crate::cleanup::run_every(self.db.clone(), portal, period)));
         let distribution = self.distribution.and_then(|(distribution, interval)| {
             interval.map(|period| tokio::spawn(distribution.run_every(period)))
         });

@@ -11,6 +11,7 @@ mod distribution;
 mod openapi;
 mod portal;
 mod portal_client;
+mod portal_features;
 mod portal_routes;
 mod privacy;
 mod processes;
