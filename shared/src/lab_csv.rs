@@ -145,7 +145,11 @@ impl<'a> LineCounter<'a> {
             .unwrap_or(usize::MAX)
             .min(self.text.len());
         if byte > self.byte {
-            let skipped = self.text.as_bytes().get(self.byte..byte).unwrap_or_default();
+            let skipped = self
+                .text
+                .as_bytes()
+                .get(self.byte..byte)
+                .unwrap_or_default();
             self.line += skipped.iter().filter(|b| **b == b'\n').count() as u64;
             self.byte = byte;
         }

@@ -65,14 +65,16 @@ pub fn BarChart(
     let count_label = tr("Anzahl", "Count");
     let numbers = tr("Zahlen", "Numbers");
     let title_id = format!("{name}-title");
+    let figure_label = title_id.clone();
+    let svg_label = title_id.clone();
     view! {
-        <figure class="chart" aria-labelledby=title_id.clone()>
-            <figcaption id=title_id.clone()>
+        <figure class="chart" aria-labelledby=figure_label>
+            <figcaption id=title_id>
                 <strong>{move || title.get()}</strong>
                 " – " {total_label} ": " {total} ", " {peak_label} ": " {max}
             </figcaption>
             <svg class="chart__svg" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
-                aria-labelledby=title_id preserveAspectRatio="none">
+                aria-labelledby=svg_label preserveAspectRatio="none">
                 <line class="chart__axis" x1="0" x2=WIDTH.to_string()
                     y1=(HEIGHT - BOTTOM).to_string() y2=(HEIGHT - BOTTOM).to_string() />
                 {bars}

@@ -193,8 +193,8 @@ fn SingleResult() -> impl IntoView {
 
 /// What happened to one line when it was sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Sent {
-    NotSent,
+enum Delivery {
+    Waiting,
     Stored,
     Failed(String),
 }
@@ -205,7 +205,7 @@ fn CsvUpload() -> impl IntoView {
     let lang = use_lang();
     let file_name = RwSignal::new(String::new());
     let parsed = RwSignal::new(None::<Result<Vec<Row>, FileError>>);
-    let sent = RwSignal::new(Vec::<Sent>::new());
+    let sent = RwSignal::new(Vec::<Delivery>::new());
     let progress = RwSignal::new((0_usize, 0_usize));
     let sending = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
@@ -235,7 +235,7 @@ fn CsvUpload() -> impl IntoView {
                 .unwrap_or_default();
             let rows = lab_csv::parse(&text);
             if let Ok(rows) = &rows {
-                sent.set(vec![Sent::NotSent; rows.len()]);
+                sent.set(vec![Delivery::Waiting; rows.len()]);
             }
             parsed.set(Some(rows));
         });
@@ -284,7 +284,7 @@ fn CsvUpload() -> impl IntoView {
                     Ok(receipt) => {
                         sent.update(|sent| {
                             for state in sent.iter_mut().skip(done).take(batch.len()) {
-                                *state = Sent::Stored;
+                                *state = Delivery::Stored;
                             }
                         });
                         received_at.set(Some(receipt.received_at));
@@ -295,7 +295,7 @@ fn CsvUpload() -> impl IntoView {
                         let text = failure.describe(lang.get_untracked());
                         sent.update(|sent| {
                             for state in sent.iter_mut().skip(done).take(batch.len()) {
-                                *state = Sent::Failed(text.clone());
+                                *state = Delivery::Failed(text.clone());
                             }
                         });
                         error.set(Some(failure));
@@ -324,9 +324,9 @@ fn CsvUpload() -> impl IntoView {
             };
             let status = match (state, &row.outcome) {
                 (_, Err(error)) => format!("invalid: {error}"),
-                (Sent::Stored, _) => "stored".to_owned(),
-                (Sent::NotSent, _) => "not sent".to_owned(),
-                (Sent::Failed(reason), _) => format!("failed: {reason}"),
+                (Delivery::Stored, _) => "stored".to_owned(),
+                (Delivery::Waiting, _) => "not sent".to_owned(),
+                (Delivery::Failed(reason), _) => format!("failed: {reason}"),
             };
             text.push_str(&format!(
                 "{},{},{},{},{}\r\n",
@@ -474,7 +474,7 @@ fn CsvUpload() -> impl IntoView {
             <Show when=move || { total() > 0 }>
                 <div class="upload">
                     <button id="lab-csv-send" class="button button--primary" on:click=send_all
-                        disabled=move || sending.get() || errors() > 0 || progress.get().0 == total()>
+                        disabled={move || sending.get() || errors() != 0 || progress.get().0 == total()}>
                         {send_label}
                     </button>
                     <label for="lab-csv-progress">{progress_label}</label>

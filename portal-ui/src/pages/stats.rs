@@ -7,6 +7,14 @@ use crate::api;
 use crate::components::chart::BarChart;
 use crate::i18n::{tr, use_lang};
 
+/// A chart: element name, German and English title, the day's value.
+type Series = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&DayStats) -> i64,
+);
+
 /// Days shown.
 const DAYS: i64 = 30;
 
@@ -17,12 +25,7 @@ pub fn Statistics() -> impl IntoView {
     let stats = LocalResource::new(|| api::stats(DAYS));
     let title = tr("Statistik (30 Tage, UTC)", "Statistics (30 days, UTC)");
     let loading = tr("Wird geladen …", "Loading …");
-    let series: [(
-        &'static str,
-        &'static str,
-        &'static str,
-        fn(&DayStats) -> i64,
-    ); 5] = [
+    let series: [Series; 5] = [
         (
             "chart-teletans",
             "Ausgegebene teleTANs",
