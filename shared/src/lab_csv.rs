@@ -144,14 +144,17 @@ impl<'a> LineCounter<'a> {
         let byte = usize::try_from(byte)
             .unwrap_or(usize::MAX)
             .min(self.text.len());
-        if byte > self.byte {
-            let skipped = self
-                .text
-                .as_bytes()
-                .get(self.byte..byte)
-                .unwrap_or_default();
+        // The reader places a record right after the one before it, so
+        // blank lines in between come first.
+        let bytes = self.text.as_bytes();
+        let mut start = byte;
+        while matches!(bytes.get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        if start > self.byte {
+            let skipped = bytes.get(self.byte..start).unwrap_or_default();
             self.line += skipped.iter().filter(|b| **b == b'\n').count() as u64;
-            self.byte = byte;
+            self.byte = start;
         }
         self.line
     }
