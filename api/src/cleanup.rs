@@ -2,11 +2,17 @@
 //!
 //! - registrations and teleTANs after 21 days, rate-limit records after a day;
 //! - TANs when they expire (14 days);
-//! - test results become redeemed after 21 days and are deleted after 60.
+//! - test results become redeemed after 21 days and are deleted after 60;
+//! - portal sessions once they are idle or old past the configured limits
+//!   (the log-in check refuses them already; this removes the rows).
+//!
+//! The daily statistics (`daily_counts`) are counts without any personal
+//! data and are kept.
 
 use std::time::Duration;
 
 use crate::db::Db;
+use crate::portal::PortalConfig;
 
 const DAY: i64 = 24 * 3600;
 /// Verification data is kept this long.
@@ -33,10 +39,16 @@ pub struct CleanupReport {
     pub results_redeemed: u64,
     /// Test results deleted.
     pub results_deleted: u64,
+    /// Expired portal sessions deleted.
+    pub sessions: u64,
 }
 
-/// Runs every step once, as of `now`.
-pub async fn run_once(db: &Db, now: i64) -> Result<CleanupReport, sqlx::Error> {
+/// Runs every step once, as of `now`; `portal` gives the session limits.
+pub async fn run_once(
+    db: &Db,
+    portal: &PortalConfig,
+    now: i64,
+) -> Result<CleanupReport, sqlx::Error> {
     let pool = db.pool();
     let before = |age: i64| now - age;
     let delete = |sql: &'static str, bound: i64| async move {
@@ -78,16 +90,22 @@ pub async fn run_once(db: &Db, now: i64) -> Result<CleanupReport, sqlx::Error> {
             before(RESULT_RETENTION),
         )
         .await?,
+        sessions: crate::portal::sessions::delete_expired(db, portal, now)
+            .await
+            .map_err(|error| match error {
+                crate::error::AppError::Database(error) => error,
+                other => sqlx::Error::Protocol(other.to_string()),
+            })?,
     })
 }
 
 /// Runs the clean-up now and then every `period`, until the task is aborted.
-pub async fn run_every(db: Db, period: Duration) {
+pub async fn run_every(db: Db, portal: PortalConfig, period: Duration) {
     let mut interval = tokio::time::interval(period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        match run_once(&db, crate::clock::now()).await {
+        match run_once(&db, &portal, crate::clock::now()).await {
             Ok(report) => tracing::info!(?report, "clean-up done"),
             Err(error) => tracing::warn!(%error, "clean-up failed; retrying at the next run"),
         }

@@ -8,6 +8,7 @@
 //! - [`submission`]: diagnosis keys uploaded with a TAN.
 //! - [`distribution`]: signed hourly and daily key bundles, and serving them.
 //! - [`cleanup`]: the hourly deletion of expired data.
+//! - [`stats`]: daily counters for the portal's statistics.
 //! - [`internal`]: the calls between services, and their own listener.
 //! - [`portal`]: the portal API: accounts, sessions, roles, audit, teleTAN issuance.
 //! - [`fake`]: fake requests, response padding and the delay model.
@@ -27,6 +28,7 @@ pub mod federation;
 pub mod internal;
 pub mod portal;
 pub mod server;
+pub mod stats;
 pub mod submission;
 pub mod telemetry;
 pub mod testresult;

@@ -235,3 +235,56 @@ async fn get_json<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
         .await
         .map_err(|error| ApiError::Decode(error.to_string()))
 }
+
+// The lab upload, teleTAN batches, lab API keys, statistics, log-out everywhere.
+
+/// Uploads results by hashed GUID (at most 1,000 at once) as a lab user.
+pub async fn upload_lab_results(
+    csrf: &str,
+    request: &shared::verification::wire::LabResultsRequest,
+) -> Result<shared::portal::LabUploadReceipt, ApiError> {
+    post_json("/api/v1/portal/lab/results", Some(csrf), Some(request)).await
+}
+
+/// Issues a batch of teleTANs (health officers).
+pub async fn issue_teletan_batch(
+    csrf: &str,
+    count: u32,
+) -> Result<shared::portal::TeleTanBatch, ApiError> {
+    let body = shared::portal::TeleTanBatchRequest { count };
+    post_json("/api/v1/portal/teletans/batch", Some(csrf), Some(&body)).await
+}
+
+/// Every lab and its key's state (administrators).
+pub async fn labs() -> Result<Vec<shared::portal::LabKeySummary>, ApiError> {
+    get_json("/api/v1/portal/labs").await
+}
+
+/// Creates a lab; the answer holds its API key, shown once.
+pub async fn create_lab(csrf: &str, name: &str) -> Result<shared::portal::CreatedLabKey, ApiError> {
+    let body = shared::portal::CreateLabKeyRequest {
+        name: name.to_owned(),
+    };
+    post_json("/api/v1/portal/labs", Some(csrf), Some(&body)).await
+}
+
+/// Disables lab `id`'s API key.
+pub async fn disable_lab(csrf: &str, id: i64) -> Result<shared::portal::LabKeySummary, ApiError> {
+    post_json::<_, ()>(
+        &format!("/api/v1/portal/labs/{id}/disable"),
+        Some(csrf),
+        None,
+    )
+    .await
+}
+
+/// Daily counts of the last `days` days, oldest first.
+pub async fn stats(days: i64) -> Result<Vec<shared::portal::DayStats>, ApiError> {
+    get_json(&format!("/api/v1/portal/stats?days={days}")).await
+}
+
+/// Ends every session of the logged-in user.
+pub async fn logout_everywhere(csrf: &str) -> Result<(), ApiError> {
+    let response = send(post("/api/v1/portal/logout-everywhere", Some(csrf)).build()).await?;
+    check(response).await.map(|_| ())
+}

@@ -9,6 +9,7 @@ use shared::portal::Role;
 
 use crate::i18n::{Lang, provide_lang, tr};
 use crate::pages::admin::AdminPage;
+use crate::pages::lab::LabPage;
 use crate::pages::landing::Landing;
 use crate::pages::login::Login;
 use crate::pages::not_found::NotFound;
@@ -46,6 +47,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=Login />
                     <Route path=path!("/teletan") view=TeleTanPage />
                     <Route path=path!("/admin") view=AdminPage />
+                    <Route path=path!("/lab") view=LabPage />
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -62,6 +64,19 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
     let teletan = tr("teleTAN", "teleTAN");
     let admin = tr("Administration", "Administration");
     let label = tr("Hauptnavigation", "Main navigation");
+    let lab = tr("Labor", "Lab");
+    let log_out_everywhere = tr("Überall abmelden", "Log out everywhere");
+    let logout_everywhere = move |_| {
+        let Some(csrf) = session.with_untracked(SessionState::csrf) else {
+            return;
+        };
+        spawn_local(async move {
+            // Ends every session of this user, on every device.
+            let _ = crate::api::logout_everywhere(&csrf).await;
+            session.set(SessionState::Anonymous);
+            let _ = window().location().set_href("/login");
+        });
+    };
     let logout = move |_| {
         let Some(csrf) = session.with_untracked(SessionState::csrf) else {
             return;
@@ -79,6 +94,7 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
                 SessionState::Active(info) => {
                     let issues = matches!(info.role, Role::Hotline | Role::HealthOfficer);
                     let administers = info.role == Role::Admin;
+                    let uploads = info.role == Role::Lab;
                     view! {
                         <Show when=move || issues>
                             <a href="/teletan">{teletan}</a>
@@ -86,8 +102,12 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
                         <Show when=move || administers>
                             <a href="/admin">{admin}</a>
                         </Show>
+                        <Show when=move || uploads>
+                            <a href="/lab">{lab}</a>
+                        </Show>
                         <span class="site-nav__user">{info.name.clone()}</span>
                         <button class="button button--link" on:click=logout>{log_out}</button>
+                        <button class="button button--link" on:click=logout_everywhere>{log_out_everywhere}</button>
                     }
                     .into_any()
                 }

@@ -11,12 +11,14 @@
 //! - [`en`]: Exposure Notification cryptography and matching: what a phone
 //!   computes from diagnosis keys and the RPIs it observed.
 //! - [`portal`]: the JSON bodies of the portal API and the portal roles.
+//! - [`lab_csv`]: the lab upload's CSV file, read and checked in the browser.
 //! - [`risk`]: risk scoring, versions 1 and 2, and the application
 //!   configuration that parameterises it.
 
 pub mod bundle;
 pub mod en;
 pub mod keys;
+pub mod lab_csv;
 pub mod portal;
 pub mod risk;
 pub mod verification;

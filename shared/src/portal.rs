@@ -234,3 +234,110 @@ pub struct AuditQuery {
     /// Only entries older than this id (paging backwards).
     pub before_id: Option<i64>,
 }
+
+/// `POST /api/v1/portal/teletans/batch` (health officers): up to
+/// [`MAX_TELETAN_BATCH`] teleTANs at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeleTanBatchRequest {
+    /// How many, 1 to [`MAX_TELETAN_BATCH`].
+    pub count: u32,
+}
+
+/// A batch of teleTANs. When the global hourly limit runs out during the
+/// batch, fewer than requested are issued and `retryAfter` says in how many
+/// seconds the next teleTAN is possible.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeleTanBatch {
+    /// The teleTANs issued, at most as many as requested.
+    pub teletans: Vec<TeleTanIssued>,
+    /// How many were requested.
+    pub requested: u32,
+    /// Set when a rate limit cut the batch short: seconds until the next
+    /// teleTAN is possible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// What the portal's lab upload (`POST /api/v1/portal/lab/results`)
+/// answers: how many results were stored. The body is the lab API's
+/// `LabResultsRequest` (hashed GUIDs; the clear GUID never leaves the page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabUploadReceipt {
+    /// Results accepted and stored (a redeemed result is left unchanged).
+    pub stored: u64,
+    /// Unix seconds of the upload.
+    pub received_at: i64,
+}
+
+/// A lab and its API key's state, as administrators see it (never the key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabKeySummary {
+    /// Database id.
+    pub id: i64,
+    /// The lab's name (reported as `labId` with its results).
+    pub name: String,
+    /// A disabled key is refused.
+    pub disabled: bool,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// `POST /api/v1/portal/labs`: a new lab with an API key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateLabKeyRequest {
+    /// The lab's name, 1 to 100 characters.
+    pub name: String,
+}
+
+/// The new lab and its API key, shown only in this answer.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedLabKey {
+    /// The lab.
+    pub lab: LabKeySummary,
+    /// The API key (`Authorization: Bearer ...`); only its hash is stored.
+    pub key: String,
+}
+
+impl std::fmt::Debug for CreatedLabKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedLabKey")
+            .field("lab", &self.lab)
+            .field("key", &"…")
+            .finish()
+    }
+}
+
+/// Most days `GET /api/v1/portal/stats` returns.
+pub const MAX_STATS_DAYS: i64 = 366;
+
+/// Query of `GET /api/v1/portal/stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsQuery {
+    /// How many days up to today (default 30, at most [`MAX_STATS_DAYS`]).
+    pub days: Option<i64>,
+}
+
+/// The counts of one UTC day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayStats {
+    /// Unix seconds of 00:00 UTC.
+    pub day: i64,
+    /// teleTANs issued.
+    pub teletans: i64,
+    /// Registration tokens handed out.
+    pub registrations: i64,
+    /// Positive results stored.
+    pub positive_results: i64,
+    /// Diagnosis keys stored.
+    pub keys_submitted: i64,
+    /// Bundle files published.
+    pub bundles_published: i64,
+}

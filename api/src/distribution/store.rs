@@ -128,7 +128,7 @@ pub async fn start_run(db: &Db, started_at: i64) -> Result<i64, sqlx::Error> {
         .try_get("id")
 }
 
-/// Records the end of a run.
+/// Records the end of a run (and counts its bundles in the daily statistics).
 pub async fn finish_run(
     db: &Db,
     id: i64,
@@ -136,15 +136,22 @@ pub async fn finish_run(
     bundles_written: u64,
     keys_published: u64,
 ) -> Result<(), sqlx::Error> {
+    let bundles = i64::try_from(bundles_written).unwrap_or(i64::MAX);
     sqlx::query(
         "UPDATE distribution_runs SET finished_at = $1, bundles_written = $2, \
          keys_published = $3 WHERE id = $4",
     )
     .bind(finished_at)
-    .bind(i64::try_from(bundles_written).unwrap_or(i64::MAX))
+    .bind(bundles)
     .bind(i64::try_from(keys_published).unwrap_or(i64::MAX))
     .bind(id)
     .execute(db.pool())
+    .await?;
+    crate::stats::bump(
+        db.pool(),
+        crate::stats::Metric::BundlesPublished,
+        bundles,
+        finished_at,
+    )
     .await
-    .map(|_| ())
 }

@@ -74,6 +74,8 @@ pub struct Application {
     router: Router,
     internal: Option<(TcpListener, Router)>,
     cleanup_interval: Option<std::time::Duration>,
+    /// Session limits, for the clean-up of expired sessions.
+    portal: crate::portal::PortalConfig,
     db: Db,
     /// The distribution and how often it runs, when this process runs it.
     distribution: Option<DistributionLoops>,
@@ -181,6 +183,7 @@ impl Application {
             (listener, router)
         });
         let cleanup_interval = state.config.cleanup_interval;
+        let portal = state.config.portal.clone();
         let files = distribution
             .as_ref()
             .map(|loops| loops.distribution.files().clone());
@@ -193,6 +196,7 @@ impl Application {
             tls: None,
             distribution,
             cleanup_interval,
+            portal,
             listener,
             address,
             router,
@@ -236,6 +240,7 @@ impl Application {
             router,
             internal: None,
             cleanup_interval: None,
+            portal: config.portal.clone(),
             db,
             distribution: None,
             federation: None,
@@ -274,9 +279,10 @@ impl Application {
         let wait = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
             let _ = stopped.wait_for(|stop| *stop).await;
         };
+        let portal = self.portal.clone();
         let cleanup = self
             .cleanup_interval
-            .map(|period| tokio::spawn(crate::cleanup::run_every(self.db.clone(), period)));
+            .map(|period| tokio::spawn(crate::cleanup::run_every(self.db.clone(), portal, period)));
         let distribution = self.distribution.map(|loops| {
             let watch = tokio::spawn(loops.distribution.clone().watch_every(loops.watch));
             let runs = loops

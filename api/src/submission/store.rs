@@ -11,7 +11,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 
 /// Stores `keys` in one transaction; a key whose key data is stored already
 /// is skipped (a phone may upload the same key twice). Returns how many
-/// keys were new.
+/// keys were new (and counts them in the daily statistics).
 pub async fn insert_keys(db: &Db, keys: &[StoredKey]) -> Result<u64, sqlx::Error> {
     let mut tx = db.writer().begin().await?;
     let mut inserted = 0;
@@ -35,6 +35,11 @@ pub async fn insert_keys(db: &Db, keys: &[StoredKey]) -> Result<u64, sqlx::Error
                 .bind(stored.distributable_hour);
         }
         inserted += query.execute(&mut *tx).await?.rows_affected();
+    }
+    if let Some(first) = keys.first() {
+        let count = i64::try_from(inserted).unwrap_or(i64::MAX);
+        let now = first.submitted_hour * 3600;
+        crate::stats::bump(&mut *tx, crate::stats::Metric::KeysSubmitted, count, now).await?;
     }
     tx.commit().await?;
     Ok(inserted)

@@ -1,5 +1,7 @@
-//! Lab API keys: made once by `warn lab add`, shown once, stored as SHA-256.
+//! Lab API keys: made once by `warn lab add` or an administrator in the
+//! portal, shown once, stored as SHA-256; listed and disabled in the portal.
 
+use shared::portal::LabKeySummary;
 use shared::verification::SecretHash;
 use sqlx::Row;
 
@@ -17,6 +19,9 @@ pub enum LabError {
     /// A lab of that name exists.
     #[error("a lab named {0:?} exists already")]
     Exists(String),
+    /// The operating system gave no random bytes.
+    #[error("no randomness for the key: {0}")]
+    Random(String),
     /// Storage failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -29,7 +34,7 @@ pub async fn add(db: &Db, name: &str, now: i64) -> Result<String, LabError> {
         return Err(LabError::Name);
     }
     let mut random = [0u8; 32];
-    getrandom::fill(&mut random).expect("the operating system's random source is available");
+    getrandom::fill(&mut random).map_err(|error| LabError::Random(error.to_string()))?;
     let key = format!("{KEY_PREFIX}{}", hex::encode(random));
     let inserted = sqlx::query(
         "INSERT INTO labs (name, key_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
@@ -52,4 +57,48 @@ pub async fn authenticate(db: &Db, key: &str) -> Result<Option<String>, sqlx::Er
         .fetch_optional(db.pool())
         .await?;
     row.map(|row| row.try_get("name")).transpose()
+}
+
+/// Every lab, by name.
+pub async fn list(db: &Db) -> Result<Vec<LabKeySummary>, sqlx::Error> {
+    sqlx::query("SELECT id, name, disabled, created_at FROM labs ORDER BY name")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(summary)
+        .collect()
+}
+
+/// The lab named `name`.
+pub async fn by_name(db: &Db, name: &str) -> Result<Option<LabKeySummary>, sqlx::Error> {
+    sqlx::query("SELECT id, name, disabled, created_at FROM labs WHERE name = $1")
+        .bind(name.trim())
+        .fetch_optional(db.pool())
+        .await?
+        .as_ref()
+        .map(summary)
+        .transpose()
+}
+
+/// Disables lab `id`'s key for good (a new key means a new lab entry);
+/// `None` for an unknown id.
+pub async fn disable(db: &Db, id: i64) -> Result<Option<LabKeySummary>, sqlx::Error> {
+    sqlx::query(
+        "UPDATE labs SET disabled = 1 WHERE id = $1 RETURNING id, name, disabled, created_at",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .as_ref()
+    .map(summary)
+    .transpose()
+}
+
+fn summary(row: &sqlx::any::AnyRow) -> Result<LabKeySummary, sqlx::Error> {
+    Ok(LabKeySummary {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        created_at: row.try_get("created_at")?,
+    })
 }

@@ -5,6 +5,7 @@
 pub mod labs;
 pub mod routes;
 pub mod store;
+pub mod validate;
 
 use std::future::Future;
 use std::pin::Pin;

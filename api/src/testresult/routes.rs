@@ -4,12 +4,9 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
-use shared::verification::wire::{
-    ErrorBody, LabResultsRequest, MAX_LAB_RESULTS_PER_REQUEST, TestResult,
-};
-use shared::verification::{HashedGuid, Secret};
+use shared::verification::wire::{ErrorBody, LabResultsRequest};
 
-use super::{labs, store};
+use super::{labs, store, validate};
 use crate::error::{AppError, AppResult};
 use crate::extract::LabJson;
 use crate::server::AppState;
@@ -43,42 +40,8 @@ pub(crate) async fn upload(
         .await?
         .ok_or(AppError::Unauthorized)?;
 
-    let count = request.test_results.len();
-    if count == 0 || count > MAX_LAB_RESULTS_PER_REQUEST {
-        return Err(AppError::bad_request(
-            "batch_size",
-            format!("send 1 to {MAX_LAB_RESULTS_PER_REQUEST} results, not {count}"),
-        ));
-    }
-    let results = request
-        .test_results
-        .iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let guid = HashedGuid::parse(&item.id)
-                .map_err(|error| AppError::bad_request("invalid_id", format!("result {index}: {error}")))?;
-            let result = TestResult::try_from(item.result)
-                .ok()
-                .filter(|result| result.is_lab_result())
-                .ok_or_else(|| {
-                    AppError::bad_request(
-                        "invalid_result",
-                        format!("result {index}: result must be 1 (negative), 2 (positive) or 3 (invalid)"),
-                    )
-                })?;
-            if item.sc.is_some_and(|sc| sc < 0) {
-                return Err(AppError::bad_request(
-                    "invalid_sample_time",
-                    format!("result {index}: sc must be unix seconds"),
-                ));
-            }
-            Ok(store::NewResult {
-                id_hash: guid.secret_hash().to_hex(),
-                result,
-                sample_collected_at: item.sc,
-            })
-        })
-        .collect::<AppResult<Vec<_>>>()?;
+    let results = validate::results(&request.test_results)?;
+    let count = results.len();
     store::upsert(&state.db, &lab, &results, crate::clock::now()).await?;
     tracing::info!(results = count, "lab results stored");
     Ok(StatusCode::NO_CONTENT)

@@ -17,16 +17,19 @@ pub struct NewResult {
 }
 
 /// Inserts or updates results in one transaction; a redeemed result is
-/// never changed.
+/// never changed. Returns how many were stored (and counts the positive
+/// ones in the daily statistics).
 pub async fn upsert(
     db: &Db,
     lab: &str,
     results: &[NewResult],
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<u64, sqlx::Error> {
     let mut tx = db.writer().begin().await?;
+    let mut stored = 0;
+    let mut positive = 0;
     for result in results {
-        sqlx::query(
+        let changed = sqlx::query(
             "INSERT INTO test_results (id_hash, result, sample_collected_at, lab_id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) \
              ON CONFLICT (id_hash) DO UPDATE SET result = excluded.result, \
@@ -40,9 +43,23 @@ pub async fn upsert(
         .bind(lab)
         .bind(now)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        stored += changed;
+        if result.result == TestResult::Positive {
+            positive += changed;
+        }
     }
-    tx.commit().await
+    let positive = i64::try_from(positive).unwrap_or(i64::MAX);
+    crate::stats::bump(
+        &mut *tx,
+        crate::stats::Metric::PositiveResults,
+        positive,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(stored)
 }
 
 /// The result under `id_hash`, creating a pending entry when there is none.

@@ -33,7 +33,11 @@ pub async fn register_guid(
     .bind(now)
     .execute(db.writer())
     .await?;
-    Ok(inserted.rows_affected() == 1)
+    let registered = inserted.rows_affected() == 1;
+    if registered {
+        crate::stats::bump(db.pool(), crate::stats::Metric::Registrations, 1, now).await?;
+    }
+    Ok(registered)
 }
 
 /// Redeems a valid, unused teleTAN and registers it, in one transaction;
@@ -67,6 +71,7 @@ pub async fn register_teletan(
     if inserted.rows_affected() != 1 {
         return Ok(false);
     }
+    crate::stats::bump(&mut *tx, crate::stats::Metric::Registrations, 1, now).await?;
     tx.commit().await?;
     Ok(true)
 }

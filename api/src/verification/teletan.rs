@@ -50,6 +50,38 @@ pub async fn issue(
     issuer: &str,
     now: i64,
 ) -> Result<TeleTan, IssueError> {
+    let batch = issue_batch(db, config, issuer, 1, now).await?;
+    match (batch.teletans.into_iter().next(), batch.cut_short) {
+        (Some(teletan), _) => Ok(teletan),
+        (None, Some(error)) => Err(error),
+        (None, None) => Err(IssueError::RateLimited {
+            limit: "global",
+            retry_after: 1,
+        }),
+    }
+}
+
+/// teleTANs of one batch, and what cut it short.
+#[derive(Debug)]
+pub struct Batch {
+    /// The teleTANs issued, at least one.
+    pub teletans: Vec<TeleTan>,
+    /// Set when the global hourly limit stopped the batch before `count`.
+    pub cut_short: Option<IssueError>,
+}
+
+/// Issues up to `count` teleTANs for `issuer` in one transaction. The
+/// per-user interval counts the batch as one issue (checked once, nothing
+/// issued when it applies); the global hourly limit counts every teleTAN,
+/// so it may cut the batch short ([`Batch::cut_short`]). When not even one
+/// can be issued, the error is returned and nothing is stored.
+pub async fn issue_batch(
+    db: &Db,
+    config: &VerificationConfig,
+    issuer: &str,
+    count: u32,
+    now: i64,
+) -> Result<Batch, IssueError> {
     let mut tx = db.writer().begin().await?;
 
     let interval = config.teletan_user_interval;
@@ -79,38 +111,56 @@ pub async fn issue(
 
     let window = now - now.rem_euclid(HOUR);
     let limit = config.teletan_global_per_hour;
-    let used: Option<i64> = sqlx::query(
-        "INSERT INTO rate_limit_windows (scope, window_start, used) VALUES ($1, $2, 1) \
-         ON CONFLICT (scope, window_start) DO UPDATE SET used = rate_limit_windows.used + 1 \
-         WHERE rate_limit_windows.used < $3 \
-         RETURNING used",
-    )
-    .bind(GLOBAL_SCOPE)
-    .bind(window)
-    .bind(limit)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|row| row.try_get("used"))
-    .transpose()?;
-    let Some(used) = used else {
-        return Err(IssueError::RateLimited {
+    let mut teletans = Vec::new();
+    let mut cut_short = None;
+    for _ in 0..count {
+        // One unit per teleTAN: the same atomic statement as a single issue.
+        let used: Option<i64> = sqlx::query(
+            "INSERT INTO rate_limit_windows (scope, window_start, used) VALUES ($1, $2, 1) \
+             ON CONFLICT (scope, window_start) DO UPDATE SET used = rate_limit_windows.used + 1 \
+             WHERE rate_limit_windows.used < $3 \
+             RETURNING used",
+        )
+        .bind(GLOBAL_SCOPE)
+        .bind(window)
+        .bind(limit)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|row| row.try_get("used"))
+        .transpose()?;
+        let Some(used) = used else {
+            cut_short = Some(IssueError::RateLimited {
+                limit: "global",
+                retry_after: seconds_until(window + HOUR, now),
+            });
+            break;
+        };
+        if used * 5 == limit * 4 {
+            tracing::warn!(used, limit, "80% of the hourly teleTAN limit is used");
+        }
+        let teletan = TeleTan::generate();
+        sqlx::query("INSERT INTO teletans (hash, created_at, expires_at) VALUES ($1, $2, $3)")
+            .bind(teletan.secret_hash().to_hex())
+            .bind(now)
+            .bind(now + config.teletan_validity)
+            .execute(&mut *tx)
+            .await?;
+        teletans.push(teletan);
+    }
+    if teletans.is_empty() {
+        // Dropping the transaction rolls back the per-user record.
+        return Err(cut_short.unwrap_or(IssueError::RateLimited {
             limit: "global",
             retry_after: seconds_until(window + HOUR, now),
-        });
-    };
-    if used * 5 == limit * 4 {
-        tracing::warn!(used, limit, "80% of the hourly teleTAN limit is used");
+        }));
     }
-
-    let teletan = TeleTan::generate();
-    sqlx::query("INSERT INTO teletans (hash, created_at, expires_at) VALUES ($1, $2, $3)")
-        .bind(teletan.secret_hash().to_hex())
-        .bind(now)
-        .bind(now + config.teletan_validity)
-        .execute(&mut *tx)
-        .await?;
+    let issued = i64::try_from(teletans.len()).unwrap_or(i64::MAX);
+    crate::stats::bump(&mut *tx, crate::stats::Metric::TeleTans, issued, now).await?;
     tx.commit().await?;
-    Ok(teletan)
+    Ok(Batch {
+        teletans,
+        cut_short,
+    })
 }
 
 fn seconds_until(moment: i64, now: i64) -> u64 {

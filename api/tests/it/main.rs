@@ -13,6 +13,7 @@ mod journey;
 mod openapi;
 mod portal;
 mod portal_client;
+mod portal_features;
 mod portal_routes;
 mod privacy;
 mod processes;

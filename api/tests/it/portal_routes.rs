@@ -27,6 +27,18 @@ fn new_user() -> Option<Value> {
     Some(json!({"name": "new-user", "role": "hotline"}))
 }
 
+fn batch() -> Option<Value> {
+    Some(json!({"count": 1}))
+}
+
+fn lab_results() -> Option<Value> {
+    Some(json!({"testResults": [{"id": "a".repeat(64), "result": 2}]}))
+}
+
+fn new_lab() -> Option<Value> {
+    Some(json!({"name": "Guarded Lab"}))
+}
+
 fn routes() -> Vec<Guarded> {
     let route = |method: Method, path, body, admitted, refused| Guarded {
         method,
@@ -70,6 +82,48 @@ fn routes() -> Vec<Guarded> {
             no_body,
             Role::HealthOfficer,
             Some(Role::Admin),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/portal/teletans/batch",
+            batch,
+            Role::HealthOfficer,
+            Some(Role::Hotline),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/portal/lab/results",
+            lab_results,
+            Role::Lab,
+            Some(Role::Admin),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/portal/labs",
+            no_body,
+            Role::Admin,
+            Some(Role::Lab),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/portal/labs",
+            new_lab,
+            Role::Admin,
+            Some(Role::HealthOfficer),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/portal/labs/1/disable",
+            no_body,
+            Role::Admin,
+            Some(Role::Lab),
+        ),
+        route(
+            Method::GET,
+            "/api/v1/portal/stats",
+            no_body,
+            Role::Admin,
+            Some(Role::Hotline),
         ),
         route(
             Method::GET,

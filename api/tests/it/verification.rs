@@ -449,6 +449,7 @@ async fn concurrent_uses_of_one_teletan_yield_one_token(app: &TestApp) {
 
 async fn cleanup_deletes_and_redeems_on_schedule(app: &TestApp) {
     use api::cleanup::{CleanupReport, run_once};
+    use api::portal::PortalConfig;
     let now = api::clock::now();
     let day = 24 * 3600;
     let lab = app.add_lab("Old Lab").await;
@@ -489,7 +490,9 @@ async fn cleanup_deletes_and_redeems_on_schedule(app: &TestApp) {
         .await
         .unwrap();
 
-    let report = run_once(&app.server.db, now).await.unwrap();
+    let report = run_once(&app.server.db, &PortalConfig::default(), now)
+        .await
+        .unwrap();
     assert_eq!(
         report,
         CleanupReport {
@@ -499,11 +502,14 @@ async fn cleanup_deletes_and_redeems_on_schedule(app: &TestApp) {
             tans: 0,
             results_redeemed: 2,
             results_deleted: 1,
+            sessions: 0,
         }
     );
     assert_eq!(app.count("registrations").await, 1);
     assert_eq!(app.count("test_results").await, 2);
-    let again = run_once(&app.server.db, now).await.unwrap();
+    let again = run_once(&app.server.db, &PortalConfig::default(), now)
+        .await
+        .unwrap();
     assert_eq!(
         again,
         CleanupReport::default(),

@@ -23,8 +23,8 @@ async fn administrator_creates_a_lab_user_who_then_logs_in() {
         page.button("Abmelden").await?.click().await?;
         page.heading("Anmelden").await?;
         log_in(&page, "lab-nord", &password).await?;
-        // The lab's start page exists only from the lab upload step on;
-        // the header names the logged-in user either way.
+        // The lab's start page, and the header names the logged-in user.
+        page.heading("Ein Ergebnis melden").await?;
         page.text_at(
             "the user's name in the header",
             "//nav//span[normalize-space(.)='lab-nord']",

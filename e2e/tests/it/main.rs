@@ -7,6 +7,8 @@
 //! pass, except under `CI=true`, where they fail.
 
 mod admin;
+mod lab;
 mod landing;
 mod support;
 mod teletan;
+mod timing;

@@ -62,3 +62,41 @@ async fn hotline_agent_logs_in_and_issues_a_teletan_a_phone_redeems() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn health_officer_prints_a_batch_and_the_interval_applies() {
+    use crate::support::portal::{add_user, log_in};
+    browser_test(Backend::Warn, |page| async move {
+        add_user(&page, "officer", Role::HealthOfficer).await?;
+        log_in(&page, "officer", PASSWORD).await?;
+        page.heading("teleTAN-Stapel").await?;
+        page.fill("Anzahl (1–50)", "3").await?;
+        page.button("Stapel ausgeben").await?.click().await?;
+        let sheet = page
+            .text_of("teletan-sheet", |text| text.lines().count() == 4)
+            .await?;
+        // Three rows: number, the grouped teleTAN, valid until.
+        let values: Vec<String> = sheet
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let words: Vec<&str> = line.split_whitespace().collect();
+                (words.len() >= 3).then(|| format!("{}{}", words[1], words[2]))
+            })
+            .collect();
+        anyhow::ensure!(
+            values.len() == 3 && values.iter().all(|value| value.len() == 10),
+            "the sheet shows {sheet:?}"
+        );
+        page.button("Drucken").await?;
+        page.button("CSV herunterladen").await?;
+        // A second batch within the interval: the page says when.
+        page.button("Stapel ausgeben").await?.click().await?;
+        page.text_of("teletan-batch-limit", |text| {
+            text.starts_with("Der nächste Stapel ist in")
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+}

@@ -1,6 +1,9 @@
 //! Pieces used by several pages.
 
+pub mod chart;
+pub mod download;
 pub mod error_line;
 pub mod protected;
 pub mod server_status;
 pub mod spelling;
+pub mod time;

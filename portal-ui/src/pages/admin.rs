@@ -1,5 +1,6 @@
 //! `/admin`: users and roles (create, disable, enable, reset the second
-//! factor) and the audit log with filters.
+//! factor), lab API keys ([`super::admin_labs`]), statistics
+//! ([`super::stats`]) and the audit log with filters.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,6 +10,8 @@ use crate::api::{self, ApiError};
 use crate::components::error_line::ErrorLine;
 use crate::components::protected::Protected;
 use crate::i18n::{Lang, tr, use_lang};
+use crate::pages::admin_labs::LabKeys;
+use crate::pages::stats::Statistics;
 use crate::session::use_session;
 
 /// The administration page.
@@ -17,6 +20,8 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Protected roles=&[Role::Admin]>
             <Users />
+            <LabKeys />
+            <Statistics />
             <AuditLog />
         </Protected>
     }

@@ -1,7 +1,11 @@
 //! One module per route.
 
 pub mod admin;
+pub mod admin_labs;
+pub mod lab;
 pub mod landing;
 pub mod login;
 pub mod not_found;
+pub mod stats;
 pub mod teletan;
+pub mod teletan_batch;

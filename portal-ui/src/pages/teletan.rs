@@ -13,6 +13,7 @@ use crate::components::error_line::ErrorLine;
 use crate::components::protected::Protected;
 use crate::components::spelling::{grouped, spell};
 use crate::i18n::{tr, use_lang};
+use crate::pages::teletan_batch::BatchIssuer;
 use crate::session::use_session;
 
 /// How long an issued teleTAN stays on screen, in seconds.
@@ -28,6 +29,7 @@ pub fn TeleTanPage() -> impl IntoView {
     view! {
         <Protected roles=&[Role::Hotline, Role::HealthOfficer]>
             <TeleTanIssuer />
+            <BatchIssuer />
         </Protected>
     }
 }
@@ -108,7 +110,7 @@ fn TeleTanIssuer() -> impl IntoView {
     let character = tr("Zeichen", "Character");
 
     view! {
-        <section class="card" aria-labelledby="teletan-title">
+        <section class="card no-print" aria-labelledby="teletan-title">
             <h1 id="teletan-title">{title}</h1>
             <button class="button button--primary" on:click=issue disabled=move || busy.get() || wait().is_some()>
                 {button}

@@ -5,6 +5,9 @@
 
 mod admin;
 mod auth;
+mod lab;
+mod labs;
+mod stats;
 mod teletan;
 
 use axum::Router;
@@ -26,6 +29,11 @@ pub fn routes() -> Router<AppState> {
             post(auth::logout_everywhere),
         )
         .route("/api/v1/portal/teletans", post(teletan::issue))
+        .route("/api/v1/portal/teletans/batch", post(teletan::issue_batch))
+        .route("/api/v1/portal/lab/results", post(lab::upload))
+        .route("/api/v1/portal/labs", get(labs::list).post(labs::create))
+        .route("/api/v1/portal/labs/{id}/disable", post(labs::disable))
+        .route("/api/v1/portal/stats", get(stats::daily))
         .route(
             "/api/v1/portal/users",
             get(admin::list_users).post(admin::create_user),

@@ -1,13 +1,15 @@
-//! teleTAN issuance for hotline agents and health officers.
+//! teleTAN issuance for hotline agents and health officers, and batches
+//! for health officers.
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use axum::http::StatusCode;
-use shared::portal::TeleTanIssued;
+use shared::portal::{MAX_TELETAN_BATCH, TeleTanBatch, TeleTanBatchRequest, TeleTanIssued};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::extract::Json;
 use crate::portal::audit;
-use crate::portal::sessions::{Authorized, TeleTanIssuers};
+use crate::portal::sessions::{Authorized, HealthOfficers, TeleTanIssuers};
 use crate::server::AppState;
 use crate::verification::teletan;
 
@@ -27,6 +29,59 @@ pub async fn issue(
         JsonResponse(TeleTanIssued {
             value: teletan.expose().to_owned(),
             expires_at: now + state.verification.teletan_validity,
+        }),
+    ))
+}
+
+/// `POST /api/v1/portal/teletans/batch` (health officers): 1 to 50
+/// teleTANs for a printed sheet. The per-user interval counts the batch as
+/// one issue (429 when it applies, nothing issued); the global hourly limit
+/// counts each teleTAN and may cut the batch short: then the answer holds
+/// fewer than requested and `retryAfter`. The audit log records how many.
+pub async fn issue_batch(
+    auth: Authorized<HealthOfficers>,
+    State(state): State<AppState>,
+    Json(request): Json<TeleTanBatchRequest>,
+) -> AppResult<(StatusCode, JsonResponse<TeleTanBatch>)> {
+    if !(1..=MAX_TELETAN_BATCH).contains(&request.count) {
+        return Err(AppError::bad_request(
+            "batch_size",
+            format!("a batch is 1 to {MAX_TELETAN_BATCH} teleTANs"),
+        ));
+    }
+    let now = crate::clock::now();
+    let issuer = auth.session.user_id.to_string();
+    let batch =
+        teletan::issue_batch(&state.db, &state.verification, &issuer, request.count, now).await?;
+    let issued = i64::try_from(batch.teletans.len()).unwrap_or(i64::MAX);
+    let detail = format!("{issued} of {}", request.count);
+    audit::record(
+        &state.db,
+        &auth.session.name,
+        "teletan.batch-issued",
+        &detail,
+        issued,
+        now,
+    )
+    .await?;
+    let expires_at = now + state.verification.teletan_validity;
+    let retry_after = match batch.cut_short {
+        Some(teletan::IssueError::RateLimited { retry_after, .. }) => Some(retry_after),
+        _ => None,
+    };
+    Ok((
+        StatusCode::CREATED,
+        JsonResponse(TeleTanBatch {
+            teletans: batch
+                .teletans
+                .iter()
+                .map(|teletan| TeleTanIssued {
+                    value: teletan.expose().to_owned(),
+                    expires_at,
+                })
+                .collect(),
+            requested: request.count,
+            retry_after,
         }),
     ))
 }

@@ -134,6 +134,43 @@ impl Page {
         }
     }
 
+    /// Waits until the element with id `id` shows text for which `done`
+    /// holds, and returns that text.
+    pub async fn text_of(&self, id: &str, done: impl Fn(&str) -> bool) -> anyhow::Result<String> {
+        let xpath = format!("//*[@id={}]", xpath_literal(id));
+        let deadline = Instant::now() + PATIENCE;
+        let mut last = None;
+        loop {
+            if let Ok(element) = self.client.find(Locator::XPath(&xpath)).await {
+                let text = element.text().await?;
+                if done(&text) {
+                    return Ok(text);
+                }
+                last = Some(text);
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "after {PATIENCE:?}, #{id} shows {}",
+                    last.map_or("nothing (not found)".to_string(), |text| format!(
+                        "{text:?}"
+                    ))
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The element with id `id` (visible), e.g. a file input.
+    pub async fn by_id(&self, id: &str) -> anyhow::Result<Element> {
+        let xpath = format!("//*[@id={}]", xpath_literal(id));
+        self.visible(&format!("#{id}"), &xpath).await
+    }
+
+    /// Runs `script` in the page (for measurements the page cannot show).
+    pub async fn script(&self, script: &str) -> anyhow::Result<serde_json::Value> {
+        Ok(self.client.execute(script, Vec::new()).await?)
+    }
+
     async fn visible(&self, what: &str, xpath: &str) -> anyhow::Result<Element> {
         let deadline = Instant::now() + PATIENCE;
         loop {

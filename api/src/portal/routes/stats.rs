@@ -1,0 +1,36 @@
+//! Statistics for administrators: daily counts.
+
+use axum::Json as JsonResponse;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use shared::portal::{DayStats, MAX_STATS_DAYS, StatsQuery};
+
+use crate::error::{AppError, AppResult};
+use crate::portal::sessions::{Admins, Authorized};
+use crate::server::AppState;
+
+/// Days shown when the query names none.
+const DEFAULT_DAYS: i64 = 30;
+
+/// `GET /api/v1/portal/stats?days=30`: teleTANs issued, registrations,
+/// positive results, keys submitted and bundles published per UTC day,
+/// oldest first, up to today.
+pub async fn daily(
+    _auth: Authorized<Admins>,
+    State(state): State<AppState>,
+    query: Result<Query<StatsQuery>, QueryRejection>,
+) -> AppResult<JsonResponse<Vec<DayStats>>> {
+    let Query(query) = query.map_err(|error| {
+        AppError::bad_request("invalid_query", format!("invalid query: {error}"))
+    })?;
+    let days = query.days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_STATS_DAYS).contains(&days) {
+        return Err(AppError::bad_request(
+            "invalid_days",
+            format!("days must be 1 to {MAX_STATS_DAYS}"),
+        ));
+    }
+    Ok(JsonResponse(
+        crate::stats::daily(&state.db, days, crate::clock::now()).await?,
+    ))
+}

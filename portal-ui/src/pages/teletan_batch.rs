@@ -1,0 +1,204 @@
+//! Part of `/teletan` for health officers: a batch of up to 50 teleTANs as
+//! a sheet to print (the print style shows only the sheet) and as CSV.
+//!
+//! The per-user interval counts a batch as one issue: when it applies,
+//! nothing is issued and the page says in how many seconds the next batch
+//! is possible. The global hourly limit counts every teleTAN: when it runs
+//! out during a batch, the sheet holds the teleTANs that were issued and the
+//! page says how many of how many, and when the next teleTAN is possible.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::portal::{MAX_TELETAN_BATCH, Role, TeleTanBatch};
+
+use crate::api::{self, ApiError};
+use crate::components::download::download;
+use crate::components::error_line::ErrorLine;
+use crate::components::spelling::grouped;
+use crate::components::time::{local_time, utc_rfc3339};
+use crate::i18n::{Lang, tr, use_lang};
+use crate::session::use_session;
+
+/// The batch section; shown to health officers only (the server checks too).
+#[component]
+pub fn BatchIssuer() -> impl IntoView {
+    let session = use_session();
+    let officer = move || {
+        session.with(|state| {
+            state
+                .info()
+                .is_some_and(|info| info.role == Role::HealthOfficer)
+        })
+    };
+    view! { <Show when=officer><BatchForm /></Show> }
+}
+
+#[component]
+fn BatchForm() -> impl IntoView {
+    let session = use_session();
+    let lang = use_lang();
+    let count = RwSignal::new(String::from("10"));
+    let batch = RwSignal::new(None::<(TeleTanBatch, i64)>);
+    let error = RwSignal::new(None::<ApiError>);
+    let next_possible_at = RwSignal::new(None::<f64>);
+    let busy = RwSignal::new(false);
+    let now = RwSignal::new(js_sys::Date::now());
+    if let Ok(handle) =
+        set_interval_with_handle(move || now.set(js_sys::Date::now()), Duration::from_secs(1))
+    {
+        on_cleanup(move || handle.clear());
+    }
+    let wait = move || {
+        next_possible_at
+            .get()
+            .map(|at| ((at - now.get()) / 1000.0).ceil())
+            .filter(|seconds| *seconds > 0.0)
+    };
+
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(csrf) = session.with_untracked(|state| state.csrf()) else {
+            return;
+        };
+        let requested = match count.get_untracked().trim().parse::<u32>() {
+            Ok(n) if (1..=MAX_TELETAN_BATCH).contains(&n) => n,
+            _ => {
+                error.set(Some(ApiError::Status {
+                    status: 400,
+                    message: Some(format!("1 – {MAX_TELETAN_BATCH}")),
+                    retry_after: None,
+                }));
+                return;
+            }
+        };
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let issued_at = (js_sys::Date::now() / 1000.0) as i64;
+            match api::issue_teletan_batch(&csrf, requested).await {
+                Ok(answer) => {
+                    next_possible_at.set(
+                        answer
+                            .retry_after
+                            .map(|seconds| js_sys::Date::now() + seconds as f64 * 1000.0),
+                    );
+                    batch.set(Some((answer, issued_at)));
+                }
+                Err(failure) => match failure.retry_after() {
+                    Some(seconds) if failure.status() == Some(429) => {
+                        next_possible_at.set(Some(js_sys::Date::now() + seconds as f64 * 1000.0));
+                    }
+                    _ => error.set(Some(failure)),
+                },
+            }
+            busy.set(false);
+        });
+    };
+
+    let csv = move |_| {
+        let Some((answer, issued_at)) = batch.get_untracked() else {
+            return;
+        };
+        let mut text = String::from("number,teletan,issued_at,valid_until\r\n");
+        for (index, teletan) in answer.teletans.iter().enumerate() {
+            text.push_str(&format!(
+                "{},{},{},{}\r\n",
+                index + 1,
+                teletan.value,
+                utc_rfc3339(issued_at),
+                utc_rfc3339(teletan.expires_at)
+            ));
+        }
+        let stamp = utc_rfc3339(issued_at).replace(':', "-");
+        let _ = download(&format!("teletans-{stamp}.csv"), "text/csv", &text);
+    };
+    let print = move |_| {
+        let _ = window().print();
+    };
+
+    let title = tr("teleTAN-Stapel", "teleTAN batch");
+    let count_label = tr("Anzahl (1–50)", "How many (1–50)");
+    let issue_label = tr("Stapel ausgeben", "Issue batch");
+    let print_label = tr("Drucken", "Print");
+    let csv_label = tr("CSV herunterladen", "Download CSV");
+    let sheet_title = tr("teleTAN-Bogen", "teleTAN sheet");
+    let col_number = tr("Nr.", "No.");
+    let col_valid = tr("Gültig bis", "Valid until");
+
+    let limit_note = move || {
+        let seconds = wait()?;
+        let lang = lang.get();
+        let cut = batch.with(|batch| {
+            batch
+                .as_ref()
+                .filter(|(answer, _)| answer.retry_after.is_some())
+                .map(|(answer, _)| (answer.teletans.len(), answer.requested))
+        });
+        let at = local_time((next_possible_at.get()? / 1000.0) as i64);
+        Some(match (cut, lang) {
+            (Some((issued, requested)), Lang::De) => format!(
+                "Nur {issued} von {requested} teleTANs ausgegeben: das stündliche Limit ist erreicht. Die nächste teleTAN ist in {seconds} Sekunden möglich (um {at})."
+            ),
+            (Some((issued, requested)), Lang::En) => format!(
+                "Only {issued} of {requested} teleTANs issued: the hourly limit is reached. The next teleTAN is possible in {seconds} seconds (at {at})."
+            ),
+            (None, Lang::De) => {
+                format!("Der nächste Stapel ist in {seconds} Sekunden möglich (um {at}).")
+            }
+            (None, Lang::En) => {
+                format!("The next batch is possible in {seconds} seconds (at {at}).")
+            }
+        })
+    };
+
+    view! {
+        <section class="card no-print" aria-labelledby="batch-title">
+            <h2 id="batch-title">{title}</h2>
+            <form class="form form--inline" on:submit=submit>
+                <label for="teletan-batch-count">{count_label}</label>
+                <input id="teletan-batch-count" type="number" min="1" max=MAX_TELETAN_BATCH.to_string()
+                    required prop:value=move || count.get()
+                    on:input=move |ev| count.set(event_target_value(&ev)) />
+                <button type="submit" disabled=move || busy.get() || wait().is_some()>{issue_label}</button>
+            </form>
+            <ErrorLine error=error />
+            {move || limit_note().map(|text| view! {
+                <p class="alert alert--info" role="status" id="teletan-batch-limit">{text}</p>
+            })}
+            <Show when=move || batch.with(Option::is_some)>
+                <p class="actions">
+                    <button class="button" on:click=print>{print_label}</button>
+                    <button class="button" on:click=csv>{csv_label}</button>
+                </p>
+            </Show>
+        </section>
+        {move || batch.get().map(|(answer, issued_at)| {
+            let heading = match lang.get() {
+                Lang::De => format!("{} – {} teleTANs, ausgegeben {} UTC", sheet_title(), answer.teletans.len(), utc_rfc3339(issued_at)),
+                Lang::En => format!("{} – {} teleTANs, issued {} UTC", sheet_title(), answer.teletans.len(), utc_rfc3339(issued_at)),
+            };
+            let rows = answer.teletans.iter().enumerate().map(|(index, teletan)| view! {
+                <tr>
+                    <td>{index + 1}</td>
+                    <td class="teletan-sheet__value">{grouped(&teletan.value)}</td>
+                    <td>{utc_rfc3339(teletan.expires_at)}</td>
+                </tr>
+            }).collect_view();
+            view! {
+                <section class="card teletan-sheet" aria-labelledby="sheet-title">
+                    <h2 id="sheet-title">{heading}</h2>
+                    <table class="table" id="teletan-sheet">
+                        <thead><tr>
+                            <th scope="col">{col_number}</th>
+                            <th scope="col">"teleTAN"</th>
+                            <th scope="col">{col_valid} " (UTC)"</th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </section>
+            }
+        })}
+    }
+}
