@@ -100,27 +100,25 @@ pub fn describe_bundle_error(error: &BundleError, language: Language) -> String 
         BundleError::BadProtobuf { entry, reason } => {
             format!("{entry} ist keine gültige Protobuf-Nachricht: {reason}")
         }
-        BundleError::SignatureCountMismatch { infos, signatures } => format!(
-            "export.sig enthält {signatures} Signatur(en), export.bin kündigt {infos} an"
-        ),
-        BundleError::NoKnownSignature(named) => format!(
-            "keine Signatur stammt von einem bekannten Schlüssel (signiert von: {named})"
-        ),
+        BundleError::SignatureCountMismatch { infos, signatures } => {
+            format!("export.sig enthält {signatures} Signatur(en), export.bin kündigt {infos} an")
+        }
+        BundleError::NoKnownSignature(named) => {
+            format!("keine Signatur stammt von einem bekannten Schlüssel (signiert von: {named})")
+        }
         BundleError::UnsupportedAlgorithm(name) => {
             format!("nicht unterstütztes Signaturverfahren {name:?}")
         }
-        BundleError::BatchMismatch { export, signature } => format!(
-            "eine Signatur gilt für Teil {signature}, das Paket ist aber Teil {export}"
-        ),
+        BundleError::BatchMismatch { export, signature } => {
+            format!("eine Signatur gilt für Teil {signature}, das Paket ist aber Teil {export}")
+        }
         BundleError::MalformedSignature => {
             "eine Signatur ist keine DER-kodierte ECDSA-Signatur".into()
         }
         BundleError::SignatureMismatch {
             key_id,
             key_version,
-        } => format!(
-            "die Signatur passt nicht (Schlüssel-ID {key_id:?}, Version {key_version:?})"
-        ),
+        } => format!("die Signatur passt nicht (Schlüssel-ID {key_id:?}, Version {key_version:?})"),
     }
 }
 

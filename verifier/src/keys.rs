@@ -58,9 +58,8 @@ pub fn key_ring(published: &[PublishedKey], pasted: &str) -> Result<KeyRing, Key
             "Key-Id: {}\nKey-Version: {}\n{}",
             key.key_id, key.key_version, key.public_key
         );
-        ring.add_pem(&pem).map_err(|_| {
-            KeyProblem::BadPublished(format!("{} {}", key.key_id, key.key_version))
-        })?;
+        ring.add_pem(&pem)
+            .map_err(|_| KeyProblem::BadPublished(format!("{} {}", key.key_id, key.key_version)))?;
     }
     if !pasted.trim().is_empty() {
         ring.add_pem(pasted).map_err(|_| KeyProblem::BadPem)?;
@@ -96,7 +95,11 @@ mod tests {
     fn no_key_or_a_bad_key_is_refused() {
         assert_eq!(key_ring(&[], "  ").err(), Some(KeyProblem::NoKeys));
         assert_eq!(
-            key_ring(&[], "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----").err(),
+            key_ring(
+                &[],
+                "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"
+            )
+            .err(),
             Some(KeyProblem::BadPem)
         );
         let broken = PublishedKey {

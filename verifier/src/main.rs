@@ -17,8 +17,8 @@ fn main() {
     console_error_panic_hook::set_once();
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let poster = scope.clone();
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-        move |event: web_sys::MessageEvent| {
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             let reply = |message: &WorkerMessage| {
                 if let Ok(text) = serde_json::to_string(message) {
                     let _ = poster.post_message(&JsValue::from_str(&text));
@@ -51,8 +51,7 @@ fn main() {
                 Ok(outcome) => reply(&WorkerMessage::Done(Box::new(outcome))),
                 Err(error) => reply(&error.message()),
             }
-        },
-    );
+        });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The worker lives as long as the page keeps it.
     on_message.forget();

@@ -147,7 +147,8 @@ impl PhoneState {
     /// Records beacons received.
     pub fn record(&mut self, beacons: &[Observation]) {
         self.observations.extend_from_slice(beacons);
-        self.observations.sort_by_key(|observation| observation.time);
+        self.observations
+            .sort_by_key(|observation| observation.time);
         self.observations.dedup();
     }
 
@@ -339,7 +340,9 @@ mod tests {
         let mut me = PhoneState::default();
         me.keep_keys(NOW, counter());
         let start = NOW - 2 * DAY;
-        let beacons = me.beacons_for_peer(start, 20, 50).expect("a key of that day");
+        let beacons = me
+            .beacons_for_peer(start, 20, 50)
+            .expect("a key of that day");
         assert!(beacons.len() >= 5, "{}", beacons.len());
         let key = me.key_of(start / DAY).expect("key");
         let rpi = shared::en::crypto::TekKeys::derive(&key)
@@ -375,7 +378,9 @@ mod tests {
         assert_eq!(next_check(NOW, 0.0), hour + 3_600);
         assert_eq!(next_check(NOW, 0.5), hour + 3_600 + 1_800);
         assert!(next_check(NOW, 1.0) < hour + 7_200);
-        let waits: Vec<u64> = (1..=10).map(|failures| retry_after(failures, 1.0)).collect();
+        let waits: Vec<u64> = (1..=10)
+            .map(|failures| retry_after(failures, 1.0))
+            .collect();
         assert_eq!(waits[0], 60);
         assert!(waits.windows(2).all(|pair| pair[0] <= pair[1]), "{waits:?}");
         assert_eq!(*waits.last().expect("waits"), MAX_RETRY_SECONDS);
@@ -418,7 +423,8 @@ mod tests {
         let high = risk_card(&[window(NOW - 2 * DAY, 30)], NOW, &parameters).expect("scores");
         assert_eq!(high.level, RiskLevel::High);
         assert_eq!(high.days_since_last_exposure, Some(2));
-        let later = risk_card(&[window(NOW - 2 * DAY, 30)], NOW + DAY, &parameters).expect("scores");
+        let later =
+            risk_card(&[window(NOW - 2 * DAY, 30)], NOW + DAY, &parameters).expect("scores");
         assert_eq!(later.days_since_last_exposure, Some(3));
     }
 }

@@ -8,5 +8,7 @@
 
 mod admin;
 mod landing;
+mod phones;
 mod support;
 mod teletan;
+mod verifier;

@@ -26,7 +26,7 @@ pub use export::{
     EXPORT_HEADER, ExportContents, ExportSpec, MAX_KEYS_PER_BUNDLE, VerifiedExport, build_export,
     inspect_export, verify_export,
 };
-pub use summary::ExportSummary;
 pub use signing::{
     KeyIdentity, KeyRing, SIGNATURE_ALGORITHM, Signer, sign_payload, verify_payload,
 };
+pub use summary::ExportSummary;

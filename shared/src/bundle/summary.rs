@@ -113,7 +113,10 @@ mod tests {
         );
         assert_eq!((summary.batch_num, summary.batch_size), (1, 2));
         assert_eq!((summary.keys, summary.revised_keys), (5, 1));
-        assert_eq!(summary.transmission_risk_levels, [2, 1, 0, 0, 0, 0, 2, 0, 1]);
+        assert_eq!(
+            summary.transmission_risk_levels,
+            [2, 1, 0, 0, 0, 0, 2, 0, 1]
+        );
         assert_eq!(summary.report_types, [2, 2, 0, 1, 0, 1]);
     }
 

@@ -18,7 +18,12 @@ fn finds_every_key_met_and_reports_progress_to_the_end() {
     })
     .expect("the job runs");
     assert_eq!(outcome.bundles.len(), 3);
-    assert!(outcome.bundles.iter().all(|bundle| bundle.valid && bundle.keys == 200));
+    assert!(
+        outcome
+            .bundles
+            .iter()
+            .all(|bundle| bundle.valid && bundle.keys == 200)
+    );
     assert_eq!(outcome.diagnosis_keys, 600);
     assert!(fixture.keys_met > 0, "the scenario meets some keys");
     assert_eq!(outcome.keys_matched, fixture.keys_met);
@@ -36,7 +41,8 @@ fn finds_every_key_met_and_reports_progress_to_the_end() {
     let last = reports.last().expect("progress was reported");
     assert_eq!(last.done, last.total);
     // The result object says what a phone would say.
-    let days = outcome.result.number_of_days_with_low_risk + outcome.result.number_of_days_with_high_risk;
+    let days =
+        outcome.result.number_of_days_with_low_risk + outcome.result.number_of_days_with_high_risk;
     assert!(days >= 1, "{:?}", outcome.result);
 }
 
@@ -85,7 +91,10 @@ fn a_job_without_keys_or_with_missing_bundles_fails_clearly() {
     let bundles = fixture.bundles.clone();
     assert!(matches!(
         job::run(&fixture.spec, &bundles[..0], |_| {}),
-        Err(JobError::BundleCount { names: 1, bundles: 0 })
+        Err(JobError::BundleCount {
+            names: 1,
+            bundles: 0
+        })
     ));
     fixture.spec.keys.clear();
     let error = job::run(&fixture.spec, &bundles, |_| {}).expect_err("no keys");
