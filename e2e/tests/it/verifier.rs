@@ -60,7 +60,7 @@ async fn the_servers_bundles_verify_and_a_tampered_bundle_is_invalid_with_its_re
         anyhow::ensure!(
             statuses
                 .iter()
-                .all(|status| status == "gültig, signiert mit Schlüssel DE v1"),
+                .all(|status| status == "gültig, signiert mit Schlüssel DE Version v1"),
             "{statuses:?}"
         );
         let counts = page

@@ -91,13 +91,15 @@ pub fn BundlesPage() -> impl IntoView {
         });
     };
 
-    let check_files = move |files: web_sys::FileList| {
+    // The files are taken out of the list at once: resetting the input
+    // (so that the same file can be chosen again) empties its list.
+    let check_files = move |list: web_sys::FileList| {
+        let files: Vec<web_sys::File> = (0..list.length())
+            .filter_map(|index| list.item(index))
+            .collect();
         let Some(ring) = ring() else { return };
         spawn_local(async move {
-            for index in 0..files.length() {
-                let Some(file) = files.item(index) else {
-                    continue;
-                };
+            for file in files {
                 let name = file.name();
                 let checked = match read_file(&file).await {
                     Ok(bytes) => check(name, &bytes, &ring),
@@ -287,9 +289,18 @@ async fn check_server(
     }
     let dates_path = format!("{COUNTRY_INDEX}/{region}/date");
     let dates: Vec<String> = api::distribution_index(&dates_path).await?;
-    for date in dates {
+    // The current day is not in the date index; its hour index is.
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let days = verifier::phone::days_by_hour(&dates, now);
+    for (date, daily) in dates
+        .into_iter()
+        .map(|date| (date, true))
+        .chain(days.into_iter().map(|date| (date, false)))
+    {
         let day = format!("{dates_path}/{date}");
-        check_path(&day, ring, results, progress).await;
+        if daily {
+            check_path(&day, ring, results, progress).await;
+        }
         let hours: Vec<u32> = match api::distribution_index(&format!("{day}/hour")).await {
             Ok(hours) => hours,
             Err(error) if error.status() == Some(404) => Vec::new(),
