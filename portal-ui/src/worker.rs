@@ -30,6 +30,13 @@ pub fn start(
 ) -> Result<Job, String> {
     let spec = serde_json::to_string(spec).map_err(|error| error.to_string())?;
     let worker = web_sys::Worker::new(LOADER).map_err(|error| format!("{error:?}"))?;
+    // The job, posted when the worker says it listens.
+    let job = js_sys::Array::new();
+    job.push(&JsValue::from_str(&spec));
+    for bundle in bundles {
+        job.push(&js_sys::Uint8Array::from(bundle.as_slice()));
+    }
+    let poster = worker.clone();
     let handler =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
             let message = event
@@ -39,20 +46,23 @@ pub fn start(
                 .and_then(|text| {
                     serde_json::from_str::<WorkerMessage>(&text).map_err(|error| error.to_string())
                 });
-            on_message(message.unwrap_or_else(|reason| WorkerMessage::Failed {
-                german: format!("Antwort des Workers nicht lesbar: {reason}"),
-                english: format!("the worker's answer is not readable: {reason}"),
-            }));
+            match message {
+                Ok(WorkerMessage::Ready) => {
+                    if let Err(error) = poster.post_message(&job) {
+                        on_message(WorkerMessage::Failed {
+                            german: format!("Auftrag nicht gesendet: {error:?}"),
+                            english: format!("job not sent: {error:?}"),
+                        });
+                    }
+                }
+                Ok(message) => on_message(message),
+                Err(reason) => on_message(WorkerMessage::Failed {
+                    german: format!("Antwort des Workers nicht lesbar: {reason}"),
+                    english: format!("the worker's answer is not readable: {reason}"),
+                }),
+            }
         });
     worker.set_onmessage(Some(handler.as_ref().unchecked_ref()));
-    let message = js_sys::Array::new();
-    message.push(&JsValue::from_str(&spec));
-    for bundle in bundles {
-        message.push(&js_sys::Uint8Array::from(bundle.as_slice()));
-    }
-    worker
-        .post_message(&message)
-        .map_err(|error| format!("{error:?}"))?;
     Ok(Job {
         worker,
         _on_message: handler,

@@ -6,8 +6,9 @@
 //!
 //! The worker's protocol: the page posts a JS array whose first element is
 //! the [`JobSpec`] as JSON and whose other elements are the bundles' bytes
-//! (`Uint8Array`, in the order of [`JobSpec::bundle_names`]); the worker
-//! answers with [`WorkerMessage`]s as JSON strings.
+//! (`Uint8Array`, in the order of [`JobSpec::bundle_names`]) once the
+//! worker said [`WorkerMessage::Ready`]; the worker answers with
+//! [`WorkerMessage`]s as JSON strings.
 
 use std::collections::HashMap;
 
@@ -49,6 +50,9 @@ pub struct JobSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum WorkerMessage {
+    /// The worker is listening (messages posted before it would be lost:
+    /// its WebAssembly loads after the worker's script has run).
+    Ready,
     /// A step is done.
     Progress(Progress),
     /// The job is done.

@@ -55,6 +55,11 @@ fn main() {
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // The worker lives as long as the page keeps it.
     on_message.forget();
+    // Messages that arrived before the handler was set are lost: the page
+    // posts the job only after this.
+    if let Ok(text) = serde_json::to_string(&WorkerMessage::Ready) {
+        let _ = scope.post_message(&JsValue::from_str(&text));
+    }
 }
 
 /// On the host there is nothing to run: the worker exists in the browser.

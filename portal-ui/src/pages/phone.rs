@@ -360,6 +360,7 @@ fn Phone(name: String) -> impl IntoView {
                     };
                     let started =
                         worker::start(&spec, &fetched.bundles, move |message| match message {
+                            WorkerMessage::Ready => {}
                             WorkerMessage::Progress(step) => {
                                 progress.set(Some((step.done, step.total)))
                             }
