@@ -157,6 +157,57 @@ pub async fn audit(actor: &str, action: &str) -> Result<Vec<AuditEntry>, ApiErro
     get_json(path.trim_end_matches(['?', '&'])).await
 }
 
+/// The public keys the server signs bundles with.
+pub async fn published_keys() -> Result<Vec<verifier::keys::PublishedKey>, ApiError> {
+    get_json("/version/v1/keys").await
+}
+
+/// A JSON document of the distribution (an index).
+pub async fn distribution_index<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    get_json(path).await
+}
+
+/// The bytes at `path` (a bundle).
+pub async fn bytes(path: &str) -> Result<Vec<u8>, ApiError> {
+    let response = check(send(Request::get(path).build()).await?).await?;
+    response
+        .binary()
+        .await
+        .map_err(|error| ApiError::Decode(error.to_string()))
+}
+
+/// The header that marks a phone's fake request (SPEC section 4).
+const FAKE_HEADER: &str = "cwa-fake";
+
+/// A phone's JSON request to the verification service (`fake`: the
+/// `cwa-fake: 1` header; the server answers alike and stores nothing).
+pub async fn app_post<T: DeserializeOwned, B: Serialize>(
+    path: &str,
+    body: &B,
+    fake: bool,
+) -> Result<T, ApiError> {
+    let request = Request::post(path)
+        .header("Accept", "application/json")
+        .header(FAKE_HEADER, if fake { "1" } else { "0" })
+        .json(body);
+    let response = check(send(request).await?).await?;
+    response
+        .json()
+        .await
+        .map_err(|error| ApiError::Decode(error.to_string()))
+}
+
+/// A phone's key submission: the protobuf `payload`, authorised by `tan`.
+pub async fn submit_keys(tan: &str, payload: Vec<u8>, fake: bool) -> Result<(), ApiError> {
+    let body = js_sys::Uint8Array::from(payload.as_slice());
+    let request = Request::post("/version/v1/diagnosis-keys")
+        .header("Content-Type", "application/x-protobuf")
+        .header("cwa-authorization", tan)
+        .header(FAKE_HEADER, if fake { "1" } else { "0" })
+        .body(body);
+    check(send(request).await?).await.map(|_| ())
+}
+
 /// Percent-encodes a query value (everything but unreserved characters).
 fn encode_component(value: &str) -> String {
     value

@@ -9,10 +9,13 @@ use shared::portal::Role;
 
 use crate::i18n::{Lang, provide_lang, tr};
 use crate::pages::admin::AdminPage;
+use crate::pages::bundles::BundlesPage;
 use crate::pages::lab::LabPage;
 use crate::pages::landing::Landing;
 use crate::pages::login::Login;
 use crate::pages::not_found::NotFound;
+use crate::pages::phone::PhonePage;
+use crate::pages::risk::RiskPage;
 use crate::pages::teletan::TeleTanPage;
 use crate::session::{SessionState, provide_session};
 
@@ -48,6 +51,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teletan") view=TeleTanPage />
                     <Route path=path!("/admin") view=AdminPage />
                     <Route path=path!("/lab") view=LabPage />
+                    <Route path=path!("/bundles") view=BundlesPage />
+                    <Route path=path!("/risk") view=RiskPage />
+                    <Route path=path!("/phone") view=PhonePage />
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -77,6 +83,9 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
             let _ = window().location().set_href("/login");
         });
     };
+    let bundles = tr("Pakete prüfen", "Check bundles");
+    let risk = tr("Risiko", "Risk");
+    let phone = tr("Telefon", "Phone");
     let logout = move |_| {
         let Some(csrf) = session.with_untracked(SessionState::csrf) else {
             return;
@@ -90,6 +99,9 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
     };
     view! {
         <nav class="site-nav" aria-label=label>
+            <a href="/bundles">{bundles}</a>
+            <a href="/risk">{risk}</a>
+            <a href="/phone">{phone}</a>
             {move || match session.get() {
                 SessionState::Active(info) => {
                     let issues = matches!(info.role, Role::Hotline | Role::HealthOfficer);

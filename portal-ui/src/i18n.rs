@@ -22,6 +22,14 @@ impl Lang {
         }
     }
 
+    /// The same language for the verifier's sentences.
+    pub fn language(self) -> verifier::Language {
+        match self {
+            Self::De => verifier::Language::German,
+            Self::En => verifier::Language::English,
+        }
+    }
+
     /// The `lang` attribute value.
     pub fn code(self) -> &'static str {
         match self {

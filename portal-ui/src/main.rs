@@ -2,7 +2,9 @@
 //!
 //! Layout: [`app`] (router and page frame), `pages/` (one file per route),
 //! `components/` (pieces used by several pages), [`api`] (the HTTP client),
-//! [`i18n`] (German and English), [`session`] (the logged-in user).
+//! [`i18n`] (German and English), [`session`] (the logged-in user),
+//! [`worker`] (the verifier's Web Worker, seen from the page).
+//! The verifier's checks are in the `verifier` crate, shared with its worker.
 //! Everything but this file is compiled for wasm32 only; trunk builds it
 //! (`index.html` and `Trunk.toml` at the workspace root).
 
@@ -18,6 +20,8 @@ mod i18n;
 mod pages;
 #[cfg(target_arch = "wasm32")]
 mod session;
+#[cfg(target_arch = "wasm32")]
+mod worker;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

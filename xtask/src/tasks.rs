@@ -95,7 +95,8 @@ fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
     steps.run("lint wasm32 (cargo clippy)", || {
         // Not --all-targets: the benchmarks use criterion, which is host-only.
         let args = "clippy --package shared --package proto --package portal-ui \
-                    --target wasm32-unknown-unknown --lib --bins --tests -- -D warnings";
+                    --package verifier --target wasm32-unknown-unknown --lib --bins --tests \
+                    -- -D warnings";
         shell.run(shell.cargo().args(args.split_whitespace()))
     })?;
     steps.run("portal build (trunk)", || build_portal(shell))?;
@@ -123,8 +124,8 @@ fn build_portal(shell: &Shell) -> anyhow::Result<()> {
     )
 }
 
-/// `shared`'s tests compiled to wasm32 and run by wasm-bindgen-test-runner in
-/// headless Chromium.
+/// The tests of `shared` and `verifier` (the Web Worker's job) compiled to
+/// wasm32 and run by wasm-bindgen-test-runner in headless Chromium.
 fn wasm_tests(shell: &Shell) -> anyhow::Result<()> {
     // The runner adds `headless`, `no-sandbox` and `disable-dev-shm-usage`
     // itself and reads further capabilities from this file: Debian's binary
@@ -138,24 +139,27 @@ fn wasm_tests(shell: &Shell) -> anyhow::Result<()> {
         ),
     )
     .with_context(|| format!("cannot write {}", webdriver_json.display()))?;
-    let mut command = shell.cargo();
-    command
-        .args([
-            "test",
-            "--package",
-            "shared",
-            "--target",
-            WASM_TARGET,
-            "--test",
-            "it",
-        ])
-        .env("CHROMEDRIVER", CHROMEDRIVER)
-        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json);
-    // The runner's default (20 s) is for all tests of the binary together.
-    if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
-        command.env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+    for package in ["shared", "verifier"] {
+        let mut command = shell.cargo();
+        command
+            .args([
+                "test",
+                "--package",
+                package,
+                "--target",
+                WASM_TARGET,
+                "--test",
+                "it",
+            ])
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json);
+        // The runner's default (20 s) is for all tests of the binary together.
+        if std::env::var_os("WASM_BINDGEN_TEST_TIMEOUT").is_none() {
+            command.env("WASM_BINDGEN_TEST_TIMEOUT", "300");
+        }
+        shell.run(&mut command)?;
     }
-    shell.run(&mut command)
+    Ok(())
 }
 
 /// The steps run so far and how long each took.

@@ -162,6 +162,14 @@ impl Distribution {
         }
     }
 
+    /// Runs one assembly as of `now` without a progress bar, then reloads
+    /// the files served from memory (what each hourly run does).
+    pub async fn run_and_reload(&self, now: i64) -> Result<RunReport, RunError> {
+        let report = self.run(now, &ProgressBar::hidden()).await?;
+        self.reload().await?;
+        Ok(report)
+    }
+
     /// Reloads the files served from memory.
     pub async fn reload(&self) -> Result<usize, RunError> {
         let mut loaded = self.loaded_run.lock().await;

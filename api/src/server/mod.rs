@@ -258,6 +258,14 @@ impl Application {
         self.address
     }
 
+    /// The distribution this process runs, when it runs one (tests run it
+    /// at a chosen time instead of waiting for the hourly run).
+    pub fn distribution(&self) -> Option<crate::distribution::Distribution> {
+        self.distribution
+            .as_ref()
+            .map(|loops| loops.distribution.clone())
+    }
+
     /// The address of the internal listener, when there is one.
     pub fn internal_address(&self) -> Option<SocketAddr> {
         self.internal

@@ -9,6 +9,8 @@
 mod admin;
 mod lab;
 mod landing;
+mod phones;
 mod support;
 mod teletan;
 mod timing;
+mod verifier;

@@ -1,5 +1,6 @@
 //! Pieces used by several pages.
 
+pub mod bars;
 pub mod chart;
 pub mod download;
 pub mod error_line;

@@ -10,11 +10,14 @@
 //! - [`signing`]: signing keys, verifying keys and the key ring that selects
 //!   them by key id and version.
 //! - [`export`]: key bundles: build, parse, verify.
+//! - [`summary`]: a key bundle in numbers (time window, key counts per
+//!   transmission risk level and report type).
 //! - [`BundleError`]: one variant per way a bundle can be wrong.
 
 pub mod archive;
 pub mod export;
 pub mod signing;
+pub mod summary;
 
 mod error;
 
@@ -26,3 +29,4 @@ pub use export::{
 pub use signing::{
     KeyIdentity, KeyRing, SIGNATURE_ALGORITHM, Signer, sign_payload, verify_payload,
 };
+pub use summary::ExportSummary;

@@ -44,7 +44,12 @@ where
     let browser = Browser::start(&tools)
         .await
         .expect("Chromium starts under ChromeDriver");
-    let page = Page::new(browser.client.clone(), app.base_url(), app.db());
+    let page = Page::new(
+        browser.client.clone(),
+        app.base_url(),
+        app.db(),
+        app.distribution(),
+    );
     // A task of its own, so that a panic in the steps still lets us close the
     // session; otherwise Chromium outlives the test.
     let outcome = tokio::spawn(steps(page)).await;

@@ -14,14 +14,91 @@ pub struct Page {
     client: Client,
     base_url: String,
     db: Option<api::db::Db>,
+    distribution: Option<api::distribution::Distribution>,
 }
 
 impl Page {
-    pub(super) fn new(client: Client, base_url: String, db: Option<api::db::Db>) -> Self {
+    pub(super) fn new(
+        client: Client,
+        base_url: String,
+        db: Option<api::db::Db>,
+        distribution: Option<api::distribution::Distribution>,
+    ) -> Self {
         Self {
             client,
             base_url,
             db,
+            distribution,
+        }
+    }
+
+    /// Runs the server's distribution as of `now` (unix seconds) and
+    /// serves what it published, as the hourly run does.
+    pub async fn distribute(&self, now: i64) -> anyhow::Result<api::distribution::run::RunReport> {
+        let distribution = self
+            .distribution
+            .as_ref()
+            .context("this test runs without the real server")?;
+        distribution
+            .run_and_reload(now)
+            .await
+            .map_err(|error| anyhow::anyhow!("{error}"))
+    }
+
+    /// The tab shown now.
+    pub async fn current_tab(&self) -> anyhow::Result<fantoccini::wd::WindowHandle> {
+        Ok(self.client.window().await?)
+    }
+
+    /// Opens a new tab and shows it.
+    pub async fn new_tab(&self) -> anyhow::Result<fantoccini::wd::WindowHandle> {
+        let tab = self.client.new_window(true).await?.handle;
+        self.client.switch_to_window(tab.clone()).await?;
+        Ok(tab)
+    }
+
+    /// Shows `tab`.
+    pub async fn switch_to(&self, tab: &fantoccini::wd::WindowHandle) -> anyhow::Result<()> {
+        Ok(self.client.switch_to_window(tab.clone()).await?)
+    }
+
+    /// The texts of every element `xpath` finds now (no waiting).
+    pub async fn texts(&self, xpath: &str) -> anyhow::Result<Vec<String>> {
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::XPath(xpath)).await? {
+            texts.push(element.text().await?);
+        }
+        Ok(texts)
+    }
+
+    /// Waits until the element `xpath` finds shows text for which `done`
+    /// holds, and returns the text.
+    pub async fn wait_for_text(
+        &self,
+        what: &str,
+        xpath: &str,
+        patience: Duration,
+        done: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let deadline = Instant::now() + patience;
+        let mut last = None;
+        loop {
+            if let Ok(element) = self.client.find(Locator::XPath(xpath)).await {
+                let text = element.text().await?;
+                if done(&text) {
+                    return Ok(text);
+                }
+                last = Some(text);
+            }
+            if Instant::now() >= deadline {
+                bail!(
+                    "after {patience:?}, {what} shows {}",
+                    last.map_or("nothing (not found)".to_string(), |text| format!(
+                        "{text:?}"
+                    ))
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

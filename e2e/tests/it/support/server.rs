@@ -23,6 +23,8 @@ pub struct TestApp {
     /// A second pool on the server's database, for arranging what has no
     /// page (the first users); `None` without the real server.
     db: Option<api::db::Db>,
+    /// The server's distribution, run when a test says so.
+    distribution: Option<api::distribution::Distribution>,
     _data_dir: Option<TempDir>,
 }
 
@@ -30,6 +32,11 @@ impl TestApp {
     /// `http://127.0.0.1:PORT`.
     pub(super) fn base_url(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// The server's distribution, when the real server runs.
+    pub(super) fn distribution(&self) -> Option<api::distribution::Distribution> {
+        self.distribution.clone()
     }
 
     /// The server's database, when the real server runs.
@@ -49,10 +56,15 @@ impl TestApp {
             },
         );
         config.portal_dir = Some(portal_dir.to_path_buf());
+        // Tests run the distribution when they need it (Page::distribute),
+        // and a single key makes a bundle, as `warn distribute --min-keys 1`.
+        config.distribution_interval = None;
+        config.distribution.min_keys = Some(1);
         let storage = config.storage.clone();
         let app = api::server::Application::build(config).await?;
         let db = api::db::Db::connect(&storage.data_dir, None).await?;
         let address = app.address();
+        let distribution = app.distribution();
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
@@ -61,6 +73,7 @@ impl TestApp {
             address,
             shutdown: Some(shutdown),
             db: Some(db),
+            distribution,
             _data_dir: Some(data_dir),
         })
     }
@@ -80,6 +93,7 @@ impl TestApp {
             address,
             shutdown: Some(shutdown),
             db: None,
+            distribution: None,
             _data_dir: None,
         })
     }

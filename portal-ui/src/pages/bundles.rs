@@ -1,0 +1,433 @@
+//! `/bundles` (public, no log-in): the browser verifier. Reads the
+//! country, date and hour indexes, downloads every bundle and verifies it
+//! here with `shared` against the server's published keys or a pasted PEM
+//! key; a `.zip` chosen or dropped on the page is checked the same way,
+//! offline. Per bundle: valid or why not, time window, key count, signing
+//! key and charts of transmission risk levels and report types.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use verifier::check::{Checked, Failure, check, report_type_names};
+use verifier::keys::{KeyProblem, PublishedKey, key_ring};
+use verifier::utc;
+
+use crate::api::{self, ApiError};
+use crate::components::bars::BarChart;
+use crate::components::error_line::ErrorLine;
+use crate::i18n::{Lang, tr, use_lang};
+
+const COUNTRY_INDEX: &str = "/version/v1/diagnosis-keys/country";
+
+/// The bundle verifier page.
+#[component]
+pub fn BundlesPage() -> impl IntoView {
+    let lang = use_lang();
+    let published = RwSignal::new(None::<Vec<PublishedKey>>);
+    let keys_error = RwSignal::new(None::<ApiError>);
+    let use_server_keys = RwSignal::new(true);
+    let pasted = RwSignal::new(String::new());
+    let countries = RwSignal::new(Vec::<String>::new());
+    let country = RwSignal::new(String::new());
+    let load_error = RwSignal::new(None::<ApiError>);
+    let key_problem = RwSignal::new(None::<KeyProblem>);
+    let results = RwSignal::new(Vec::<Checked>::new());
+    let busy = RwSignal::new(false);
+    let progress = RwSignal::new(None::<String>);
+
+    spawn_local(async move {
+        match api::published_keys().await {
+            Ok(keys) => published.set(Some(keys)),
+            Err(error) => keys_error.set(Some(error)),
+        }
+        match api::distribution_index::<Vec<String>>(COUNTRY_INDEX).await {
+            Ok(list) => {
+                if let Some(first) = list.first() {
+                    country.set(first.clone());
+                }
+                countries.set(list);
+            }
+            // No run yet: the index does not exist. The page says so when asked to load.
+            Err(error) if error.status() == Some(404) => {}
+            Err(error) => load_error.set(Some(error)),
+        }
+    });
+
+    // The ring as the controls say now; `None` (and the reason shown) when none can be built.
+    let ring = move || {
+        let server = if use_server_keys.get_untracked() {
+            published.get_untracked().unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        match key_ring(&server, &pasted.get_untracked()) {
+            Ok(ring) => {
+                key_problem.set(None);
+                Some(ring)
+            }
+            Err(problem) => {
+                key_problem.set(Some(problem));
+                None
+            }
+        }
+    };
+
+    let load = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        let Some(ring) = ring() else { return };
+        let region = country.get_untracked();
+        busy.set(true);
+        load_error.set(None);
+        results.set(Vec::new());
+        spawn_local(async move {
+            if let Err(error) = check_server(&region, &ring, results, progress).await {
+                load_error.set(Some(error));
+            }
+            progress.set(None);
+            busy.set(false);
+        });
+    };
+
+    // The files are taken out of the list at once: resetting the input
+    // (so that the same file can be chosen again) empties its list.
+    let check_files = move |list: web_sys::FileList| {
+        let files: Vec<web_sys::File> = (0..list.length())
+            .filter_map(|index| list.item(index))
+            .collect();
+        let Some(ring) = ring() else { return };
+        spawn_local(async move {
+            for file in files {
+                let name = file.name();
+                let checked = match read_file(&file).await {
+                    Ok(bytes) => check(name, &bytes, &ring),
+                    Err(reason) => Checked {
+                        source: name,
+                        summary: None,
+                        outcome: Err(Failure::Unavailable(reason)),
+                    },
+                };
+                results.update(|list| list.insert(0, checked));
+            }
+        });
+    };
+    let on_pick = move |event: leptos::ev::Event| {
+        let input = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok());
+        if let Some(files) = input.as_ref().and_then(web_sys::HtmlInputElement::files) {
+            check_files(files);
+        }
+        if let Some(input) = input {
+            // The same file chosen again is checked again.
+            input.set_value("");
+        }
+    };
+    let dragging = RwSignal::new(false);
+    let on_drop = move |event: leptos::ev::DragEvent| {
+        event.prevent_default();
+        dragging.set(false);
+        if let Some(files) = event.data_transfer().and_then(|data| data.files()) {
+            check_files(files);
+        }
+    };
+
+    let title = tr("Schlüsselpakete prüfen", "Check key bundles");
+    let intro = tr(
+        "Jede Prüfung läuft hier im Browser, mit demselben Rust-Code wie auf dem Server: Signatur, Format und Inhalt jedes Pakets, so wie ein Telefon es sieht.",
+        "Every check runs here in the browser, with the same Rust code as the server: signature, format and contents of each bundle, as a phone sees it.",
+    );
+    let keys_title = tr("Öffentliche Schlüssel", "Public keys");
+    let use_server_label = tr("Schlüssel des Servers verwenden", "Use the server's keys");
+    let pem_label = tr(
+        "Eigener öffentlicher Schlüssel (PEM, optional)",
+        "Own public key (PEM, optional)",
+    );
+    let server_title = tr("Pakete des Servers", "The server's bundles");
+    let country_label = tr("Land", "Country");
+    let load_label = tr("Pakete laden und prüfen", "Load and check bundles");
+    let local_title = tr("Lokale Datei", "Local file");
+    let drop_text = tr(
+        "Eine .zip-Datei hierher ziehen oder auswählen; sie verlässt den Browser nicht.",
+        "Drop a .zip file here or choose one; it does not leave the browser.",
+    );
+    let file_label = tr("Zip-Datei auswählen", "Choose a zip file");
+    let results_title = tr("Ergebnisse", "Results");
+    let none_yet = tr("Noch nichts geprüft.", "Nothing checked yet.");
+
+    view! {
+        <section class="card" aria-labelledby="bundles-title">
+            <h1 id="bundles-title">{title}</h1>
+            <p>{intro}</p>
+        </section>
+        <section class="card" aria-labelledby="keys-title">
+            <h2 id="keys-title">{keys_title}</h2>
+            <div class="form">
+                <div class="checkbox">
+                    <input
+                        id="keys-server"
+                        type="checkbox"
+                        prop:checked=move || use_server_keys.get()
+                        on:change=move |ev| use_server_keys.set(event_target_checked(&ev))
+                    />
+                    <label for="keys-server">{use_server_label}</label>
+                </div>
+                <p class="hint" aria-live="polite">
+                    {move || published_text(lang.get(), published.get().as_deref())}
+                </p>
+                <ErrorLine error=keys_error />
+                <label for="keys-pem">{pem_label}</label>
+                <textarea
+                    id="keys-pem"
+                    rows="5"
+                    spellcheck="false"
+                    placeholder="-----BEGIN PUBLIC KEY-----"
+                    prop:value=move || pasted.get()
+                    on:input=move |ev| pasted.set(event_target_value(&ev))
+                ></textarea>
+                {move || key_problem.get().map(|problem| view! {
+                    <p class="alert alert--error" role="alert">{problem.describe(lang.get().language())}</p>
+                })}
+            </div>
+        </section>
+        <section class="card" aria-labelledby="server-title">
+            <h2 id="server-title">{server_title}</h2>
+            <div class="form form--inline">
+                <label for="bundles-country">{country_label}</label>
+                <select
+                    id="bundles-country"
+                    prop:value=move || country.get()
+                    on:change=move |ev| country.set(event_target_value(&ev))
+                >
+                    {move || countries.get().into_iter().map(|code| view! { <option value=code.clone()>{code.clone()}</option> }).collect_view()}
+                </select>
+                <button class="button button--primary" on:click=load disabled=move || busy.get()>
+                    {load_label}
+                </button>
+            </div>
+            {move || (countries.with(Vec::is_empty) && !busy.get()).then(|| view! {
+                <p class="hint">{no_bundles_text(lang.get())}</p>
+            })}
+            {move || progress.get().map(|text| view! { <p class="hint" role="status">{text}</p> })}
+            <ErrorLine error=load_error />
+        </section>
+        <section class="card" aria-labelledby="local-title">
+            <h2 id="local-title">{local_title}</h2>
+            <div
+                class=move || if dragging.get() { "dropzone dropzone--active" } else { "dropzone" }
+                on:dragover=move |ev: leptos::ev::DragEvent| {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop
+            >
+                <p>{drop_text}</p>
+                <label for="bundles-file">{file_label}</label>
+                <input id="bundles-file" type="file" accept=".zip,application/zip" multiple on:change=on_pick />
+            </div>
+        </section>
+        <section class="card" aria-labelledby="results-title">
+            <h2 id="results-title">{results_title}</h2>
+            {move || results.with(Vec::is_empty).then(|| view! { <p class="hint">{none_yet}</p> })}
+            <div class="bundle-list">
+                {move || {
+                    let lang = lang.get();
+                    results.get().into_iter().map(|checked| bundle_card(checked, lang)).collect_view()
+                }}
+            </div>
+        </section>
+    }
+}
+
+fn published_text(lang: Lang, keys: Option<&[PublishedKey]>) -> String {
+    let Some(keys) = keys else {
+        return lang
+            .pick(
+                "Lade die Schlüssel des Servers …",
+                "Loading the server's keys …",
+            )
+            .into();
+    };
+    let names = keys
+        .iter()
+        .map(|key| {
+            let active = if key.active {
+                lang.pick(" (aktiv)", " (active)")
+            } else {
+                ""
+            };
+            format!("{} {}{active}", key.key_id, key.key_version)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    match lang {
+        Lang::De => format!("{} Schlüssel vom Server: {names}", keys.len()),
+        Lang::En => format!("{} keys from the server: {names}", keys.len()),
+    }
+}
+
+fn no_bundles_text(lang: Lang) -> &'static str {
+    lang.pick(
+        "Der Server hat noch keine Pakete veröffentlicht.",
+        "The server has not published any bundles yet.",
+    )
+}
+
+/// Walks the indexes of `region` and checks every daily and hourly bundle
+/// (and the further files of a batch), appending each result as it comes.
+async fn check_server(
+    region: &str,
+    ring: &shared::bundle::KeyRing,
+    results: RwSignal<Vec<Checked>>,
+    progress: RwSignal<Option<String>>,
+) -> Result<(), ApiError> {
+    if region.is_empty() {
+        return Ok(());
+    }
+    let dates_path = format!("{COUNTRY_INDEX}/{region}/date");
+    let dates: Vec<String> = api::distribution_index(&dates_path).await?;
+    // The current day is not in the date index; its hour index is.
+    let now = (js_sys::Date::now() / 1000.0) as u64;
+    let days = verifier::phone::days_by_hour(&dates, now);
+    for (date, daily) in dates
+        .into_iter()
+        .map(|date| (date, true))
+        .chain(days.into_iter().map(|date| (date, false)))
+    {
+        let day = format!("{dates_path}/{date}");
+        if daily {
+            check_path(&day, ring, results, progress).await;
+        }
+        let hours: Vec<u32> = match api::distribution_index(&format!("{day}/hour")).await {
+            Ok(hours) => hours,
+            Err(error) if error.status() == Some(404) => Vec::new(),
+            Err(error) => return Err(error),
+        };
+        for hour in hours {
+            check_path(&format!("{day}/hour/{hour}"), ring, results, progress).await;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the bundle at `path` and, when it is the first of a batch, the others.
+async fn check_path(
+    path: &str,
+    ring: &shared::bundle::KeyRing,
+    results: RwSignal<Vec<Checked>>,
+    progress: RwSignal<Option<String>>,
+) {
+    let first = check_one(path.to_owned(), ring, progress).await;
+    let batch_size = first
+        .summary
+        .as_ref()
+        .filter(|_| first.outcome.is_ok())
+        .map_or(1, |summary| summary.batch_size);
+    results.update(|list| list.push(first));
+    for batch in 2..=batch_size {
+        let checked = check_one(format!("{path}/batch/{batch}"), ring, progress).await;
+        results.update(|list| list.push(checked));
+    }
+}
+
+async fn check_one(
+    path: String,
+    ring: &shared::bundle::KeyRing,
+    progress: RwSignal<Option<String>>,
+) -> Checked {
+    progress.set(Some(format!("{path} …")));
+    match api::bytes(&path).await {
+        Ok(bytes) => check(path, &bytes, ring),
+        Err(error) => Checked {
+            source: path,
+            summary: None,
+            outcome: Err(Failure::Unavailable(error.describe(Lang::En))),
+        },
+    }
+}
+
+async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|error| format!("{error:?}"))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+fn bundle_card(checked: Checked, lang: Lang) -> impl IntoView {
+    let (status_class, status) = match &checked.outcome {
+        Ok(identity) => (
+            "bundle__status bundle__status--valid",
+            match lang {
+                Lang::De => format!(
+                    "gültig, signiert mit Schlüssel {} Version {}",
+                    identity.key_id, identity.key_version
+                ),
+                Lang::En => format!(
+                    "valid, signed with key {} version {}",
+                    identity.key_id, identity.key_version
+                ),
+            },
+        ),
+        Err(failure) => (
+            "bundle__status bundle__status--invalid",
+            format!(
+                "{}: {}",
+                lang.pick("ungültig", "invalid"),
+                failure.describe(lang.language())
+            ),
+        ),
+    };
+    let details = checked.summary.map(|summary| {
+        let unverified = checked.outcome.is_err().then(|| {
+            view! {
+                <p class="hint">
+                    {lang.pick(
+                        "Inhalt ungeprüft (Signatur nicht gültig):",
+                        "Contents unverified (signature not valid):",
+                    )}
+                </p>
+            }
+        });
+        let levels = (1..=8)
+            .map(|level| (level.to_string(), summary.transmission_risk_levels[level]))
+            .chain((summary.transmission_risk_levels[0] > 0).then(|| ("?".to_owned(), summary.transmission_risk_levels[0])))
+            .collect::<Vec<_>>();
+        let reports = report_type_names(lang.language())
+            .iter()
+            .zip(summary.report_types)
+            .map(|(name, count)| ((*name).to_owned(), count))
+            .collect::<Vec<_>>();
+        view! {
+            {unverified}
+            <dl class="facts">
+                <dt>{lang.pick("Region", "Region")}</dt>
+                <dd>{summary.region.clone()}</dd>
+                <dt>{lang.pick("Zeitfenster", "Time window")}</dt>
+                <dd>{format!("{} – {}", utc(summary.start_timestamp), utc(summary.end_timestamp))}</dd>
+                <dt>{lang.pick("Schlüssel", "Keys")}</dt>
+                <dd class="bundle__keys">{summary.keys.to_string()}</dd>
+                <dt>{lang.pick("Überarbeitete Schlüssel", "Revised keys")}</dt>
+                <dd>{summary.revised_keys.to_string()}</dd>
+                <dt>{lang.pick("Teil", "Batch")}</dt>
+                <dd>{format!("{} / {}", summary.batch_num, summary.batch_size)}</dd>
+            </dl>
+            <div class="charts">
+                <BarChart
+                    title=lang.pick("Übertragungsrisiko (TRL)", "Transmission risk level").to_owned()
+                    bars=levels
+                />
+                <BarChart title=lang.pick("Meldeart", "Report type").to_owned() bars=reports />
+            </div>
+        }
+    });
+    view! {
+        <article class="bundle" aria-label=checked.source.clone()>
+            <h3 class="bundle__source">{checked.source.clone()}</h3>
+            <p class=status_class>{status}</p>
+            {details}
+        </article>
+    }
+}

@@ -1,0 +1,48 @@
+//! The browser verifier's core: what the public pages of the portal check,
+//! with `shared` (the server's own code), kept free of any browser API so
+//! that it is tested natively as well as in Chromium.
+//!
+//! - [`keys`]: the server's published keys and pasted PEM keys → a
+//!   [`KeyRing`](shared::bundle::KeyRing).
+//! - [`check`]: one key bundle → valid (and by which key) or why not, with
+//!   its contents in numbers; reasons in German and English.
+//! - [`job`]: the phone's work on new bundles: verify them, match their keys
+//!   against the observation log and score the exposure windows, reporting
+//!   progress as it goes. The Web Worker (`src/main.rs`) runs it off the
+//!   page's thread; its messages are JSON ([`job::WorkerMessage`]).
+//! - [`phone`]: the simulated phone's memory and rules (keys per day,
+//!   beacons, padded submissions, when to check for bundles, risk card).
+
+pub mod check;
+pub mod job;
+pub mod keys;
+pub mod phone;
+
+/// The language of a sentence for a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// Deutsch.
+    German,
+    /// English.
+    English,
+}
+
+/// `2026-11-20 13:00 UTC` for unix seconds.
+pub fn utc(seconds: u64) -> String {
+    let minute_of_day = (seconds % 86_400) / 60;
+    format!(
+        "{} {:02}:{:02} UTC",
+        shared::en::matching::date_of_day(seconds / 86_400),
+        minute_of_day / 60,
+        minute_of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_formats_date_and_time() {
+        assert_eq!(super::utc(1_763_643_600), "2025-11-20 13:00 UTC");
+        assert_eq!(super::utc(0), "1970-01-01 00:00 UTC");
+    }
+}
