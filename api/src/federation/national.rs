@@ -7,8 +7,9 @@
 //!   at least `min_batch` (default 140) wait, in batches of at most 4,000,
 //!   each signed ([`super::signature`]). A batch carries keys and their
 //!   countries only: nothing links it to a submission.
-//! - Download: every batch of today and yesterday, by `nextBatchTag`, each
-//!   once (`federation_downloads`); on a schedule and when the gateway calls
+//! - Download: every batch since the last run (the first run after start:
+//!   the gateway's 14 days), by `nextBatchTag`, each once
+//!   (`federation_downloads`); on a schedule and when the gateway calls
 //!   back. Keys are checked again; keys of this country's origin are dropped.
 
 use std::path::PathBuf;
@@ -25,6 +26,9 @@ use super::certs::{self, Identity};
 use crate::config::Countries;
 use crate::db::Db;
 use crate::submission::StoredKey;
+
+/// Days back the first scheduled download looks (the gateway keeps 14).
+const CATCH_UP_DAYS: i64 = 14;
 
 /// The fewest keys an upload carries (fewer wait for the next run).
 pub const DEFAULT_MIN_BATCH: usize = 140;
@@ -80,6 +84,9 @@ pub struct Federation {
     callback_url: Option<String>,
     /// One run at a time in this process (schedule and callbacks).
     running: Arc<tokio::sync::Mutex<()>>,
+    /// The day (unix days) of the last scheduled download that completed;
+    /// `None` until the first, which sweeps the gateway's whole retention.
+    downloaded_through: Arc<tokio::sync::Mutex<Option<i64>>>,
 }
 
 impl std::fmt::Debug for Federation {
@@ -149,6 +156,7 @@ impl Federation {
             min_batch: settings.min_batch.unwrap_or(DEFAULT_MIN_BATCH).max(1),
             callback_url: settings.callback_url.clone(),
             running: Arc::new(tokio::sync::Mutex::new(())),
+            downloaded_through: Arc::default(),
         })
     }
 
@@ -179,16 +187,24 @@ impl Federation {
         Ok(())
     }
 
-    /// Uploads, then downloads today's and yesterday's batches, as of `now`.
+    /// Uploads, then downloads every batch since the last completed run (from
+    /// the day before it, so that a batch of late yesterday is not missed);
+    /// the first run after start sweeps the gateway's whole retention, so a
+    /// server that was offline for days catches up. As of `now`.
     pub async fn run(&self, now: i64) -> Result<FederationReport, FederationError> {
         let _running = self.running.lock().await;
         let mut report = FederationReport::default();
         self.upload(now, &mut report).await?;
         let today = now.div_euclid(86_400);
-        for day in [today - 1, today] {
+        let mut through = self.downloaded_through.lock().await;
+        let first = through
+            .map_or(today - CATCH_UP_DAYS, |day| day - 1)
+            .max(today - CATCH_UP_DAYS);
+        for day in first..=today {
             self.download_date(&batch::date_of(day * 86_400), now, &mut report)
                 .await?;
         }
+        *through = Some(today);
         Ok(report)
     }
 

@@ -16,6 +16,16 @@ fn civil(seconds: i64) -> (i64, i64, i64, i64) {
     (year, month, day, rest)
 }
 
+/// `YYYY-MM-DD HH:MM` (UTC), as the audit log shows times.
+pub fn utc_minute(seconds: i64) -> String {
+    let (year, month, day, rest) = civil(seconds);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
 /// `YYYY-MM-DD`.
 pub fn utc_date(seconds: i64) -> String {
     let (year, month, day, _) = civil(seconds);

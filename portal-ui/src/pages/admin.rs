@@ -242,7 +242,7 @@ fn AuditLog() -> impl IntoView {
                 .map(|entry| {
                     view! {
                         <tr>
-                            <td>{utc(entry.at)}</td>
+                            <td>{crate::components::time::utc_minute(entry.at)}</td>
                             <td>{entry.actor}</td>
                             <td>{entry.action}</td>
                             <td>{entry.detail}</td>
@@ -286,24 +286,4 @@ fn AuditLog() -> impl IntoView {
             </table>
         </section>
     }
-}
-
-/// `YYYY-MM-DD HH:MM` in UTC from unix seconds (civil-from-days, no chrono).
-fn utc(seconds: i64) -> String {
-    let days = seconds.div_euclid(86_400);
-    let rest = seconds.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
-        rest / 3600,
-        rest % 3600 / 60
-    )
 }
