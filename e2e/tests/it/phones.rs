@@ -3,13 +3,14 @@
 //! finds the key in the bundles, matched in the verifier's Web Worker, and
 //! shows high risk.
 //!
-//! The lab's upload goes through the lab API (`/api/v1/lab/results` with a
-//! lab key from `warn lab add`'s function): the portal's lab page is built
-//! on another branch; once merged, this step can use its form (`lab-guid`,
-//! `lab-result`, `lab-submit`).
+//! The lab's result goes through the portal's lab page, as a lab user
+//! would enter it.
 
 use std::time::Duration;
 
+use shared::portal::Role;
+
+use crate::support::portal::{PASSWORD, add_user, log_in};
 use crate::support::{Backend, browser_test};
 
 /// Matching runs in a worker and downloads every bundle: more than a page's usual patience.
@@ -50,24 +51,19 @@ async fn two_phones_meet_one_warns_and_the_other_shows_high_risk() {
             |text| text.starts_with("Test registriert"),
         )
         .await?;
-        let lab_key = api::testresult::labs::add(page.db()?, "Labor Berlin", api::clock::now())
-            .await
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
-        let hashed = shared::verification::token::HashedGuid::from_guid(GUID);
-        let upload = reqwest::Client::new()
-            .post(format!("{}/api/v1/lab/results", page.base_url()))
-            .bearer_auth(&lab_key)
-            .json(&serde_json::json!({
-                "labId": "berlin",
-                "testResults": [{"id": hashed.expose(), "result": 2}]
-            }))
-            .send()
+        // The lab reports it positive on the portal's lab page, in a third
+        // tab (the GUID is hashed in that page; only its hash is sent).
+        let tab_a = page.current_tab().await?;
+        page.new_tab().await?;
+        add_user(&page, "lab-phones", Role::Lab).await?;
+        log_in(&page, "lab-phones", PASSWORD).await?;
+        page.heading("Ein Ergebnis melden").await?;
+        page.by_id("lab-result").await?.select_by_value("2").await?;
+        page.fill("GUID der Probe", GUID).await?;
+        page.by_id("lab-submit").await?.click().await?;
+        page.text_of("lab-status", |text| text == "Gespeichert: positiv.")
             .await?;
-        anyhow::ensure!(
-            upload.status().is_success(),
-            "lab upload: {}",
-            upload.status()
-        );
+        page.switch_to(&tab_a).await?;
 
         // A polls, gets a TAN and warns.
         page.button("Ergebnis abfragen").await?.click().await?;
