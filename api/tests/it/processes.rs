@@ -2,77 +2,50 @@
 //! single-use rule still holds when the racing requests land on different
 //! processes.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
 use reqwest::StatusCode;
 use serde_json::json;
 use shared::verification::HashedGuid;
 
-use crate::support::{PostgresDatabase, skip};
+use crate::support::{PostgresDatabase, WarnProcess, skip};
 
 const TOKEN: &str = "two-processes-share-this-service-token";
 
-/// A `warn serve` child process, killed when dropped.
-struct WarnProcess {
-    child: Child,
-    public: String,
-    internal: String,
+/// A `warn serve` process on the shared database, with its data folder.
+struct Replica {
+    process: WarnProcess,
     _data_dir: tempfile::TempDir,
 }
 
-impl Drop for WarnProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl WarnProcess {
+impl Replica {
     fn start(database_url: &str) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_warn"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--internal-listen",
-                "127.0.0.1:0",
-            ])
-            .args(["--service-token", TOKEN, "--database-url", database_url])
-            .arg("--data-dir")
-            .arg(data_dir.path())
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("warn starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut find = |marker: &str| loop {
-            let line = lines
-                .next()
-                .expect("warn logs its addresses")
-                .expect("readable output");
-            if let Some(at) = line.find(marker) {
-                let rest = &line[at + marker.len()..];
-                break format!(
-                    "http://{}",
-                    rest.split_whitespace().next().unwrap_or_default()
-                );
-            }
-        };
-        let public = find("serving on http://");
-        let internal = find("internal listener on http://");
-        // Keep draining the output so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let args = [
+            "--listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--internal-listen".as_ref(),
+            "127.0.0.1:0".as_ref(),
+            "--service-token".as_ref(),
+            TOKEN.as_ref(),
+            "--database-url".as_ref(),
+            database_url.as_ref(),
+            "--data-dir".as_ref(),
+            data_dir.path().as_os_str(),
+        ];
         Self {
-            child,
-            public,
-            internal,
+            process: WarnProcess::start::<&std::ffi::OsStr>(&args, true),
             _data_dir: data_dir,
         }
+    }
+
+    fn public(&self) -> &str {
+        &self.process.base
+    }
+
+    fn internal(&self) -> &str {
+        self.process
+            .internal
+            .as_deref()
+            .expect("an internal listener")
     }
 }
 
@@ -122,14 +95,14 @@ async fn single_use_holds_across_two_processes_on_postgres() {
             "no PostgreSQL server at 127.0.0.1:5432",
         );
     };
-    let first = WarnProcess::start(&database.url);
-    let second = WarnProcess::start(&database.url);
+    let first = Replica::start(&database.url);
+    let second = Replica::start(&database.url);
     let both = |path: &str, internal: bool| {
-        let base = |process: &WarnProcess| {
+        let base = |process: &Replica| {
             if internal {
-                process.internal.clone()
+                process.internal().to_owned()
             } else {
-                process.public.clone()
+                process.public().to_owned()
             }
         };
         [
@@ -151,7 +124,7 @@ async fn single_use_holds_across_two_processes_on_postgres() {
 
     // 200 uses of one teleTAN: one token.
     let issued = call(
-        &format!("{}/version/v1/tan/teletan", first.internal),
+        &format!("{}/version/v1/tan/teletan", first.internal()),
         json!({"issuer": "agent"}),
     )
     .await;
@@ -167,17 +140,17 @@ async fn single_use_holds_across_two_processes_on_postgres() {
 
     // A TAN for a teleTAN registration, burned 200 times at once: one success.
     let teletan = call(
-        &format!("{}/version/v1/tan/teletan", second.internal),
+        &format!("{}/version/v1/tan/teletan", second.internal()),
         json!({"issuer": "agent-2"}),
     )
     .await;
     let registered = call(
-        &format!("{}/version/v1/registrationToken", first.public),
+        &format!("{}/version/v1/registrationToken", first.public()),
         json!({"key": teletan["value"], "keyType": "TELETAN"}),
     )
     .await;
     let tan = call(
-        &format!("{}/version/v1/tan", second.public),
+        &format!("{}/version/v1/tan", second.public()),
         json!({"registrationToken": registered["registrationToken"]}),
     )
     .await;

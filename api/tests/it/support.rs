@@ -1,7 +1,8 @@
 //! Helpers: running `warn`, finding test data, PostgreSQL databases, the test server.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use api::config::{ServerConfig, StorageConfig};
 use api::server::Application;
@@ -176,5 +177,65 @@ impl TestServer {
                 .expect("server stopped cleanly");
         }
         self.db.close().await;
+    }
+}
+
+/// A `warn serve` child process, killed when dropped.
+pub struct WarnProcess {
+    child: Child,
+    /// Base URL of the public listener, as the process logged it.
+    pub base: String,
+    /// Base URL of the internal listener, when one was asked for.
+    pub internal: Option<String>,
+}
+
+impl Drop for WarnProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl WarnProcess {
+    /// Runs `warn serve ARGS` and waits until it logs its listener (and,
+    /// with `internal`, its internal listener).
+    pub fn start<S: AsRef<std::ffi::OsStr>>(args: &[S], internal: bool) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_warn"))
+            .arg("serve")
+            .args(args)
+            .env_remove("WARN_CONFIG")
+            .env_remove("WARN_DATA_DIR")
+            .env_remove("WARN_DATABASE_URL")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("warn starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut find = |marker: &str| loop {
+            let line = lines
+                .next()
+                .expect("warn logs its addresses")
+                .expect("readable output");
+            if let Some(at) = line.find(marker) {
+                let rest = &line[at + marker.len()..];
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+            }
+        };
+        let base = find("serving on ");
+        let internal = internal.then(|| find("internal listener on "));
+        // Keep draining the output so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self {
+            child,
+            base,
+            internal,
+        }
     }
 }

@@ -6,9 +6,7 @@
 //! The other keys never leave DE.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use prost::Message;
@@ -18,64 +16,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::Row;
 
-use crate::support;
+use crate::support::{self, WarnProcess};
 
 const TOKEN: &str = "federation-test-service-token-0123456789";
-
-/// A `warn serve` child process, killed when dropped.
-struct WarnProcess {
-    child: Child,
-    base: String,
-    internal: Option<String>,
-}
-
-impl Drop for WarnProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl WarnProcess {
-    fn start(args: &[String], internal: bool) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_warn"))
-            .arg("serve")
-            .args(args)
-            .env_remove("WARN_CONFIG")
-            .env_remove("WARN_DATA_DIR")
-            .env_remove("WARN_DATABASE_URL")
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("warn starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let mut find = |marker: &str| loop {
-            let line = lines
-                .next()
-                .expect("warn logs its addresses")
-                .expect("readable output");
-            if let Some(at) = line.find(marker) {
-                let rest = &line[at + marker.len()..];
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-            }
-        };
-        let base = find("serving on ");
-        let internal = internal.then(|| find("internal listener on "));
-        std::thread::spawn(move || for _ in lines {});
-        Self {
-            child,
-            base,
-            internal,
-        }
-    }
-}
 
 fn path(path: &Path) -> String {
     path.display().to_string()
