@@ -189,52 +189,16 @@ impl Page {
         done: impl Fn(&str) -> bool,
     ) -> anyhow::Result<String> {
         let xpath = format!("//*[@role={}]", xpath_literal(role));
-        let deadline = Instant::now() + PATIENCE;
-        let mut last = None;
-        loop {
-            if let Ok(element) = self.client.find(Locator::XPath(&xpath)).await {
-                let text = element.text().await?;
-                if done(&text) {
-                    return Ok(text);
-                }
-                last = Some(text);
-            }
-            if Instant::now() >= deadline {
-                bail!(
-                    "after {PATIENCE:?}, the {role} region shows {}",
-                    last.map_or("nothing (not found)".to_string(), |text| format!(
-                        "{text:?}"
-                    ))
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_for_text(&format!("the {role} region"), &xpath, PATIENCE, done)
+            .await
     }
 
     /// Waits until the element with id `id` shows text for which `done`
     /// holds, and returns that text.
     pub async fn text_of(&self, id: &str, done: impl Fn(&str) -> bool) -> anyhow::Result<String> {
         let xpath = format!("//*[@id={}]", xpath_literal(id));
-        let deadline = Instant::now() + PATIENCE;
-        let mut last = None;
-        loop {
-            if let Ok(element) = self.client.find(Locator::XPath(&xpath)).await {
-                let text = element.text().await?;
-                if done(&text) {
-                    return Ok(text);
-                }
-                last = Some(text);
-            }
-            if Instant::now() >= deadline {
-                bail!(
-                    "after {PATIENCE:?}, #{id} shows {}",
-                    last.map_or("nothing (not found)".to_string(), |text| format!(
-                        "{text:?}"
-                    ))
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.wait_for_text(&format!("#{id}"), &xpath, PATIENCE, done)
+            .await
     }
 
     /// The element with id `id` (visible), e.g. a file input.
