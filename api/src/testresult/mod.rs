@@ -24,6 +24,13 @@ pub trait TestResults: Send + Sync {
     /// The result stored under `id_hash` (the SHA-256 of a hashed GUID);
     /// an unknown id gets a pending entry.
     fn result(&self, id_hash: String) -> BoxFuture<'_, AppResult<AppResultResponse>>;
+
+    /// Whether the results live in the verification service's own database
+    /// (in-process): then a registration creates the pending entry in its
+    /// own transaction instead of calling [`TestResults::result`].
+    fn shares_database(&self) -> bool {
+        false
+    }
 }
 
 /// The in-process implementation: the same database, no network.
@@ -45,6 +52,10 @@ impl TestResults for LocalTestResults {
             let stored = store::get_or_create(&self.db, &id_hash, crate::clock::now()).await?;
             Ok(stored)
         })
+    }
+
+    fn shares_database(&self) -> bool {
+        true
     }
 }
 

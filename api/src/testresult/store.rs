@@ -62,6 +62,22 @@ pub async fn upsert(
     Ok(stored)
 }
 
+/// Creates a pending entry under `id_hash` unless there is one.
+pub async fn create_pending<'e, E>(executor: E, id_hash: &str, now: i64) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    sqlx::query(
+        "INSERT INTO test_results (id_hash, result, created_at, updated_at) \
+         VALUES ($1, 0, $2, $2) ON CONFLICT (id_hash) DO NOTHING",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .execute(executor)
+    .await
+    .map(|_| ())
+}
+
 /// The result under `id_hash`, creating a pending entry when there is none.
 pub async fn get_or_create(
     db: &Db,
@@ -78,14 +94,7 @@ pub async fn get_or_create(
     let row = match found {
         Some(row) => row,
         None => {
-            sqlx::query(
-                "INSERT INTO test_results (id_hash, result, created_at, updated_at) \
-                 VALUES ($1, 0, $2, $2) ON CONFLICT (id_hash) DO NOTHING",
-            )
-            .bind(id_hash)
-            .bind(now)
-            .execute(db.writer())
-            .await?;
+            create_pending(db.writer(), id_hash, now).await?;
             sqlx::query(select)
                 .bind(id_hash)
                 .fetch_one(db.pool())

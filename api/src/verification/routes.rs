@@ -58,14 +58,20 @@ pub(crate) async fn registration_token(
             let guid = HashedGuid::parse(&request.key)
                 .map_err(|error| AppError::bad_request("invalid_guid", error.to_string()))?;
             let guid_hash = guid.secret_hash().to_hex();
-            if !store::register_guid(&state.db, &token_hash, &guid_hash, now).await? {
+            // The test result service must know the test (pending until the
+            // lab reports): in the same transaction when it shares the
+            // database, else by asking it.
+            let results = state.test_results()?;
+            let local = results.shares_database();
+            if !store::register_guid(&state.db, &token_hash, &guid_hash, now, local).await? {
                 return Err(AppError::bad_request(
                     "guid_already_registered",
                     "this test is registered already",
                 ));
             }
-            // Make sure the test result service knows the test (pending until the lab reports).
-            state.test_results()?.result(guid_hash).await?;
+            if !local {
+                results.result(guid_hash).await?;
+            }
         }
         KeyType::Teletan => {
             let teletan = TeleTan::parse(&request.key).map_err(|error| match error {

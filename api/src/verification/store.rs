@@ -17,13 +17,18 @@ pub enum Registration {
     TeleTan,
 }
 
-/// Registers a GUID; `false` when the GUID is registered already.
+/// Registers a GUID; `false` when the GUID is registered already. With
+/// `create_pending` (the test result service shares this database), the
+/// test's pending result is created in the same transaction, so a
+/// registration is one write.
 pub async fn register_guid(
     db: &Db,
     token_hash: &str,
     guid_hash: &str,
     now: i64,
+    create_pending: bool,
 ) -> Result<bool, sqlx::Error> {
+    let mut tx = db.writer().begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO registrations (token_hash, guid_hash, created_at) VALUES ($1, $2, $3) \
          ON CONFLICT DO NOTHING",
@@ -31,13 +36,17 @@ pub async fn register_guid(
     .bind(token_hash)
     .bind(guid_hash)
     .bind(now)
-    .execute(db.writer())
+    .execute(&mut *tx)
     .await?;
-    let registered = inserted.rows_affected() == 1;
-    if registered {
-        crate::stats::bump(db.pool(), crate::stats::Metric::Registrations, 1, now).await?;
+    if inserted.rows_affected() != 1 {
+        return Ok(false);
     }
-    Ok(registered)
+    crate::stats::bump(&mut *tx, crate::stats::Metric::Registrations, 1, now).await?;
+    if create_pending {
+        crate::testresult::store::create_pending(&mut *tx, guid_hash, now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Redeems a valid, unused teleTAN and registers it, in one transaction;
