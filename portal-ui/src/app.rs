@@ -1,5 +1,5 @@
-//! The page frame (header with navigation, language switch and log-out,
-//! main area, footer) and the routes.
+//! The two apps' routes and their common page frame (header with
+//! navigation, language switch and log-out, main area, footer).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -19,9 +19,49 @@ use crate::pages::risk::RiskPage;
 use crate::pages::teletan::TeleTanPage;
 use crate::session::{SessionState, provide_session};
 
-/// The whole portal.
+/// Which of the two apps a page belongs to: links to the other one load
+/// it from the server (`rel="external"`) instead of routing in this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The staff portal (`index.html`).
+    Portal,
+    /// The public verifier (`verifier.html`).
+    Verifier,
+}
+
+/// The staff portal: log-in, teleTANs, lab results, administration.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn PortalApp() -> impl IntoView {
+    view! {
+        <Frame part=Part::Portal>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=Landing />
+                <Route path=path!("/login") view=Login />
+                <Route path=path!("/teletan") view=TeleTanPage />
+                <Route path=path!("/admin") view=AdminPage />
+                <Route path=path!("/lab") view=LabPage />
+            </Routes>
+        </Frame>
+    }
+}
+
+/// The public verifier: bundles, configuration and risk, the phone in a tab.
+#[component]
+pub fn VerifierApp() -> impl IntoView {
+    view! {
+        <Frame part=Part::Verifier>
+            <Routes fallback=NotFound>
+                <Route path=path!("/bundles") view=BundlesPage />
+                <Route path=path!("/risk") view=RiskPage />
+                <Route path=path!("/phone") view=PhonePage />
+            </Routes>
+        </Frame>
+    }
+}
+
+/// The page frame of both apps around their routes.
+#[component]
+fn Frame(part: Part, children: Children) -> impl IntoView {
     let lang = provide_lang();
     let session = provide_session();
     // The document's language follows the switch (screen readers use it).
@@ -35,26 +75,21 @@ pub fn App() -> impl IntoView {
         "Warn: ein offener Dienst für Warnungen nach dem Apple/Google-Exposure-Notification-Verfahren.",
         "Warn: an open service for warnings with the Apple/Google Exposure Notification scheme.",
     );
+    let tagline = match part {
+        Part::Portal => "Portal",
+        Part::Verifier => "Prüfung",
+    };
     view! {
         <Router>
             <a class="skip-link" href="#main">{skip}</a>
             <header class="site-header">
-                <a class="site-header__brand" href="/">"Warn"</a>
-                <span class="site-header__tagline">"Portal"</span>
-                <Navigation session=session />
+                <a class="site-header__brand" href="/" rel=external(part, Part::Portal)>"Warn"</a>
+                <span class="site-header__tagline">{tagline}</span>
+                <Navigation session=session part=part />
                 <LanguageSwitch lang=lang />
             </header>
             <main id="main" class="page" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Landing />
-                    <Route path=path!("/login") view=Login />
-                    <Route path=path!("/teletan") view=TeleTanPage />
-                    <Route path=path!("/admin") view=AdminPage />
-                    <Route path=path!("/lab") view=LabPage />
-                    <Route path=path!("/bundles") view=BundlesPage />
-                    <Route path=path!("/risk") view=RiskPage />
-                    <Route path=path!("/phone") view=PhonePage />
-                </Routes>
+                {children()}
             </main>
             <footer class="site-footer">
                 <p>{footer}</p>
@@ -63,8 +98,13 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// `rel` of a link from `here` to a page of `to`.
+fn external(here: Part, to: Part) -> Option<&'static str> {
+    (here != to).then_some("external")
+}
+
 #[component]
-fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
+fn Navigation(session: RwSignal<SessionState>, part: Part) -> impl IntoView {
     let log_in = tr("Anmelden", "Log in");
     let log_out = tr("Abmelden", "Log out");
     let teletan = tr("teleTAN", "teleTAN");
@@ -83,6 +123,8 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
             let _ = window().location().set_href("/login");
         });
     };
+    let verifier = external(part, Part::Verifier);
+    let portal = external(part, Part::Portal);
     let bundles = tr("Pakete prüfen", "Check bundles");
     let risk = tr("Risiko", "Risk");
     let phone = tr("Telefon", "Phone");
@@ -99,9 +141,9 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
     };
     view! {
         <nav class="site-nav" aria-label=label>
-            <a href="/bundles">{bundles}</a>
-            <a href="/risk">{risk}</a>
-            <a href="/phone">{phone}</a>
+            <a href="/bundles" rel=verifier>{bundles}</a>
+            <a href="/risk" rel=verifier>{risk}</a>
+            <a href="/phone" rel=verifier>{phone}</a>
             {move || match session.get() {
                 SessionState::Active(info) => {
                     let issues = matches!(info.role, Role::Hotline | Role::HealthOfficer);
@@ -109,13 +151,13 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
                     let uploads = info.role == Role::Lab;
                     view! {
                         <Show when=move || issues>
-                            <a href="/teletan">{teletan}</a>
+                            <a href="/teletan" rel=portal>{teletan}</a>
                         </Show>
                         <Show when=move || administers>
-                            <a href="/admin">{admin}</a>
+                            <a href="/admin" rel=portal>{admin}</a>
                         </Show>
                         <Show when=move || uploads>
-                            <a href="/lab">{lab}</a>
+                            <a href="/lab" rel=portal>{lab}</a>
                         </Show>
                         <span class="site-nav__user">{info.name.clone()}</span>
                         <button class="button button--link" on:click=logout>{log_out}</button>
@@ -123,7 +165,7 @@ fn Navigation(session: RwSignal<SessionState>) -> impl IntoView {
                     }
                     .into_any()
                 }
-                _ => view! { <a href="/login">{log_in}</a> }.into_any(),
+                _ => view! { <a href="/login" rel=portal>{log_in}</a> }.into_any(),
             }}
         </nav>
     }

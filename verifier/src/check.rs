@@ -7,7 +7,10 @@ use shared::bundle::{
 
 use proto::exposurenotification::TemporaryExposureKeyExport;
 
+use serde::{Deserialize, Serialize};
+
 use crate::Language;
+use crate::task::Reason;
 
 /// The outcome of checking one key bundle.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +22,32 @@ pub struct Checked {
     pub summary: Option<ExportSummary>,
     /// The key that verified it, or why it is not valid.
     pub outcome: Result<KeyIdentity, Failure>,
+}
+
+impl Checked {
+    /// The outcome as the worker sends it to a page: the reason worded in
+    /// both languages.
+    pub fn report(self) -> CheckReport {
+        CheckReport {
+            source: self.source,
+            summary: self.summary,
+            outcome: self
+                .outcome
+                .map_err(|failure| Reason::of(|language| failure.describe(language))),
+        }
+    }
+}
+
+/// [`Checked`] as a page receives it from the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReport {
+    /// Where it came from (server path or file name).
+    pub source: String,
+    /// What it holds (unverified when `outcome` is an error).
+    pub summary: Option<ExportSummary>,
+    /// The key that verified it, or why it is not valid.
+    pub outcome: Result<KeyIdentity, Reason>,
 }
 
 /// Why a bundle is not valid.

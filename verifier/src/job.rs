@@ -4,11 +4,8 @@
 //! the exposure windows (version 2). Progress is reported after each bundle
 //! and each chunk, so a page can show a bar while a worker runs it.
 //!
-//! The worker's protocol: the page posts a JS array whose first element is
-//! the [`JobSpec`] as JSON and whose other elements are the bundles' bytes
-//! (`Uint8Array`, in the order of [`JobSpec::bundle_names`]) once the
-//! worker said [`WorkerMessage::Ready`]; the worker answers with
-//! [`WorkerMessage`]s as JSON strings.
+//! The page sends it to the worker as a [`Request::Match`](crate::task::Request::Match)
+//! with the bundles' bytes attached in the order of [`JobSpec::bundle_names`].
 
 use std::collections::HashMap;
 
@@ -22,6 +19,7 @@ use shared::risk::v2::{ExposureWindow, RiskCalculationParameters, RiskResult};
 use crate::Language;
 use crate::check::{Failure, check_keeping};
 use crate::keys::{PublishedKey, key_ring};
+use crate::task::{Reason, WorkerMessage};
 
 /// Keys matched per step between two progress reports.
 pub const CHUNK_KEYS: usize = 8_192;
@@ -44,26 +42,6 @@ pub struct JobSpec {
     /// Risk parameters (version 2); the production values when absent.
     #[serde(default)]
     pub parameters: Option<RiskCalculationParameters>,
-}
-
-/// One report of the worker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum WorkerMessage {
-    /// The worker is listening (messages posted before it would be lost:
-    /// its WebAssembly loads after the worker's script has run).
-    Ready,
-    /// A step is done.
-    Progress(Progress),
-    /// The job is done.
-    Done(Box<Outcome>),
-    /// The job could not run.
-    Failed {
-        /// Why, in German.
-        german: String,
-        /// Why, in English.
-        english: String,
-    },
 }
 
 /// How far the job is.
@@ -188,10 +166,7 @@ impl JobError {
 
     /// The message that reports this error.
     pub fn message(&self) -> WorkerMessage {
-        WorkerMessage::Failed {
-            german: self.describe(Language::German),
-            english: self.describe(Language::English),
-        }
+        WorkerMessage::Failed(Reason::of(|language| self.describe(language)))
     }
 }
 

@@ -8,8 +8,10 @@
 //!   its contents in numbers; reasons in German and English.
 //! - [`job`]: the phone's work on new bundles: verify them, match their keys
 //!   against the observation log and score the exposure windows, reporting
-//!   progress as it goes. The Web Worker (`src/main.rs`) runs it off the
-//!   page's thread; its messages are JSON ([`job::WorkerMessage`]).
+//!   progress as it goes.
+//! - [`task`]: the Web Worker's protocol. The worker (`src/main.rs`) does
+//!   all of the above off the page's thread, so that signature checks,
+//!   inflate and protobuf never reach the page's own WebAssembly.
 //! - [`phone`]: the simulated phone's memory and rules (keys per day,
 //!   beacons, padded submissions, when to check for bundles, risk card).
 
@@ -17,6 +19,7 @@ pub mod check;
 pub mod job;
 pub mod keys;
 pub mod phone;
+pub mod task;
 
 /// The language of a sentence for a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,6 +23,8 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  build           install what is missing, build the two browser apps into dist/
+                  and check their WebAssembly against the size budget
   run [-- ARGS]   install what is missing, build the portal, start `warn serve`
                   (default: --listen 127.0.0.1:8080 --data-dir ./data --portal-dir ./dist;
                   ARGS are passed on and replace a default they name)
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let command = args.next();
     let rest: Vec<String> = args.collect();
     let result = match command.as_deref() {
+        Some("build") if rest.is_empty() => Shell::new().and_then(|shell| tasks::build(&shell)),
         Some("run") => Shell::new().and_then(|shell| tasks::run(&shell, &rest)),
         Some("test" | "ci") if rest.is_empty() => {
             Shell::new().and_then(|shell| tasks::test(&shell))

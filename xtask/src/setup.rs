@@ -12,6 +12,10 @@ use crate::shell::Shell;
 
 /// The trunk release this project builds with (0.22 needs a newer rustc).
 const TRUNK_VERSION: &str = "0.21.14";
+/// binaryen's release for trunk's `wasm-opt` (from npm; `Trunk.toml` pins
+/// the same). It strips the apps' name sections, which would otherwise
+/// double their download.
+const BINARYEN_VERSION: &str = "132";
 /// The browser target the portal and `shared`'s browser tests build for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Debian's Chromium and its matching ChromeDriver.
@@ -31,7 +35,41 @@ pub fn build_tools(shell: &Shell) -> anyhow::Result<()> {
         &["wasm-bindgen", "wasm-bindgen-test-runner"],
         false,
     )?;
-    cargo_tool(shell, "trunk", TRUNK_VERSION, &["trunk"], true)
+    cargo_tool(shell, "trunk", TRUNK_VERSION, &["trunk"], true)?;
+    binaryen(shell)
+}
+
+/// binaryen from npm (Debian's 108 breaks the page, GitHub is out of
+/// reach), into [`Shell::binaryen`], which is on the tools' `PATH`.
+fn binaryen(shell: &Shell) -> anyhow::Result<()> {
+    let wanted = format!("wasm-opt version {BINARYEN_VERSION} ");
+    let installed = |shell: &Shell| {
+        shell
+            .output_of("wasm-opt", &["--version"])
+            .is_some_and(|version| version.starts_with(&wanted))
+    };
+    if installed(shell) {
+        return Ok(());
+    }
+    if shell.output_of("npm", &["--version"]).is_none() {
+        bail!("npm not found: install Node.js and npm (binaryen's wasm-opt comes from npm)");
+    }
+    println!("    installing binaryen {BINARYEN_VERSION} (wasm-opt) from npm");
+    std::fs::create_dir_all(&shell.binaryen)
+        .with_context(|| format!("cannot create {}", shell.binaryen.display()))?;
+    shell.run(
+        shell
+            .command("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(&shell.binaryen)
+            .args(["--no-audit", "--no-fund", "--no-save"])
+            .arg(format!("binaryen@{BINARYEN_VERSION}")),
+    )?;
+    if !installed(shell) {
+        bail!("npm installed binaryen but `wasm-opt --version` does not say {wanted:?}");
+    }
+    Ok(())
 }
 
 /// rustfmt and clippy, which rustup's `minimal` profile leaves out.

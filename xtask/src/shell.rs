@@ -14,6 +14,9 @@ pub struct Shell {
     pub root: PathBuf,
     /// `$CARGO_HOME/bin`, where `cargo install` puts binaries.
     pub cargo_bin: PathBuf,
+    /// Where npm installs binaryen (`wasm-opt`) for trunk, outside the
+    /// workspace like cargo's tools.
+    pub binaryen: PathBuf,
     path: OsString,
     cargo: OsString,
 }
@@ -33,7 +36,17 @@ impl Shell {
             .join(".cargo"),
         };
         let cargo_bin = cargo_home.join("bin");
-        let mut paths = vec![cargo_bin.clone()];
+        let cache = match std::env::var_os("XDG_CACHE_HOME") {
+            Some(cache) => PathBuf::from(cache),
+            None => {
+                PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache")
+            }
+        };
+        let binaryen = cache.join("warn-tools").join("binaryen");
+        let mut paths = vec![
+            cargo_bin.clone(),
+            binaryen.join("node_modules").join(".bin"),
+        ];
         paths.extend(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),
         ));
@@ -43,6 +56,7 @@ impl Shell {
         Ok(Self {
             root,
             cargo_bin,
+            binaryen,
             path,
             cargo,
         })

@@ -16,6 +16,15 @@ const SERVE_DEFAULTS: [(&str, &str); 3] = [
     ("--portal-dir", "./dist"),
 ];
 
+/// `cargo xtask build`: the tools and the two browser apps.
+pub fn build(shell: &Shell) -> anyhow::Result<()> {
+    let mut steps = Steps::new();
+    steps.run("set-up", || setup::build_tools(shell))?;
+    steps.run("portal build (trunk)", || build_portal(shell))?;
+    steps.summary();
+    Ok(())
+}
+
 /// `cargo xtask run [-- ARGS]`.
 pub fn run(shell: &Shell, args: &[String]) -> anyhow::Result<()> {
     let args = match args.first().map(String::as_str) {
@@ -112,16 +121,35 @@ fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
     steps.run("tests wasm32 (headless Chromium)", || wasm_tests(shell))
 }
 
-/// Builds the portal into `dist/` with trunk, never downloading anything.
+/// Builds the two browser apps with trunk, never downloading anything: the
+/// staff portal (`index.html`) into `dist/`, then the public verifier
+/// (`verifier.html`) into `dist/verifier/` (after the portal: trunk
+/// empties its own output folder first).
 fn build_portal(shell: &Shell) -> anyhow::Result<()> {
     // trunk builds with `cargo --offline`, so the crates must be here first.
     shell.run(shell.cargo().arg("fetch"))?;
     shell.run(
         shell
             .command("trunk")
-            .args(["build", "--release", "--offline"])
+            .args(["build", "index.html", "--release", "--offline"])
             .env("TRUNK_SKIP_VERSION_CHECK", "true"),
-    )
+    )?;
+    shell.run(
+        shell
+            .command("trunk")
+            .args([
+                "build",
+                "verifier.html",
+                "--release",
+                "--offline",
+                "--dist",
+                "dist/verifier",
+                "--public-url",
+                "/verifier/",
+            ])
+            .env("TRUNK_SKIP_VERSION_CHECK", "true"),
+    )?;
+    check_wasm_budget(&shell.root.join("dist"))
 }
 
 /// The tests of `shared` and `verifier` (the Web Worker's job) compiled to
@@ -209,4 +237,45 @@ impl Steps {
 
 fn seconds(duration: Duration) -> String {
     format!("{:.1} s", duration.as_secs_f64())
+}
+
+/// The budget of each browser app's WebAssembly, gzip-compressed (issue:
+/// "the portal's WebAssembly at most 400 KB gzip-compressed").
+const WASM_BUDGET_GZIP: u64 = 400 * 1000;
+
+/// Fails when an app's WebAssembly (`dist/portal-ui-*_bg.wasm`,
+/// `dist/verifier/verifier-ui-*_bg.wasm`) is over [`WASM_BUDGET_GZIP`]
+/// after `gzip -9`, so the build that grows it past the budget fails.
+fn check_wasm_budget(dist: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    for (folder, app) in [
+        (dist.to_path_buf(), "portal-ui-"),
+        (dist.join("verifier"), "verifier-ui-"),
+    ] {
+        let wasm = std::fs::read_dir(&folder)
+            .with_context(|| format!("cannot list {}", folder.display()))?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .find(|path| {
+                path.file_name()
+                    .and_then(|name| name.to_str())
+                    .is_some_and(|name| name.starts_with(app) && name.ends_with("_bg.wasm"))
+            })
+            .with_context(|| format!("no {app}*_bg.wasm in {}", folder.display()))?;
+        let bytes = std::fs::read(&wasm)?;
+        let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gzip.write_all(&bytes)?;
+        let compressed = gzip.finish()?.len() as u64;
+        println!(
+            "    {}: {} bytes, {compressed} bytes gzip -9 (budget {WASM_BUDGET_GZIP})",
+            wasm.display(),
+            bytes.len()
+        );
+        anyhow::ensure!(
+            compressed <= WASM_BUDGET_GZIP,
+            "{} is {compressed} bytes gzip-compressed, over the budget of {WASM_BUDGET_GZIP}",
+            wasm.display()
+        );
+    }
+    Ok(())
 }

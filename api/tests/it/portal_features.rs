@@ -401,11 +401,27 @@ async fn portal_files_carry_the_content_security_policy() {
     let portal = tempfile::tempdir().expect("temporary folder");
     std::fs::write(
         portal.path().join("index.html"),
-        "<!DOCTYPE html><title>x</title>",
+        "<!DOCTYPE html><title>portal</title>",
     )
     .expect("index written");
+    std::fs::create_dir(portal.path().join("verifier")).expect("verifier folder");
+    std::fs::write(
+        portal.path().join("verifier").join("index.html"),
+        "<!DOCTYPE html><title>verifier</title>",
+    )
+    .expect("verifier index written");
     let server = crate::support::TestServer::start(None, Some(portal.path().to_path_buf())).await;
-    for path in ["/", "/lab", "/index.html"] {
+    // Each app's page for its own routes; the portal's for any other path.
+    for (path, app) in [
+        ("/", "portal"),
+        ("/lab", "portal"),
+        ("/index.html", "portal"),
+        ("/no/such/page", "portal"),
+        ("/bundles", "verifier"),
+        ("/risk", "verifier"),
+        ("/phone?name=a", "verifier"),
+        ("/verifier/index.html", "verifier"),
+    ] {
         let response = reqwest::get(format!("{}{path}", server.base))
             .await
             .expect("request");
@@ -426,6 +442,11 @@ async fn portal_files_carry_the_content_security_policy() {
                 .get("x-content-type-options")
                 .map(|v| v.as_bytes()),
             Some(&b"nosniff"[..])
+        );
+        let body = response.text().await.expect("body");
+        assert!(
+            body.contains(&format!("<title>{app}</title>")),
+            "{path}: {body}"
         );
     }
     server.stop().await;

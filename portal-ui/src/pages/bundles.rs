@@ -1,22 +1,24 @@
 //! `/bundles` (public, no log-in): the browser verifier. Reads the
 //! country, date and hour indexes, downloads every bundle and verifies it
-//! here with `shared` against the server's published keys or a pasted PEM
-//! key; a `.zip` chosen or dropped on the page is checked the same way,
-//! offline. Per bundle: valid or why not, time window, key count, signing
+//! here with `shared` (in the verifier's Web Worker) against the server's
+//! published keys or a pasted PEM key; a `.zip` chosen or dropped on the
+//! page is checked the same way, offline. Per bundle: valid or why not, time window, key count, signing
 //! key and charts of transmission risk levels and report types.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use verifier::check::{Checked, Failure, check, report_type_names};
-use verifier::keys::{KeyProblem, PublishedKey, key_ring};
+use verifier::check::{CheckReport, report_type_names};
+use verifier::keys::PublishedKey;
+use verifier::task::{Reason, Request, WorkerMessage};
 use verifier::utc;
 
 use crate::api::{self, ApiError};
 use crate::components::bars::BarChart;
 use crate::components::error_line::ErrorLine;
 use crate::i18n::{Lang, tr, use_lang};
+use crate::worker::PageWorker;
 
 const COUNTRY_INDEX: &str = "/version/v1/diagnosis-keys/country";
 
@@ -31,8 +33,9 @@ pub fn BundlesPage() -> impl IntoView {
     let countries = RwSignal::new(Vec::<String>::new());
     let country = RwSignal::new(String::new());
     let load_error = RwSignal::new(None::<ApiError>);
-    let key_problem = RwSignal::new(None::<KeyProblem>);
-    let results = RwSignal::new(Vec::<Checked>::new());
+    let key_problem = RwSignal::new(None::<Reason>);
+    let results = RwSignal::new(Vec::<CheckReport>::new());
+    let worker = PageWorker::new();
     let busy = RwSignal::new(false);
     let progress = RwSignal::new(None::<String>);
 
@@ -54,22 +57,16 @@ pub fn BundlesPage() -> impl IntoView {
         }
     });
 
-    // The ring as the controls say now; `None` (and the reason shown) when none can be built.
-    let ring = move || {
+    // The keys as the controls say now.
+    let keys = move || {
         let server = if use_server_keys.get_untracked() {
             published.get_untracked().unwrap_or_default()
         } else {
             Vec::new()
         };
-        match key_ring(&server, &pasted.get_untracked()) {
-            Ok(ring) => {
-                key_problem.set(None);
-                Some(ring)
-            }
-            Err(problem) => {
-                key_problem.set(Some(problem));
-                None
-            }
+        Keys {
+            server,
+            pasted: pasted.get_untracked(),
         }
     };
 
@@ -77,14 +74,22 @@ pub fn BundlesPage() -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let Some(ring) = ring() else { return };
+        let keys = keys();
         let region = country.get_untracked();
         busy.set(true);
         load_error.set(None);
         results.set(Vec::new());
         spawn_local(async move {
-            if let Err(error) = check_server(&region, &ring, results, progress).await {
-                load_error.set(Some(error));
+            if keys.usable(worker, key_problem).await {
+                let checker = Checker {
+                    worker,
+                    keys,
+                    results,
+                    progress,
+                };
+                if let Err(error) = checker.server(&region).await {
+                    load_error.set(Some(error));
+                }
             }
             progress.set(None);
             busy.set(false);
@@ -97,19 +102,18 @@ pub fn BundlesPage() -> impl IntoView {
         let files: Vec<web_sys::File> = (0..list.length())
             .filter_map(|index| list.item(index))
             .collect();
-        let Some(ring) = ring() else { return };
+        let keys = keys();
         spawn_local(async move {
+            if !keys.usable(worker, key_problem).await {
+                return;
+            }
             for file in files {
                 let name = file.name();
-                let checked = match read_file(&file).await {
-                    Ok(bytes) => check(name, &bytes, &ring),
-                    Err(reason) => Checked {
-                        source: name,
-                        summary: None,
-                        outcome: Err(Failure::Unavailable(reason)),
-                    },
+                let report = match read_file(&file).await {
+                    Ok(bytes) => keys.check(worker, name, bytes).await,
+                    Err(reason) => unavailable(name, reason),
                 };
-                results.update(|list| list.insert(0, checked));
+                results.update(|list| list.insert(0, report));
             }
         });
     };
@@ -188,7 +192,7 @@ pub fn BundlesPage() -> impl IntoView {
                     on:input=move |ev| pasted.set(event_target_value(&ev))
                 ></textarea>
                 {move || key_problem.get().map(|problem| view! {
-                    <p class="alert alert--error" role="alert">{problem.describe(lang.get().language())}</p>
+                    <p class="alert alert--error" role="alert">{problem.describe(lang.get().language()).to_owned()}</p>
                 })}
             </div>
         </section>
@@ -276,76 +280,142 @@ fn no_bundles_text(lang: Lang) -> &'static str {
     )
 }
 
-/// Walks the indexes of `region` and checks every daily and hourly bundle
-/// (and the further files of a batch), appending each result as it comes.
-async fn check_server(
-    region: &str,
-    ring: &shared::bundle::KeyRing,
-    results: RwSignal<Vec<Checked>>,
-    progress: RwSignal<Option<String>>,
-) -> Result<(), ApiError> {
-    if region.is_empty() {
-        return Ok(());
-    }
-    let dates_path = format!("{COUNTRY_INDEX}/{region}/date");
-    let dates: Vec<String> = api::distribution_index(&dates_path).await?;
-    // The current day is not in the date index; its hour index is.
-    let now = (js_sys::Date::now() / 1000.0) as u64;
-    let days = verifier::phone::days_by_hour(&dates, now);
-    for (date, daily) in dates
-        .into_iter()
-        .map(|date| (date, true))
-        .chain(days.into_iter().map(|date| (date, false)))
-    {
-        let day = format!("{dates_path}/{date}");
-        if daily {
-            check_path(&day, ring, results, progress).await;
-        }
-        let hours: Vec<u32> = match api::distribution_index(&format!("{day}/hour")).await {
-            Ok(hours) => hours,
-            Err(error) if error.status() == Some(404) => Vec::new(),
-            Err(error) => return Err(error),
-        };
-        for hour in hours {
-            check_path(&format!("{day}/hour/{hour}"), ring, results, progress).await;
-        }
-    }
-    Ok(())
+/// The keys a check uses: the server's (when chosen) and a pasted one.
+#[derive(Clone)]
+struct Keys {
+    server: Vec<PublishedKey>,
+    pasted: String,
 }
 
-/// Checks the bundle at `path` and, when it is the first of a batch, the others.
-async fn check_path(
-    path: &str,
-    ring: &shared::bundle::KeyRing,
-    results: RwSignal<Vec<Checked>>,
-    progress: RwSignal<Option<String>>,
-) {
-    let first = check_one(path.to_owned(), ring, progress).await;
-    let batch_size = first
-        .summary
-        .as_ref()
-        .filter(|_| first.outcome.is_ok())
-        .map_or(1, |summary| summary.batch_size);
-    results.update(|list| list.push(first));
-    for batch in 2..=batch_size {
-        let checked = check_one(format!("{path}/batch/{batch}"), ring, progress).await;
-        results.update(|list| list.push(checked));
+impl Keys {
+    fn request(&self, sources: Vec<String>) -> Request {
+        Request::Check {
+            keys: self.server.clone(),
+            pasted_key: self.pasted.clone(),
+            sources,
+        }
+    }
+
+    /// Whether a key ring can be made of them; if not, `problem` says why.
+    async fn usable(&self, worker: PageWorker, problem: RwSignal<Option<Reason>>) -> bool {
+        match worker.call(self.request(Vec::new()), &[]).await {
+            WorkerMessage::Checked { .. } => {
+                problem.set(None);
+                true
+            }
+            WorkerMessage::Failed(reason) => {
+                problem.set(Some(reason));
+                false
+            }
+            other => {
+                problem.set(Some(unexpected(&other)));
+                false
+            }
+        }
+    }
+
+    /// The bundle `bytes` checked in the worker.
+    async fn check(&self, worker: PageWorker, source: String, bytes: Vec<u8>) -> CheckReport {
+        match worker
+            .call(self.request(vec![source.clone()]), &[bytes])
+            .await
+        {
+            WorkerMessage::Checked { mut reports } if reports.len() == 1 => reports.remove(0),
+            WorkerMessage::Failed(reason) => CheckReport {
+                source,
+                summary: None,
+                outcome: Err(reason),
+            },
+            other => CheckReport {
+                source,
+                summary: None,
+                outcome: Err(unexpected(&other)),
+            },
+        }
     }
 }
 
-async fn check_one(
-    path: String,
-    ring: &shared::bundle::KeyRing,
+fn unexpected(message: &WorkerMessage) -> Reason {
+    Reason {
+        german: format!("unerwartete Antwort des Workers: {message:?}"),
+        english: format!("unexpected answer of the worker: {message:?}"),
+    }
+}
+
+fn unavailable(source: String, reason: String) -> CheckReport {
+    CheckReport {
+        source,
+        summary: None,
+        outcome: Err(Reason {
+            german: format!("nicht lesbar: {reason}"),
+            english: format!("not readable: {reason}"),
+        }),
+    }
+}
+
+/// Checks the server's bundles one after the other, appending each result
+/// as it comes.
+struct Checker {
+    worker: PageWorker,
+    keys: Keys,
+    results: RwSignal<Vec<CheckReport>>,
     progress: RwSignal<Option<String>>,
-) -> Checked {
-    progress.set(Some(format!("{path} …")));
-    match api::bytes(&path).await {
-        Ok(bytes) => check(path, &bytes, ring),
-        Err(error) => Checked {
-            source: path,
-            summary: None,
-            outcome: Err(Failure::Unavailable(error.describe(Lang::En))),
-        },
+}
+
+impl Checker {
+    /// Walks the indexes of `region` and checks every daily and hourly
+    /// bundle (and the further files of a batch).
+    async fn server(&self, region: &str) -> Result<(), ApiError> {
+        if region.is_empty() {
+            return Ok(());
+        }
+        let dates_path = format!("{COUNTRY_INDEX}/{region}/date");
+        let dates: Vec<String> = api::distribution_index(&dates_path).await?;
+        // The current day is not in the date index; its hour index is.
+        let now = (js_sys::Date::now() / 1000.0) as u64;
+        let days = verifier::phone::days_by_hour(&dates, now);
+        for (date, daily) in dates
+            .into_iter()
+            .map(|date| (date, true))
+            .chain(days.into_iter().map(|date| (date, false)))
+        {
+            let day = format!("{dates_path}/{date}");
+            if daily {
+                self.path(&day).await;
+            }
+            let hours: Vec<u32> = match api::distribution_index(&format!("{day}/hour")).await {
+                Ok(hours) => hours,
+                Err(error) if error.status() == Some(404) => Vec::new(),
+                Err(error) => return Err(error),
+            };
+            for hour in hours {
+                self.path(&format!("{day}/hour/{hour}")).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the bundle at `path` and, when it is the first of a batch, the others.
+    async fn path(&self, path: &str) {
+        let first = self.one(path.to_owned()).await;
+        let batch_size = first
+            .summary
+            .as_ref()
+            .filter(|_| first.outcome.is_ok())
+            .map_or(1, |summary| summary.batch_size);
+        self.results.update(|list| list.push(first));
+        for batch in 2..=batch_size {
+            let report = self.one(format!("{path}/batch/{batch}")).await;
+            self.results.update(|list| list.push(report));
+        }
+    }
+
+    async fn one(&self, path: String) -> CheckReport {
+        self.progress.set(Some(format!("{path} …")));
+        match api::bytes(&path).await {
+            Ok(bytes) => self.keys.check(self.worker, path, bytes).await,
+            Err(error) => unavailable(path, error.describe(Lang::En)),
+        }
     }
 }
 
@@ -356,7 +426,7 @@ async fn read_file(file: &web_sys::File) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-fn bundle_card(checked: Checked, lang: Lang) -> impl IntoView {
+fn bundle_card(checked: CheckReport, lang: Lang) -> impl IntoView {
     let (status_class, status) = match &checked.outcome {
         Ok(identity) => (
             "bundle__status bundle__status--valid",
@@ -371,12 +441,12 @@ fn bundle_card(checked: Checked, lang: Lang) -> impl IntoView {
                 ),
             },
         ),
-        Err(failure) => (
+        Err(reason) => (
             "bundle__status bundle__status--invalid",
             format!(
                 "{}: {}",
                 lang.pick("ungültig", "invalid"),
-                failure.describe(lang.language())
+                reason.describe(lang.language())
             ),
         ),
     };

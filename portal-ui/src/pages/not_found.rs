@@ -11,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
             <h1 id="not-found-title">"Seite nicht gefunden"</h1>
             <p>"Diese Adresse gibt es im Portal nicht."</p>
             <p>
-                <a href="/">"Zur Startseite"</a>
+                <a href="/" rel="external">"Zur Startseite"</a>
             </p>
         </section>
     }

@@ -13,7 +13,6 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
-use prost::Message as _;
 use serde::{Deserialize, Serialize};
 use shared::en::observations::Observation;
 use shared::risk::RiskLevel;
@@ -23,12 +22,12 @@ use shared::verification::wire::{
     KeyType, RegistrationTokenBody, RegistrationTokenRequest, RegistrationTokenResponse,
     TanResponse, TestResultResponse,
 };
-use verifier::job::{JobSpec, WorkerMessage};
-use verifier::keys::key_ring;
+use verifier::job::JobSpec;
 use verifier::phone::{
     self, PhoneState, days_by_hour, keys_to_submit, next_check, retry_after, risk_card,
     submission_payload,
 };
+use verifier::task::{Request, WorkerMessage};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -325,7 +324,7 @@ fn Phone(name: String) -> impl IntoView {
     let check_error = RwSignal::new(None::<String>);
     let invalid = RwSignal::new(Vec::<(String, String, String)>::new());
     let next_check_at = RwSignal::new(next_check(now(), js_sys::Math::random()));
-    let job = StoredValue::new_local(None::<worker::Job>);
+    let worker = worker::PageWorker::new();
     let check_now = move || {
         if checking.get_untracked() {
             return;
@@ -344,8 +343,15 @@ fn Phone(name: String) -> impl IntoView {
                     progress.set(None);
                 }
                 Ok(fetched) => {
-                    if let Some(loaded) = fetched.parameters.clone() {
-                        parameters.set(Some(loaded));
+                    // The configuration's risk parameters, when it verifies.
+                    if let Some(config) = fetched.config {
+                        let request = Request::Config {
+                            keys: fetched.keys.clone(),
+                        };
+                        if let WorkerMessage::Config(report) = worker.call(request, &[config]).await
+                        {
+                            parameters.set(Some(report.config.risk_calculation_parameters));
+                        }
                     }
                     let spec = JobSpec {
                         keys: fetched.keys,
@@ -356,11 +362,21 @@ fn Phone(name: String) -> impl IntoView {
                             observations: state.with_untracked(|state| state.observations.clone()),
                         },
                         now: now(),
-                        parameters: fetched.parameters,
+                        parameters: parameters.get_untracked(),
                     };
-                    let started =
-                        worker::start(&spec, &fetched.bundles, move |message| match message {
-                            WorkerMessage::Ready => {}
+                    let finish = move |error: Option<String>| {
+                        check_error.set(error);
+                        progress.set(None);
+                        checking.set(false);
+                    };
+                    let client = match worker.get() {
+                        Ok(client) => client,
+                        Err(reason) => return finish(Some(reason)),
+                    };
+                    client.send(
+                        Request::Match(Box::new(spec)),
+                        &fetched.bundles,
+                        move |message| match message {
                             WorkerMessage::Progress(step) => {
                                 progress.set(Some((step.done, step.total)))
                             }
@@ -384,29 +400,16 @@ fn Phone(name: String) -> impl IntoView {
                                 });
                                 invalid.set(bad);
                                 next_check_at.set(next_check(now(), js_sys::Math::random()));
-                                progress.set(None);
-                                checking.set(false);
+                                finish(None);
                             }
-                            WorkerMessage::Failed { german, english } => {
-                                let text = match lang.get_untracked() {
-                                    Lang::De => german,
-                                    Lang::En => english,
-                                };
-                                check_error.set(Some(text));
-                                progress.set(None);
-                                checking.set(false);
+                            WorkerMessage::Failed(reason) => {
+                                finish(Some(
+                                    reason.describe(lang.get_untracked().language()).to_owned(),
+                                ));
                             }
-                        });
-                    // Replacing the previous job stops its (idle) worker; a job is
-                    // never dropped from its own message handler.
-                    match started {
-                        Ok(running) => job.set_value(Some(running)),
-                        Err(reason) => {
-                            check_error.set(Some(reason));
-                            progress.set(None);
-                            checking.set(false);
-                        }
-                    }
+                            other => finish(Some(format!("{other:?}"))),
+                        },
+                    );
                 }
             }
         });
@@ -698,27 +701,20 @@ async fn send_fake(count: u32) {
 /// What a check downloads before the worker runs.
 struct Fetched {
     keys: Vec<verifier::keys::PublishedKey>,
-    parameters: Option<RiskCalculationParameters>,
+    /// The signed application configuration (its risk parameters are
+    /// used when the worker verifies it).
+    config: Option<Vec<u8>>,
     names: Vec<String>,
     bundles: Vec<Vec<u8>>,
 }
 
-/// Downloads the keys, the configuration (verified; its risk parameters
-/// used when valid) and every bundle not matched yet: the daily bundles of
+/// Downloads the keys, the configuration (verified in the worker; its risk
+/// parameters used when valid) and every bundle not matched yet: the daily bundles of
 /// the complete days, the hourly bundles of the days after them.
 async fn fetch_new_bundles(state: RwSignal<PhoneState>, lang: Lang) -> Result<Fetched, String> {
     let text = |error: ApiError| error.describe(lang);
     let keys = api::published_keys().await.map_err(text)?;
-    let parameters = match (key_ring(&keys, ""), api::bytes(APP_CONFIG).await) {
-        (Ok(ring), Ok(bundle)) => shared::bundle::verify_payload(&bundle, &ring)
-            .ok()
-            .and_then(|(payload, _)| {
-                proto::appconfig::ApplicationConfiguration::decode(payload.as_slice()).ok()
-            })
-            .and_then(|config| shared::risk::ApplicationConfig::try_from(&config).ok())
-            .map(|config| config.risk_calculation_parameters),
-        _ => None,
-    };
+    let config = api::bytes(APP_CONFIG).await.ok();
     let dates: Vec<String> = match api::distribution_index(DATES).await {
         Ok(dates) => dates,
         Err(error) if error.status() == Some(404) => Vec::new(),
@@ -745,7 +741,7 @@ async fn fetch_new_bundles(state: RwSignal<PhoneState>, lang: Lang) -> Result<Fe
     }
     Ok(Fetched {
         keys,
-        parameters,
+        config,
         names,
         bundles,
     })

@@ -1,5 +1,5 @@
 //! `/risk` (public, no log-in): the signed application configuration,
-//! verified here with `shared` and shown parameter by parameter, and the two
+//! verified here with `shared` (in the verifier's Web Worker) and shown parameter by parameter, and the two
 //! risk calculators, computed with the same code a phone runs: version 1
 //! step by step (bucket scores, product, minimum risk score, attenuation
 //! durations, combined risk score, class) and version 2 (exposure windows
@@ -7,16 +7,15 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use prost::Message;
-use shared::bundle::{KeyIdentity, verify_payload};
+use shared::bundle::KeyIdentity;
 use shared::risk::v1::{self, Exposure, ExposuresFile};
 use shared::risk::v2::{self, Dropped, ExposureWindow};
 use shared::risk::{ApplicationConfig, Range, RiskLevel};
 
 use crate::api;
 use crate::i18n::{Lang, tr, use_lang};
-use verifier::check::describe_bundle_error;
-use verifier::keys::key_ring;
+use crate::worker::PageWorker;
+use verifier::task::{Reason, Request, WorkerMessage};
 
 const APP_CONFIG: &str = "/version/v1/configuration/country/DE/app_config";
 
@@ -28,7 +27,7 @@ enum Source {
     /// The server's, verified.
     Verified(KeyIdentity),
     /// The production defaults, because the server's could not be used.
-    Defaults(String),
+    Defaults(Reason),
 }
 
 /// The configuration and risk page.
@@ -37,8 +36,9 @@ pub fn RiskPage() -> impl IntoView {
     let lang = use_lang();
     let config = RwSignal::new(ApplicationConfig::default());
     let source = RwSignal::new(Source::Loading);
+    let worker = PageWorker::new();
     spawn_local(async move {
-        match load_config().await {
+        match load_config(worker).await {
             Ok((loaded, identity)) => {
                 config.set(loaded);
                 source.set(Source::Verified(identity));
@@ -76,7 +76,8 @@ pub fn RiskPage() -> impl IntoView {
                     }.into_any(),
                     Source::Defaults(reason) => view! {
                         <p class="bundle__status bundle__status--invalid" role="status">
-                            {match lang {
+                            {let reason = reason.describe(lang.language());
+                            match lang {
                                 Lang::De => format!("Konfiguration des Servers nicht verwendbar ({reason}); die Rechner nutzen die Produktionswerte."),
                                 Lang::En => format!("The server's configuration is not usable ({reason}); the calculators use the production values."),
                             }}
@@ -91,22 +92,23 @@ pub fn RiskPage() -> impl IntoView {
     }
 }
 
-/// Downloads the keys and the configuration bundle, verifies it and reads it.
-async fn load_config() -> Result<(ApplicationConfig, KeyIdentity), String> {
-    let keys = api::published_keys()
-        .await
-        .map_err(|error| error.describe(Lang::En))?;
-    let ring =
-        key_ring(&keys, "").map_err(|problem| problem.describe(verifier::Language::English))?;
-    let bundle = api::bytes(APP_CONFIG)
-        .await
-        .map_err(|error| error.describe(Lang::En))?;
-    let (payload, identity) = verify_payload(&bundle, &ring)
-        .map_err(|error| describe_bundle_error(&error, verifier::Language::English))?;
-    let decoded = proto::appconfig::ApplicationConfiguration::decode(payload.as_slice())
-        .map_err(|error| format!("export.bin: {error}"))?;
-    let config = ApplicationConfig::try_from(&decoded).map_err(|error| error.to_string())?;
-    Ok((config, identity))
+/// Downloads the keys and the configuration bundle and has the worker
+/// verify and read it.
+async fn load_config(worker: PageWorker) -> Result<(ApplicationConfig, KeyIdentity), Reason> {
+    let reason = |error: api::ApiError| Reason {
+        german: error.describe(Lang::De),
+        english: error.describe(Lang::En),
+    };
+    let keys = api::published_keys().await.map_err(reason)?;
+    let bundle = api::bytes(APP_CONFIG).await.map_err(reason)?;
+    match worker.call(Request::Config { keys }, &[bundle]).await {
+        WorkerMessage::Config(report) => Ok((report.config, report.signed_by)),
+        WorkerMessage::Failed(reason) => Err(reason),
+        other => Err(Reason {
+            german: format!("unerwartete Antwort des Workers: {other:?}"),
+            english: format!("unexpected answer of the worker: {other:?}"),
+        }),
+    }
 }
 
 fn range(range: &Range) -> String {

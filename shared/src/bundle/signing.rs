@@ -19,7 +19,8 @@ use super::archive::{Archive, EXPORT_SIG, read_archive, write_archive};
 pub const SIGNATURE_ALGORITHM: &str = "1.2.840.10045.4.3.2";
 
 /// The id and version under which a public key is published.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KeyIdentity {
     /// `verification_key_id` (for the CWA: the country's mobile country code, e.g. "262").
     pub key_id: String,

@@ -3,10 +3,10 @@
 //! transmission risk levels and report types (the browser verifier's chart).
 
 use proto::exposurenotification::{TemporaryExposureKey, TemporaryExposureKeyExport};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A key bundle in numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportSummary {
     /// Region (ISO 3166 alpha-2, or "EUR").

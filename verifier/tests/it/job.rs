@@ -2,7 +2,8 @@
 
 use shared::bundle::archive::{read_archive, write_archive};
 use shared::risk::RiskLevel;
-use verifier::job::{self, JobError, Progress, WorkerMessage};
+use verifier::job::{self, JobError, Progress};
+use verifier::task::{self, Envelope, Request, WorkerMessage};
 
 use crate::support::fixture;
 
@@ -99,11 +100,11 @@ fn a_job_without_keys_or_with_missing_bundles_fails_clearly() {
     fixture.spec.keys.clear();
     let error = job::run(&fixture.spec, &bundles, |_| {}).expect_err("no keys");
     assert!(matches!(error, JobError::Keys(_)));
-    let WorkerMessage::Failed { german, english } = error.message() else {
+    let WorkerMessage::Failed(reason) = error.message() else {
         panic!("not a failure message");
     };
-    assert!(german.starts_with("Kein öffentlicher Schlüssel"));
-    assert!(english.starts_with("No public key"));
+    assert!(reason.german.starts_with("Kein öffentlicher Schlüssel"));
+    assert!(reason.english.starts_with("No public key"));
     // A pasted key instead of the server's works the same.
     fixture.spec.pasted_key = fixture.signer.verifying_key_pem();
     assert!(job::run(&fixture.spec, &bundles, |_| {}).is_ok());
@@ -115,13 +116,26 @@ fn messages_travel_as_json() {
     let outcome = job::run(&fixture.spec, &fixture.bundles, |_| {}).expect("the job runs");
     for message in [
         WorkerMessage::Progress(Progress { done: 1, total: 2 }),
-        WorkerMessage::Done(Box::new(outcome)),
+        WorkerMessage::Done(Box::new(outcome.clone())),
     ] {
-        let text = serde_json::to_string(&message).expect("serializes");
-        let back: WorkerMessage = serde_json::from_str(&text).expect("deserializes");
-        assert_eq!(back, message);
+        let envelope = Envelope {
+            id: 9,
+            body: message,
+        };
+        let text = serde_json::to_string(&envelope).expect("serializes");
+        let back: Envelope<WorkerMessage> = serde_json::from_str(&text).expect("deserializes");
+        assert_eq!(back, envelope);
     }
-    let spec_text = serde_json::to_string(&fixture.spec).expect("serializes");
-    let spec_back: job::JobSpec = serde_json::from_str(&spec_text).expect("deserializes");
-    assert_eq!(spec_back, fixture.spec);
+    let request = Envelope {
+        id: 9,
+        body: Request::Match(Box::new(fixture.spec.clone())),
+    };
+    let text = serde_json::to_string(&request).expect("serializes");
+    let back: Envelope<Request> = serde_json::from_str(&text).expect("deserializes");
+    assert_eq!(back, request);
+    // The worker's dispatch runs the same job, reporting progress on the way.
+    let mut steps = 0;
+    let answer = task::handle(&back.body, &fixture.bundles, |_| steps += 1);
+    assert_eq!(answer, WorkerMessage::Done(Box::new(outcome)));
+    assert!(steps > 0);
 }

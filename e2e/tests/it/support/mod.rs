@@ -103,11 +103,17 @@ impl Tools {
             .parent()
             .expect("e2e lives one level below the workspace root");
         let portal_dir = workspace_root.join("dist");
-        if !portal_dir.join("index.html").is_file() {
-            return Err(format!(
-                "{} is missing: build the portal first (`trunk build --release`, or `cargo xtask test`)",
-                portal_dir.join("index.html").display()
-            ));
+        // Both apps: the staff portal and the public verifier.
+        for page in [
+            portal_dir.join("index.html"),
+            portal_dir.join("verifier").join("index.html"),
+        ] {
+            if !page.is_file() {
+                return Err(format!(
+                    "{} is missing: build the apps first (`cargo xtask build`)",
+                    page.display()
+                ));
+            }
         }
         let chromedriver = program("CHROMEDRIVER", &["chromedriver"]).ok_or(
             "chromedriver not found (set CHROMEDRIVER or install Debian's chromium-driver)",

@@ -1,0 +1,335 @@
+//! The Web Worker's protocol: what the pages ask it to do with bytes they
+//! downloaded or were given, and what it answers.
+//!
+//! Everything that needs signature verification, zip, inflate or the
+//! protobuf of a bundle happens in the worker, so that the page's own
+//! WebAssembly stays small (the portal's size budget) and a long check
+//! never blocks the page.
+//!
+//! The page posts a JS array: first a [`Envelope`]`<`[`Request`]`>` as
+//! JSON, then the request's files as `Uint8Array`s. The worker answers with
+//! [`Envelope`]`<`[`WorkerMessage`]`>` JSON strings carrying the request's
+//! id: any number of [`WorkerMessage::Progress`], then exactly one final
+//! message. It announces itself once with [`WorkerMessage::Ready`] (id 0),
+//! before which posted requests would be lost.
+
+use prost::Message as _;
+use serde::{Deserialize, Serialize};
+use shared::bundle::{KeyIdentity, verify_payload};
+use shared::risk::ApplicationConfig;
+
+use crate::Language;
+use crate::check::{CheckReport, check, describe_bundle_error};
+use crate::job::{self, JobSpec, Outcome, Progress};
+use crate::keys::{PublishedKey, key_ring};
+
+/// A message and the id of the request it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    /// The request's number (chosen by the page; 0 for `Ready`).
+    pub id: u32,
+    /// The request or the answer.
+    pub body: T,
+}
+
+/// What a page asks the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Request {
+    /// Check the attached bundles, one per source name, against the ring of
+    /// `keys` and `pasted_key`. Without files it only checks the keys.
+    #[serde(rename_all = "camelCase")]
+    Check {
+        /// The server's published keys (may be empty).
+        keys: Vec<PublishedKey>,
+        /// A pasted PEM public key (may be blank).
+        #[serde(default)]
+        pasted_key: String,
+        /// A name per attached bundle.
+        sources: Vec<String>,
+    },
+    /// Verify the attached signed application configuration with `keys`
+    /// and read it.
+    Config {
+        /// The server's published keys.
+        keys: Vec<PublishedKey>,
+    },
+    /// The phone's job: verify, match and score (bundles attached in the
+    /// order of its names).
+    Match(Box<JobSpec>),
+}
+
+/// One answer of the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum WorkerMessage {
+    /// The worker is listening (messages posted before it would be lost:
+    /// its WebAssembly loads after the worker's script has run).
+    Ready,
+    /// A step of a match job is done.
+    Progress(Progress),
+    /// The checked bundles, in the order of the request's sources.
+    Checked {
+        /// One report per bundle.
+        reports: Vec<CheckReport>,
+    },
+    /// The verified application configuration.
+    Config(Box<ConfigReport>),
+    /// The match job is done.
+    Done(Box<Outcome>),
+    /// The request could not be carried out.
+    Failed(Reason),
+}
+
+impl WorkerMessage {
+    /// Whether this is the last message for its request.
+    pub fn is_final(&self) -> bool {
+        !matches!(self, Self::Ready | Self::Progress(_))
+    }
+}
+
+/// A reason for a person, in both languages of the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// In German.
+    pub german: String,
+    /// In English.
+    pub english: String,
+}
+
+impl Reason {
+    /// The reason as `describe` words it in each language.
+    pub fn of(describe: impl Fn(Language) -> String) -> Self {
+        Self {
+            german: describe(Language::German),
+            english: describe(Language::English),
+        }
+    }
+
+    /// The reason in `language`.
+    pub fn describe(&self, language: Language) -> &str {
+        match language {
+            Language::German => &self.german,
+            Language::English => &self.english,
+        }
+    }
+}
+
+/// A verified application configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigReport {
+    /// What it says.
+    pub config: ApplicationConfig,
+    /// The key that signed it.
+    pub signed_by: KeyIdentity,
+}
+
+/// Carries out `request` on its `files`; `progress` hears the steps of a
+/// match job. Returns the final message.
+pub fn handle(
+    request: &Request,
+    files: &[Vec<u8>],
+    progress: impl FnMut(Progress),
+) -> WorkerMessage {
+    match request {
+        Request::Check {
+            keys,
+            pasted_key,
+            sources,
+        } => {
+            if sources.len() != files.len() {
+                return WorkerMessage::Failed(count_mismatch(sources.len(), files.len()));
+            }
+            match key_ring(keys, pasted_key) {
+                Ok(ring) => WorkerMessage::Checked {
+                    reports: sources
+                        .iter()
+                        .zip(files)
+                        .map(|(source, bytes)| check(source.clone(), bytes, &ring).report())
+                        .collect(),
+                },
+                Err(problem) => {
+                    WorkerMessage::Failed(Reason::of(|language| problem.describe(language)))
+                }
+            }
+        }
+        Request::Config { keys } => match files {
+            [bytes] => match verify_config(keys, bytes) {
+                Ok(report) => WorkerMessage::Config(Box::new(report)),
+                Err(reason) => WorkerMessage::Failed(reason),
+            },
+            _ => WorkerMessage::Failed(count_mismatch(1, files.len())),
+        },
+        Request::Match(spec) => match job::run(spec, files, progress) {
+            Ok(outcome) => WorkerMessage::Done(Box::new(outcome)),
+            Err(error) => error.message(),
+        },
+    }
+}
+
+/// Verifies the signed application configuration `bytes` with `keys` and
+/// reads it.
+pub fn verify_config(keys: &[PublishedKey], bytes: &[u8]) -> Result<ConfigReport, Reason> {
+    let ring =
+        key_ring(keys, "").map_err(|problem| Reason::of(|language| problem.describe(language)))?;
+    let (payload, signed_by) = verify_payload(bytes, &ring)
+        .map_err(|error| Reason::of(|language| describe_bundle_error(&error, language)))?;
+    let decoded = proto::appconfig::ApplicationConfiguration::decode(payload.as_slice())
+        .map_err(|error| Reason::of(|_| format!("export.bin: {error}")))?;
+    let config =
+        ApplicationConfig::try_from(&decoded).map_err(|error| Reason::of(|_| error.to_string()))?;
+    Ok(ConfigReport { config, signed_by })
+}
+
+fn count_mismatch(names: usize, files: usize) -> Reason {
+    Reason::of(|language| match language {
+        Language::German => format!("{names} Namen, aber {files} Dateien"),
+        Language::English => format!("{names} names but {files} files"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::bundle::{ExportSpec, Signer, build_export, sign_payload};
+    use shared::keys::{DiagnosisKey, ReportType};
+
+    fn published(signer: &Signer) -> PublishedKey {
+        PublishedKey {
+            key_id: signer.identity().key_id.clone(),
+            key_version: signer.identity().key_version.clone(),
+            public_key: signer.verifying_key_pem(),
+            active: true,
+        }
+    }
+
+    fn bundle(signer: &Signer) -> Vec<u8> {
+        let keys = vec![DiagnosisKey {
+            key_data: [7; 16],
+            transmission_risk_level: 6,
+            rolling_start_interval_number: 2_946_672,
+            rolling_period: 144,
+            report_type: ReportType::ConfirmedTest,
+            days_since_onset_of_symptoms: None,
+        }];
+        let spec = ExportSpec {
+            region: "DE".into(),
+            start_timestamp: 1_768_003_200,
+            end_timestamp: 1_768_006_800,
+            batch_num: 1,
+            batch_size: 1,
+            keys,
+        };
+        build_export(spec, &[signer]).expect("a valid bundle")
+    }
+
+    #[test]
+    fn requests_and_answers_survive_json() {
+        let signer = Signer::generate(KeyIdentity::new("DE", "v1"));
+        let request = Envelope {
+            id: 3,
+            body: Request::Check {
+                keys: vec![published(&signer)],
+                pasted_key: String::new(),
+                sources: vec!["a.zip".into()],
+            },
+        };
+        let text = serde_json::to_string(&request).expect("serializes");
+        let back: Envelope<Request> = serde_json::from_str(&text).expect("deserializes");
+        assert_eq!(back, request);
+
+        let answer = handle(&request.body, &[bundle(&signer)], |_| {});
+        let text = serde_json::to_string(&Envelope {
+            id: 3,
+            body: answer.clone(),
+        })
+        .expect("serializes");
+        let back: Envelope<WorkerMessage> = serde_json::from_str(&text).expect("deserializes");
+        assert_eq!(back.body, answer);
+        let WorkerMessage::Checked { reports } = answer else {
+            panic!("not checked: {answer:?}");
+        };
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].outcome, Ok(signer.identity().clone()));
+        assert_eq!(
+            reports[0].summary.as_ref().map(|summary| summary.keys),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn a_check_with_bad_keys_or_wrong_counts_fails_with_a_reason() {
+        let none = Request::Check {
+            keys: Vec::new(),
+            pasted_key: " ".into(),
+            sources: Vec::new(),
+        };
+        let WorkerMessage::Failed(reason) = handle(&none, &[], |_| {}) else {
+            panic!("checked without keys");
+        };
+        assert!(reason.english.starts_with("No public key"), "{reason:?}");
+        assert!(
+            reason.german.starts_with("Kein öffentlicher Schlüssel"),
+            "{reason:?}"
+        );
+
+        let signer = Signer::generate(KeyIdentity::new("DE", "v1"));
+        let two = Request::Check {
+            keys: vec![published(&signer)],
+            pasted_key: String::new(),
+            sources: vec!["a".into(), "b".into()],
+        };
+        let WorkerMessage::Failed(reason) = handle(&two, &[bundle(&signer)], |_| {}) else {
+            panic!("two names and one file checked");
+        };
+        assert_eq!(reason.english, "2 names but 1 files");
+        // Only the keys: an empty list when they are usable.
+        let keys_only = Request::Check {
+            keys: vec![published(&signer)],
+            pasted_key: String::new(),
+            sources: Vec::new(),
+        };
+        assert_eq!(
+            handle(&keys_only, &[], |_| {}),
+            WorkerMessage::Checked {
+                reports: Vec::new()
+            }
+        );
+    }
+
+    #[test]
+    fn the_signed_configuration_is_read_and_a_tampered_one_refused() {
+        let signer = Signer::generate(KeyIdentity::new("DE", "v1"));
+        let config = shared::risk::defaults::default_application_configuration();
+        let expected = ApplicationConfig::try_from(&config).expect("the defaults read");
+        let signed = sign_payload(&config.encode_to_vec(), &[&signer]);
+        let request = Request::Config {
+            keys: vec![published(&signer)],
+        };
+        let WorkerMessage::Config(report) = handle(&request, std::slice::from_ref(&signed), |_| {})
+        else {
+            panic!("the configuration did not verify");
+        };
+        assert_eq!(report.signed_by, *signer.identity());
+        assert_eq!(report.config, expected);
+
+        let stranger = Signer::generate(KeyIdentity::new("DE", "v1"));
+        let foreign = sign_payload(&config.encode_to_vec(), &[&stranger]);
+        let WorkerMessage::Failed(reason) = handle(&request, &[foreign], |_| {}) else {
+            panic!("a configuration of another key verified");
+        };
+        assert!(
+            reason.english.starts_with("the signature does not match"),
+            "{reason:?}"
+        );
+        assert!(
+            reason.german.starts_with("die Signatur passt nicht"),
+            "{reason:?}"
+        );
+        let WorkerMessage::Failed(reason) = handle(&request, &[], |_| {}) else {
+            panic!("no file verified");
+        };
+        assert_eq!(reason.english, "1 names but 0 files");
+    }
+}
