@@ -232,7 +232,8 @@ async fn store_batch(
         .bind(key.visited.join(","))
         .bind(&key.origin)
         .bind(i64::from(key.key.report_type.code()))
-        .bind(i64::from(key.key.days_since_onset_of_symptoms.unwrap_or(0)))
+        // As it came: the EFGS encoding (see `batch::Dsos`).
+        .bind(i64::from(key.dsos.encode()))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {

@@ -9,6 +9,7 @@ use prost::Message;
 use proto::efgs::DiagnosisKeyBatch;
 use reqwest::StatusCode;
 
+use api::federation::batch::Dsos;
 use api::federation::client::FederationClient;
 use axum::http::StatusCode as Status;
 
@@ -121,6 +122,7 @@ on_both_gateways!(
     known_keys_answer_207,
     batches_past_the_retention_are_deleted,
     five_thousand_keys_are_accepted_and_served,
+    days_since_onset_travel_as_encoded,
 );
 
 fn today() -> String {
@@ -194,6 +196,18 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
     // Not protobuf.
     let (status, _) = upload(&de, &gateway.base, "not-protobuf", vec![0xff; 7], "x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Days since onset in no EFGS range (15: past "onset known", short of
+    // a one-day range), signed correctly.
+    let mut out_of_range = keys(3, "DE", &["FR"]);
+    out_of_range[1].dsos = Dsos::Onset(15);
+    let (body_range, signature_range) = signed(&out_of_range, gateway.dir(), "DE");
+    let (status, text) = upload(&de, &gateway.base, "dsos", body_range, &signature_range).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(
+        text.contains("key 1") && text.contains("EFGS range"),
+        "{text}"
+    );
 
     assert_eq!(
         gateway.count("gateway_keys").await,
@@ -440,4 +454,65 @@ async fn five_thousand_keys_are_accepted_and_served(gateway: &Gateway) {
         "5,000 keys: signed in {signed_in:?}, uploaded (checked, verified, stored) after \
          {uploaded_in:?}, downloaded after {downloaded_in:?}"
     );
+}
+
+/// Days since onset travel in the EFGS encoding, exactly as uploaded: an
+/// unknown onset as "symptom status unknown" counted from the submission
+/// (never 0, "onset on the key's day"), the other ranges unchanged.
+async fn days_since_onset_travel_as_encoded(gateway: &Gateway) {
+    let (de, fr) = (client(gateway.dir(), "DE"), client(gateway.dir(), "FR"));
+    let today_day = api::clock::now().div_euclid(86_400);
+    let mut batch = keys(8, "DE", &["FR"]);
+    // Five keys as this server stores them, three with an unknown onset.
+    let stored = [
+        Some(-3),
+        Some(700),
+        Some(1995),
+        Some(3000),
+        None,
+        None,
+        None,
+    ];
+    let mut expected = std::collections::BTreeMap::new();
+    for (key, onset) in batch.iter_mut().zip(stored) {
+        key.key.days_since_onset_of_symptoms = onset;
+        *key = api::federation::batch::FederatedKey::local(
+            key.key.clone(),
+            key.origin.clone(),
+            key.visited.clone(),
+            today_day,
+        );
+        let key_day = i64::from(key.key.rolling_start_interval_number) / 144;
+        let wire = match onset {
+            Some(value) => value,
+            None => 4000 + i32::try_from(key_day - today_day).expect("days"),
+        };
+        expected.insert(key.key.key_data.to_vec(), wire);
+    }
+    // One straight off another country's wire: asymptomatic, 2 days after.
+    batch[7].dsos = Dsos::Asymptomatic(2);
+    expected.insert(batch[7].key.key_data.to_vec(), 3002);
+    let (body, signature) = signed(&batch, gateway.dir(), "DE");
+    let (status, text) = upload(&de, &gateway.base, "dsos", body, &signature).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+
+    let url = format!("{}/diagnosiskeys/download/{}", gateway.base, today());
+    let answer = get(&fr, &url, &[]).await.expect("the gateway answers");
+    assert_eq!(answer.status, Status::OK);
+    let served = DiagnosisKeyBatch::decode(answer.body).expect("a batch");
+    let got: std::collections::BTreeMap<Vec<u8>, i32> = served
+        .keys
+        .iter()
+        .map(|key| (key.key_data.to_vec(), key.days_since_onset_of_symptoms))
+        .collect();
+    assert_eq!(got, expected);
+    // And FR reads them back into what its storage holds.
+    for key in &served.keys {
+        let read = api::federation::batch::FederatedKey::from_efgs(key).expect("valid");
+        let stored = read.key.days_since_onset_of_symptoms;
+        match key.days_since_onset_of_symptoms {
+            3986..=4014 => assert_eq!(stored, None),
+            wire => assert_eq!(stored, Some(wire)),
+        }
+    }
 }
