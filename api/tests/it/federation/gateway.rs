@@ -516,3 +516,106 @@ async fn days_since_onset_travel_as_encoded(gateway: &Gateway) {
         }
     }
 }
+
+/// `warn federation sync` as a subprocess; the output.
+async fn sync(args: Vec<String>, env: Vec<(&'static str, String)>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_warn"))
+            .args(&args)
+            .env_remove("WARN_CONFIG")
+            .env_remove("WARN_DATA_DIR")
+            .env_remove("WARN_DATABASE_URL")
+            .envs(env)
+            .output()
+            .expect("the warn binary runs")
+    })
+    .await
+    .expect("the command ran")
+}
+
+/// Every federation option can come from the configuration file
+/// (`--config`); an option's environment variable beats the file; a
+/// misspelt key is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn federation_sync_reads_its_options_from_the_config_file() {
+    use crate::support::{stderr, stdout};
+    let gateway = Gateway::start(None).await;
+    let fr = client(gateway.dir(), "FR");
+    let batch = keys(3, "FR", &["DE"]);
+    let (body, signature) = signed(&batch, gateway.dir(), "FR");
+    let (status, text) = upload(&fr, &gateway.base, "for-de", body, &signature).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = |name: &str| gateway.dir().join(name).display().to_string();
+    let toml = |gateway_url: &str, data: &str| {
+        format!(
+            "country = \"DE\"\ndata-dir = {data:?}\nfederation-gateway = {gateway_url:?}\n\
+             federation-cert = {:?}\nfederation-key = {:?}\nfederation-ca = {:?}\n\
+             federation-min-batch = 1\n",
+            file("DE.pem"),
+            file("DE.key"),
+            file("ca.pem"),
+        )
+    };
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        path.display().to_string()
+    };
+    let data = |name: &str| dir.path().join(name).display().to_string();
+    let command = |config: String| {
+        vec![
+            "--config".into(),
+            config,
+            "federation".into(),
+            "sync".into(),
+        ]
+    };
+
+    // Everything from the file.
+    let config = write("de.toml", toml(&gateway.base, &data("de")));
+    let output = sync(command(config), Vec::new()).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("3 keys downloaded from 1 batches"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A file naming a gateway that does not answer fails; the environment
+    // variable beats it.
+    let closed = write("closed.toml", toml("https://localhost:1", &data("other")));
+    let output = sync(command(closed.clone()), Vec::new()).await;
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("localhost:1"),
+        "{}",
+        stderr(&output)
+    );
+    let output = sync(
+        command(closed),
+        vec![("WARN_FEDERATION_GATEWAY", gateway.base.clone())],
+    )
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("3 keys downloaded"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A misspelt key.
+    let typo = write(
+        "typo.toml",
+        toml(&gateway.base, &data("typo")).replace("federation-ca", "federation-cacert"),
+    );
+    let output = sync(command(typo), Vec::new()).await;
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("federation-cacert"),
+        "{}",
+        stderr(&output)
+    );
+    gateway.stop().await;
+}

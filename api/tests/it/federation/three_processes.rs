@@ -4,7 +4,8 @@
 //! gateway calls FR back, FR downloads, and FR's distribution publishes
 //! the consenting keys in its FR and EUR bundles, signed with FR's key.
 //! The other keys never leave DE. The keys' unknown days since onset
-//! travel as EFGS "symptom status unknown" and come back as unknown.
+//! travel as EFGS "symptom status unknown" and come back as unknown. The
+//! gateway reads its options from a configuration file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -205,20 +206,26 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
         "{written}"
     );
 
+    // The gateway takes its options from a configuration file.
+    let gateway_toml = certs.path().join("gateway.toml");
+    std::fs::write(
+        &gateway_toml,
+        format!(
+            "services = \"gateway\"\ndata-dir = {:?}\nfederation-cert = {:?}\n\
+             federation-key = {:?}\nfederation-ca = {:?}\n",
+            path(gateway_dir),
+            path(&certs.path().join("gateway.pem")),
+            path(&certs.path().join("gateway.key")),
+            path(&certs.path().join("ca.pem")),
+        ),
+    )
+    .expect("the configuration file is written");
     let gateway = WarnProcess::start(
         &[
-            "--services".into(),
-            "gateway".into(),
+            "--config".into(),
+            path(&gateway_toml),
             "--listen".into(),
             "127.0.0.1:0".into(),
-            "--data-dir".into(),
-            path(gateway_dir),
-            "--federation-cert".into(),
-            path(&certs.path().join("gateway.pem")),
-            "--federation-key".into(),
-            path(&certs.path().join("gateway.key")),
-            "--federation-ca".into(),
-            path(&certs.path().join("ca.pem")),
         ],
         false,
     );
