@@ -16,8 +16,9 @@ use axum::http::StatusCode as Status;
 use super::{certificates, client, get, keys, signed, upload};
 
 /// A gateway running in this test, with a pool on its database.
-struct Gateway {
-    base: String,
+pub struct Gateway {
+    /// `https://localhost:PORT`.
+    pub base: String,
     db: api::db::Db,
     certs: tempfile::TempDir,
     _data: tempfile::TempDir,
@@ -26,7 +27,9 @@ struct Gateway {
 }
 
 impl Gateway {
-    async fn start(database_url: Option<String>) -> Self {
+    /// Starts a gateway (SQLite without `database_url`) with certificates
+    /// for DE, FR and NL.
+    pub async fn start(database_url: Option<String>) -> Self {
         let certs = certificates(&["DE", "FR", "NL"]);
         let data = tempfile::tempdir().expect("temporary folder");
         let storage = StorageConfig {
@@ -65,7 +68,8 @@ impl Gateway {
         }
     }
 
-    fn dir(&self) -> &Path {
+    /// The folder of the CA's and the countries' certificates.
+    pub fn dir(&self) -> &Path {
         self.certs.path()
     }
 
@@ -80,7 +84,8 @@ impl Gateway {
         .get::<i64, _>("n")
     }
 
-    async fn stop(self) {
+    /// Stops the gateway and closes the pool.
+    pub async fn stop(self) {
         let _ = self.stop.send(());
         self.task.await.expect("task").expect("stopped cleanly");
         self.db.close().await;

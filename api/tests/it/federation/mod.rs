@@ -2,7 +2,7 @@
 //! a country never sees its own keys) on SQLite and PostgreSQL, and three
 //! `warn serve` processes (DE, FR, gateway) exchanging keys end to end.
 
-mod gateway;
+pub mod gateway;
 mod three_processes;
 
 use std::path::Path;
