@@ -287,7 +287,8 @@ pub(crate) async fn download(
 /// `?url=...` of a callback registration.
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct CallbackQuery {
-    url: String,
+    /// Optional here so that a missing one is answered in the one error shape.
+    url: Option<String>,
 }
 
 /// Registers (or replaces) one of the caller's callbacks.
@@ -299,7 +300,7 @@ pub(crate) struct CallbackQuery {
     ),
     responses(
         (status = 200, description = "Registered"),
-        (status = 400, description = "A malformed id or URL", body = ErrorBody),
+        (status = 400, description = "A malformed id, or a URL that is missing or not `http(s)`", body = ErrorBody),
         (status = 403, description = "The client certificate names no country", body = ErrorBody),
     ))]
 pub(crate) async fn register_callback(
@@ -315,8 +316,10 @@ pub(crate) async fn register_callback(
             "the callback id must be 1 to 100 letters, digits, '-', '_' or '.'",
         ));
     }
-    let url = url::Url::parse(&query.url)
-        .ok()
+    let url = query
+        .url
+        .as_deref()
+        .and_then(|url| url::Url::parse(url).ok())
         .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
         .ok_or_else(|| AppError::bad_request("invalid_url", "the callback URL must be http(s)"))?;
     sqlx::query(

@@ -128,6 +128,7 @@ on_both_gateways!(
     batches_past_the_retention_are_deleted,
     five_thousand_keys_are_accepted_and_served,
     days_since_onset_travel_as_encoded,
+    callbacks_belong_to_their_country,
 );
 
 fn today() -> String {
@@ -520,6 +521,62 @@ async fn days_since_onset_travel_as_encoded(gateway: &Gateway) {
             wire => assert_eq!(stored, Some(wire)),
         }
     }
+}
+
+/// A country registers, lists and deletes only its own callbacks; a bad id
+/// or URL is refused in the one error shape.
+async fn callbacks_belong_to_their_country(gateway: &Gateway) {
+    use axum::http::Method;
+    let (de, fr) = (client(gateway.dir(), "DE"), client(gateway.dir(), "FR"));
+    let callback =
+        |id: &str, query: &str| format!("{}/diagnosiskeys/callback/{id}{query}", gateway.base);
+    let send = |client: &FederationClient, method: Method, url: String| {
+        let client = client.clone();
+        async move {
+            client
+                .send(method, &url, &[], Vec::new())
+                .await
+                .expect("the gateway answers")
+        }
+    };
+    let list = |client: &FederationClient| {
+        let client = client.clone();
+        let url = format!("{}/diagnosiskeys/callback", gateway.base);
+        async move {
+            let answer = client.get(&url, &[]).await.expect("the gateway answers");
+            assert_eq!(answer.status, Status::OK);
+            serde_json::from_slice::<serde_json::Value>(&answer.body).expect("JSON")
+        }
+    };
+    let url = "https://de.example/federation/v1/callback";
+    let answer = send(&de, Method::PUT, callback("de-1", &format!("?url={url}"))).await;
+    assert_eq!(answer.status, Status::OK, "{}", answer.text());
+    assert_eq!(
+        list(&de).await,
+        serde_json::json!([{"callbackId": "de-1", "url": url}])
+    );
+    assert_eq!(list(&fr).await, serde_json::json!([]));
+
+    for (id, query, code) in [
+        ("de-2", "?url=ftp://de.example/x", "invalid_url"),
+        ("de-2", "?url=not%20a%20url", "invalid_url"),
+        ("de-2", "", "invalid_url"),
+        ("de%202", "?url=https://de.example/", "invalid_callback_id"),
+    ] {
+        let answer = send(&de, Method::PUT, callback(id, query)).await;
+        assert_eq!(answer.status, Status::BAD_REQUEST, "{id}{query}");
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON error");
+        assert_eq!(body["error"], code, "{id}{query}");
+    }
+
+    // FR cannot delete DE's callback; DE can, once.
+    let answer = send(&fr, Method::DELETE, callback("de-1", "")).await;
+    assert_eq!(answer.status, Status::NOT_FOUND);
+    let answer = send(&de, Method::DELETE, callback("de-1", "")).await;
+    assert_eq!(answer.status, Status::OK);
+    let answer = send(&de, Method::DELETE, callback("de-1", "")).await;
+    assert_eq!(answer.status, Status::NOT_FOUND);
+    assert_eq!(list(&de).await, serde_json::json!([]));
 }
 
 /// `warn federation sync` as a subprocess; the output.
