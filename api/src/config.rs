@@ -59,6 +59,18 @@ pub struct FileConfig {
     pub min_keys: Option<usize>,
     /// JSON file replacing the default application configuration.
     pub app_config: Option<PathBuf>,
+    /// Base URL of the federation gateway (`https://HOST:PORT`).
+    pub federation_gateway: Option<String>,
+    /// This server's federation certificate (PEM), or the gateway's own.
+    pub federation_cert: Option<PathBuf>,
+    /// The private key of `federation-cert` (PKCS#8 PEM).
+    pub federation_key: Option<PathBuf>,
+    /// The federation's CA certificate (PEM).
+    pub federation_ca: Option<PathBuf>,
+    /// Fewest keys per upload (default 140).
+    pub federation_min_batch: Option<usize>,
+    /// URL the gateway calls when another country's batch arrives.
+    pub federation_callback: Option<String>,
 }
 
 impl FileConfig {

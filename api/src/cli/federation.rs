@@ -38,6 +38,34 @@ pub struct FederationArgs {
 }
 
 impl FederationArgs {
+    /// These options over the configuration file's (`federation-gateway`,
+    /// `federation-cert`, ...): an option or its environment variable wins.
+    pub fn resolve(&self, file: &FileConfig) -> Self {
+        Self {
+            federation_gateway: self
+                .federation_gateway
+                .clone()
+                .or_else(|| file.federation_gateway.clone()),
+            federation_cert: self
+                .federation_cert
+                .clone()
+                .or_else(|| file.federation_cert.clone()),
+            federation_key: self
+                .federation_key
+                .clone()
+                .or_else(|| file.federation_key.clone()),
+            federation_ca: self
+                .federation_ca
+                .clone()
+                .or_else(|| file.federation_ca.clone()),
+            federation_min_batch: self.federation_min_batch.or(file.federation_min_batch),
+            federation_callback: self
+                .federation_callback
+                .clone()
+                .or_else(|| file.federation_callback.clone()),
+        }
+    }
+
     fn files(&self) -> anyhow::Result<(PathBuf, PathBuf, PathBuf)> {
         match (
             &self.federation_cert,
@@ -46,7 +74,8 @@ impl FederationArgs {
         ) {
             (Some(cert), Some(key), Some(ca)) => Ok((cert.clone(), key.clone(), ca.clone())),
             _ => anyhow::bail!(
-                "the federation needs --federation-cert, --federation-key and --federation-ca"
+                "the federation needs --federation-cert, --federation-key and --federation-ca \
+                 (or federation-cert, federation-key and federation-ca in the configuration file)"
             ),
         }
     }
@@ -149,8 +178,9 @@ fn sync(args: SyncArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     };
     let settings = args
         .federation
+        .resolve(file)
         .national()?
-        .context("give the gateway with --federation-gateway")?;
+        .context("give the gateway with --federation-gateway (or federation-gateway in the configuration file)")?;
     let storage = args.storage.resolve(file);
     let countries = args.countries.resolve(file)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;

@@ -68,6 +68,7 @@ pub struct ServeArgs {
 /// Starts the server and serves until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     crate::telemetry::init();
+    let federation = args.federation.resolve(file);
     let config = ServerConfig {
         listen: match args.listen.or(file.listen) {
             Some(listen) => listen,
@@ -95,8 +96,8 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
         distribution_interval: Some(crate::distribution::INTERVAL),
         distribution_watch: crate::distribution::WATCH_INTERVAL,
         distribution: args.distribution.resolve(file),
-        federation: args.federation.national()?,
-        gateway_tls: args.federation.gateway(),
+        federation: federation.national()?,
+        gateway_tls: federation.gateway(),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -7,7 +7,8 @@
 //! - [`certs`]: the test CA and country certificates (`warn federation
 //!   cert`), the rustls configurations.
 //! - [`tls`]: serving a router over mutual TLS; [`client`]: the client side.
-//! - [`gateway`]: the gateway role (`warn serve --services gateway`).
+//! - [`gateway`]: the gateway role (`warn serve --services gateway`);
+//!   [`openapi`]: its own OpenAPI document.
 //! - [`national`]: the federation service of a national server.
 
 pub mod batch;
@@ -15,6 +16,7 @@ pub mod certs;
 pub mod client;
 pub mod gateway;
 pub mod national;
+pub mod openapi;
 pub mod signature;
 pub mod tls;
 

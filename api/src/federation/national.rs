@@ -388,7 +388,7 @@ async fn consenting_keys(
     let mut rows = sqlx::query(
         "SELECT d.key_data, d.rolling_start_interval_number, d.rolling_period, \
          d.transmission_risk_level, d.report_type, d.days_since_onset_of_symptoms, \
-         d.visited_countries FROM diagnosis_keys d \
+         d.visited_countries, d.submitted_hour FROM diagnosis_keys d \
          LEFT JOIN federation_uploaded_keys u ON u.key_data = d.key_data \
          WHERE d.consent_to_federation = 1 AND d.origin_country = $1 \
          AND d.distributable_hour <= $2 AND u.key_data IS NULL ORDER BY d.key_data",
@@ -414,15 +414,17 @@ async fn consenting_keys(
             continue;
         };
         let visited: &str = row.try_get(6)?;
-        keys.push(FederatedKey {
+        let submitted_hour: i64 = row.try_get(7)?;
+        keys.push(FederatedKey::local(
             key,
-            origin: home.to_owned(),
-            visited: visited
+            home.to_owned(),
+            visited
                 .split(',')
                 .filter(|code| !code.is_empty())
                 .map(str::to_owned)
                 .collect(),
-        });
+            submitted_hour.div_euclid(24),
+        ));
     }
     Ok(keys)
 }

@@ -303,6 +303,12 @@ mod tests {
             "AAAAAAAAAAAAAAAAAAAAAA==.ACxAIA==.AAAAkA==.AAAABQ==.RlIsTkw=.REU=.AAAAAQ==./////g==."
         ));
         assert_ne!(canonical_bytes(&batch("DE")), canonical_bytes(&batch("FR")));
+        // The days since onset as they travel (EFGS-encoded) are covered.
+        let mut unknown = batch("DE");
+        unknown.keys[0].days_since_onset_of_symptoms = 3998;
+        let text = String::from_utf8(canonical_bytes(&unknown)).expect("ASCII");
+        assert!(text.contains(".AAAPng==."), "{text}");
+        assert_ne!(canonical_bytes(&unknown), canonical_bytes(&batch("DE")));
     }
 
     #[test]

@@ -230,6 +230,7 @@ impl Application {
             callbacks: certs::http_client(&identity, &ca)?,
         };
         let router = gateway::routes(state)
+            .merge(crate::federation::openapi::routes())
             .route("/healthz", axum::routing::get(health::healthz))
             .layer(tower_http::trace::TraceLayer::new_for_http());
         let listener = TcpListener::bind(config.listen).await?;

@@ -240,3 +240,147 @@ async fn the_browsable_page_lists_every_operation_without_script() {
     assert_eq!(css.headers()["content-type"], "text/css");
     server.stop().await;
 }
+
+/// Every route of the gateway role (`warn serve --services gateway`) but
+/// its `/openapi.json`.
+const GATEWAY_ROUTES: [(&str, &str); 6] = [
+    ("post", "/diagnosiskeys/upload"),
+    ("get", "/diagnosiskeys/download/{date}"),
+    ("get", "/diagnosiskeys/callback"),
+    ("put", "/diagnosiskeys/callback/{id}"),
+    ("delete", "/diagnosiskeys/callback/{id}"),
+    ("get", "/healthz"),
+];
+
+/// The gateway publishes its own document (over its mTLS listener): its
+/// routes, each existing, with the contract's headers and status codes,
+/// and none of the national routes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_gateway_describes_its_own_routes_and_only_real_ones() {
+    use axum::http::Method;
+    use std::collections::BTreeSet;
+
+    let gateway = crate::federation::gateway::Gateway::start(None).await;
+    let de = crate::federation::client(gateway.dir(), "DE");
+    let answer = de
+        .get(&format!("{}/openapi.json", gateway.base), &[])
+        .await
+        .expect("the gateway answers");
+    assert_eq!(answer.status, 200);
+    let document: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        document["openapi"]
+    );
+    assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+    let paths = document["paths"].as_object().expect("paths");
+    let described: BTreeSet<(String, String)> = paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .keys()
+                .map(|method| (method.clone(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = GATEWAY_ROUTES
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    assert_eq!(described, expected, "described routes");
+
+    // Every described route exists: a missing one answers 404 without the
+    // JSON error body (or 405 for another method of a known path).
+    let today = api::federation::batch::date_of(api::clock::now());
+    let send = |method: Method, path: String| {
+        let url = format!("{}{path}", gateway.base);
+        let de = de.clone();
+        async move {
+            de.send(method, &url, &[], Vec::new())
+                .await
+                .expect("an answer")
+        }
+    };
+    let missing = send(Method::GET, "/diagnosiskeys/nothing-here".into()).await;
+    assert_eq!(missing.status, 404);
+    assert!(!missing.text().contains("\"error\""), "{}", missing.text());
+    for (method, path) in GATEWAY_ROUTES {
+        let example = path.replace("{date}", &today).replace("{id}", "probe");
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
+        let answer = send(method.clone(), example).await;
+        assert_ne!(answer.status, 405, "{method} {path}");
+        assert!(
+            answer.status != 404 || answer.text().contains("\"error\""),
+            "{method} {path} is not served"
+        );
+    }
+
+    // The contract's status codes and paging headers; errors in the one shape.
+    let upload = &paths["/diagnosiskeys/upload"]["post"];
+    for code in ["201", "207", "400", "409", "413"] {
+        assert!(
+            upload["responses"].get(code).is_some(),
+            "upload lacks {code}"
+        );
+    }
+    let upload_headers: Vec<&str> = upload["parameters"]
+        .as_array()
+        .expect("parameters")
+        .iter()
+        .filter(|parameter| parameter["in"] == "header")
+        .filter_map(|parameter| parameter["name"].as_str())
+        .collect();
+    assert_eq!(upload_headers, ["batchTag", "batchSignature"]);
+    let download = &paths["/diagnosiskeys/download/{date}"]["get"];
+    for code in ["200", "404", "410"] {
+        assert!(
+            download["responses"].get(code).is_some(),
+            "download lacks {code}"
+        );
+    }
+    let paging = &download["responses"]["200"]["headers"];
+    assert!(
+        paging.get("batchTag").is_some() && paging.get("nextBatchTag").is_some(),
+        "{paging}"
+    );
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("path item") {
+            if path != "/healthz" {
+                assert_eq!(
+                    operation["security"][0]["country_certificate"],
+                    serde_json::json!([]),
+                    "{method} {path}"
+                );
+            }
+            for (code, response) in operation["responses"].as_object().expect("responses") {
+                if code.starts_with('4') {
+                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
+                    assert_eq!(
+                        schema, "#/components/schemas/ErrorBody",
+                        "{method} {path} {code}"
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["country_certificate"]["type"],
+        "mutualTLS"
+    );
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("schemas");
+    let text = document.to_string();
+    for reference in text.split("#/components/schemas/").skip(1) {
+        let name: String = reference.chars().take_while(|c| *c != '"').collect();
+        assert!(
+            schemas.contains_key(&name),
+            "{name} is referenced but missing"
+        );
+    }
+    gateway.stop().await;
+}

@@ -9,14 +9,16 @@ use prost::Message;
 use proto::efgs::DiagnosisKeyBatch;
 use reqwest::StatusCode;
 
+use api::federation::batch::Dsos;
 use api::federation::client::FederationClient;
 use axum::http::StatusCode as Status;
 
 use super::{certificates, client, get, keys, signed, upload};
 
 /// A gateway running in this test, with a pool on its database.
-struct Gateway {
-    base: String,
+pub struct Gateway {
+    /// `https://localhost:PORT`.
+    pub base: String,
     db: api::db::Db,
     certs: tempfile::TempDir,
     _data: tempfile::TempDir,
@@ -25,7 +27,9 @@ struct Gateway {
 }
 
 impl Gateway {
-    async fn start(database_url: Option<String>) -> Self {
+    /// Starts a gateway (SQLite without `database_url`) with certificates
+    /// for DE, FR and NL.
+    pub async fn start(database_url: Option<String>) -> Self {
         let certs = certificates(&["DE", "FR", "NL"]);
         let data = tempfile::tempdir().expect("temporary folder");
         let storage = StorageConfig {
@@ -64,7 +68,8 @@ impl Gateway {
         }
     }
 
-    fn dir(&self) -> &Path {
+    /// The folder of the CA's and the countries' certificates.
+    pub fn dir(&self) -> &Path {
         self.certs.path()
     }
 
@@ -79,7 +84,8 @@ impl Gateway {
         .get::<i64, _>("n")
     }
 
-    async fn stop(self) {
+    /// Stops the gateway and closes the pool.
+    pub async fn stop(self) {
         let _ = self.stop.send(());
         self.task.await.expect("task").expect("stopped cleanly");
         self.db.close().await;
@@ -121,6 +127,8 @@ on_both_gateways!(
     known_keys_answer_207,
     batches_past_the_retention_are_deleted,
     five_thousand_keys_are_accepted_and_served,
+    days_since_onset_travel_as_encoded,
+    callbacks_belong_to_their_country,
 );
 
 fn today() -> String {
@@ -194,6 +202,18 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
     // Not protobuf.
     let (status, _) = upload(&de, &gateway.base, "not-protobuf", vec![0xff; 7], "x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Days since onset in no EFGS range (15: past "onset known", short of
+    // a one-day range), signed correctly.
+    let mut out_of_range = keys(3, "DE", &["FR"]);
+    out_of_range[1].dsos = Dsos::Onset(15);
+    let (body_range, signature_range) = signed(&out_of_range, gateway.dir(), "DE");
+    let (status, text) = upload(&de, &gateway.base, "dsos", body_range, &signature_range).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    assert!(
+        text.contains("key 1") && text.contains("EFGS range"),
+        "{text}"
+    );
 
     assert_eq!(
         gateway.count("gateway_keys").await,
@@ -440,4 +460,224 @@ async fn five_thousand_keys_are_accepted_and_served(gateway: &Gateway) {
         "5,000 keys: signed in {signed_in:?}, uploaded (checked, verified, stored) after \
          {uploaded_in:?}, downloaded after {downloaded_in:?}"
     );
+}
+
+/// Days since onset travel in the EFGS encoding, exactly as uploaded: an
+/// unknown onset as "symptom status unknown" counted from the submission
+/// (never 0, "onset on the key's day"), the other ranges unchanged.
+async fn days_since_onset_travel_as_encoded(gateway: &Gateway) {
+    let (de, fr) = (client(gateway.dir(), "DE"), client(gateway.dir(), "FR"));
+    let today_day = api::clock::now().div_euclid(86_400);
+    let mut batch = keys(8, "DE", &["FR"]);
+    // Five keys as this server stores them, three with an unknown onset.
+    let stored = [
+        Some(-3),
+        Some(700),
+        Some(1995),
+        Some(3000),
+        None,
+        None,
+        None,
+    ];
+    let mut expected = std::collections::BTreeMap::new();
+    for (key, onset) in batch.iter_mut().zip(stored) {
+        key.key.days_since_onset_of_symptoms = onset;
+        *key = api::federation::batch::FederatedKey::local(
+            key.key.clone(),
+            key.origin.clone(),
+            key.visited.clone(),
+            today_day,
+        );
+        let key_day = i64::from(key.key.rolling_start_interval_number) / 144;
+        let wire = match onset {
+            Some(value) => value,
+            None => 4000 + i32::try_from(key_day - today_day).expect("days"),
+        };
+        expected.insert(key.key.key_data.to_vec(), wire);
+    }
+    // One straight off another country's wire: asymptomatic, 2 days after.
+    batch[7].dsos = Dsos::Asymptomatic(2);
+    expected.insert(batch[7].key.key_data.to_vec(), 3002);
+    let (body, signature) = signed(&batch, gateway.dir(), "DE");
+    let (status, text) = upload(&de, &gateway.base, "dsos", body, &signature).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+
+    let url = format!("{}/diagnosiskeys/download/{}", gateway.base, today());
+    let answer = get(&fr, &url, &[]).await.expect("the gateway answers");
+    assert_eq!(answer.status, Status::OK);
+    let served = DiagnosisKeyBatch::decode(answer.body).expect("a batch");
+    let got: std::collections::BTreeMap<Vec<u8>, i32> = served
+        .keys
+        .iter()
+        .map(|key| (key.key_data.to_vec(), key.days_since_onset_of_symptoms))
+        .collect();
+    assert_eq!(got, expected);
+    // And FR reads them back into what its storage holds.
+    for key in &served.keys {
+        let read = api::federation::batch::FederatedKey::from_efgs(key).expect("valid");
+        let stored = read.key.days_since_onset_of_symptoms;
+        match key.days_since_onset_of_symptoms {
+            3986..=4014 => assert_eq!(stored, None),
+            wire => assert_eq!(stored, Some(wire)),
+        }
+    }
+}
+
+/// A country registers, lists and deletes only its own callbacks; a bad id
+/// or URL is refused in the one error shape.
+async fn callbacks_belong_to_their_country(gateway: &Gateway) {
+    use axum::http::Method;
+    let (de, fr) = (client(gateway.dir(), "DE"), client(gateway.dir(), "FR"));
+    let callback =
+        |id: &str, query: &str| format!("{}/diagnosiskeys/callback/{id}{query}", gateway.base);
+    let send = |client: &FederationClient, method: Method, url: String| {
+        let client = client.clone();
+        async move {
+            client
+                .send(method, &url, &[], Vec::new())
+                .await
+                .expect("the gateway answers")
+        }
+    };
+    let list = |client: &FederationClient| {
+        let client = client.clone();
+        let url = format!("{}/diagnosiskeys/callback", gateway.base);
+        async move {
+            let answer = client.get(&url, &[]).await.expect("the gateway answers");
+            assert_eq!(answer.status, Status::OK);
+            serde_json::from_slice::<serde_json::Value>(&answer.body).expect("JSON")
+        }
+    };
+    let url = "https://de.example/federation/v1/callback";
+    let answer = send(&de, Method::PUT, callback("de-1", &format!("?url={url}"))).await;
+    assert_eq!(answer.status, Status::OK, "{}", answer.text());
+    assert_eq!(
+        list(&de).await,
+        serde_json::json!([{"callbackId": "de-1", "url": url}])
+    );
+    assert_eq!(list(&fr).await, serde_json::json!([]));
+
+    for (id, query, code) in [
+        ("de-2", "?url=ftp://de.example/x", "invalid_url"),
+        ("de-2", "?url=not%20a%20url", "invalid_url"),
+        ("de-2", "", "invalid_url"),
+        ("de%202", "?url=https://de.example/", "invalid_callback_id"),
+    ] {
+        let answer = send(&de, Method::PUT, callback(id, query)).await;
+        assert_eq!(answer.status, Status::BAD_REQUEST, "{id}{query}");
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON error");
+        assert_eq!(body["error"], code, "{id}{query}");
+    }
+
+    // FR cannot delete DE's callback; DE can, once.
+    let answer = send(&fr, Method::DELETE, callback("de-1", "")).await;
+    assert_eq!(answer.status, Status::NOT_FOUND);
+    let answer = send(&de, Method::DELETE, callback("de-1", "")).await;
+    assert_eq!(answer.status, Status::OK);
+    let answer = send(&de, Method::DELETE, callback("de-1", "")).await;
+    assert_eq!(answer.status, Status::NOT_FOUND);
+    assert_eq!(list(&de).await, serde_json::json!([]));
+}
+
+/// `warn federation sync` as a subprocess; the output.
+async fn sync(args: Vec<String>, env: Vec<(&'static str, String)>) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_warn"))
+            .args(&args)
+            .env_remove("WARN_CONFIG")
+            .env_remove("WARN_DATA_DIR")
+            .env_remove("WARN_DATABASE_URL")
+            .envs(env)
+            .output()
+            .expect("the warn binary runs")
+    })
+    .await
+    .expect("the command ran")
+}
+
+/// Every federation option can come from the configuration file
+/// (`--config`); an option's environment variable beats the file; a
+/// misspelt key is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn federation_sync_reads_its_options_from_the_config_file() {
+    use crate::support::{stderr, stdout};
+    let gateway = Gateway::start(None).await;
+    let fr = client(gateway.dir(), "FR");
+    let batch = keys(3, "FR", &["DE"]);
+    let (body, signature) = signed(&batch, gateway.dir(), "FR");
+    let (status, text) = upload(&fr, &gateway.base, "for-de", body, &signature).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
+
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = |name: &str| gateway.dir().join(name).display().to_string();
+    let toml = |gateway_url: &str, data: &str| {
+        format!(
+            "country = \"DE\"\ndata-dir = {data:?}\nfederation-gateway = {gateway_url:?}\n\
+             federation-cert = {:?}\nfederation-key = {:?}\nfederation-ca = {:?}\n\
+             federation-min-batch = 1\n",
+            file("DE.pem"),
+            file("DE.key"),
+            file("ca.pem"),
+        )
+    };
+    let write = |name: &str, text: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("written");
+        path.display().to_string()
+    };
+    let data = |name: &str| dir.path().join(name).display().to_string();
+    let command = |config: String| {
+        vec![
+            "--config".into(),
+            config,
+            "federation".into(),
+            "sync".into(),
+        ]
+    };
+
+    // Everything from the file.
+    let config = write("de.toml", toml(&gateway.base, &data("de")));
+    let output = sync(command(config), Vec::new()).await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("3 keys downloaded from 1 batches"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A file naming a gateway that does not answer fails; the environment
+    // variable beats it.
+    let closed = write("closed.toml", toml("https://localhost:1", &data("other")));
+    let output = sync(command(closed.clone()), Vec::new()).await;
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("localhost:1"),
+        "{}",
+        stderr(&output)
+    );
+    let output = sync(
+        command(closed),
+        vec![("WARN_FEDERATION_GATEWAY", gateway.base.clone())],
+    )
+    .await;
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("3 keys downloaded"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A misspelt key.
+    let typo = write(
+        "typo.toml",
+        toml(&gateway.base, &data("typo")).replace("federation-ca", "federation-cacert"),
+    );
+    let output = sync(command(typo), Vec::new()).await;
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("federation-cacert"),
+        "{}",
+        stderr(&output)
+    );
+    gateway.stop().await;
 }

@@ -2,7 +2,7 @@
 //! a country never sees its own keys) on SQLite and PostgreSQL, and three
 //! `warn serve` processes (DE, FR, gateway) exchanging keys end to end.
 
-mod gateway;
+pub mod gateway;
 mod three_processes;
 
 use std::path::Path;
@@ -36,8 +36,8 @@ pub fn keys(count: usize, origin: &str, visited: &[&str]) -> Vec<FederatedKey> {
         .map(|index| {
             let mut data = [0u8; 16];
             getrandom::fill(&mut data).expect("random");
-            FederatedKey {
-                key: DiagnosisKey::new(
+            FederatedKey::local(
+                DiagnosisKey::new(
                     data,
                     (index % 8 + 1) as i64,
                     today - 144 * (index as i64 % 10),
@@ -46,9 +46,10 @@ pub fn keys(count: usize, origin: &str, visited: &[&str]) -> Vec<FederatedKey> {
                     Some(0),
                 )
                 .expect("valid key"),
-                origin: origin.to_owned(),
-                visited: visited.iter().map(|code| (*code).to_owned()).collect(),
-            }
+                origin.to_owned(),
+                visited.iter().map(|code| (*code).to_owned()).collect(),
+                today / 144,
+            )
         })
         .collect()
 }

@@ -3,7 +3,9 @@
 //! keys with consent, another without; after DE's federation run the
 //! gateway calls FR back, FR downloads, and FR's distribution publishes
 //! the consenting keys in its FR and EUR bundles, signed with FR's key.
-//! The other keys never leave DE.
+//! The other keys never leave DE. The keys' unknown days since onset
+//! travel as EFGS "symptom status unknown" and come back as unknown. The
+//! gateway reads its options from a configuration file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -204,20 +206,26 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
         "{written}"
     );
 
+    // The gateway takes its options from a configuration file.
+    let gateway_toml = certs.path().join("gateway.toml");
+    std::fs::write(
+        &gateway_toml,
+        format!(
+            "services = \"gateway\"\ndata-dir = {:?}\nfederation-cert = {:?}\n\
+             federation-key = {:?}\nfederation-ca = {:?}\n",
+            path(gateway_dir),
+            path(&certs.path().join("gateway.pem")),
+            path(&certs.path().join("gateway.key")),
+            path(&certs.path().join("ca.pem")),
+        ),
+    )
+    .expect("the configuration file is written");
     let gateway = WarnProcess::start(
         &[
-            "--services".into(),
-            "gateway".into(),
+            "--config".into(),
+            path(&gateway_toml),
             "--listen".into(),
             "127.0.0.1:0".into(),
-            "--data-dir".into(),
-            path(gateway_dir),
-            "--federation-cert".into(),
-            path(&certs.path().join("gateway.pem")),
-            "--federation-key".into(),
-            path(&certs.path().join("gateway.key")),
-            "--federation-ca".into(),
-            path(&certs.path().join("ca.pem")),
         ],
         false,
     );
@@ -308,6 +316,49 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     }
     assert_eq!(at_fr, consenting, "FR's stored foreign keys (by callback)");
     assert!(at_fr.is_disjoint(&private));
+
+    // The phones sent no days since onset: they travel as "symptom status
+    // unknown" counted from the submission day (EFGS 4000 + d, d = the
+    // key's day minus the submission's), never as 0, and FR stores them as
+    // unknown.
+    let rows = |data_dir: PathBuf, sql: &'static str| async move {
+        let db = api::db::Db::connect(&data_dir, None)
+            .await
+            .expect("the database opens");
+        let rows = sqlx::query(sql).fetch_all(db.pool()).await.expect("query");
+        db.close().await;
+        rows.iter()
+            .map(|row| (row.get::<Vec<u8>, _>(0), row.get::<Option<i64>, _>(1)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let expected = rows(
+        de_dir.clone(),
+        "SELECT key_data, 4000 + rolling_start_interval_number / 144 - submitted_hour / 24 \
+         FROM diagnosis_keys WHERE consent_to_federation = 1",
+    )
+    .await;
+    let at_gateway_onsets = rows(
+        gateway_dir.clone(),
+        "SELECT key_data, days_since_onset_of_symptoms FROM gateway_keys",
+    )
+    .await;
+    assert_eq!(at_gateway_onsets, expected);
+    assert!(
+        expected
+            .values()
+            .all(|wire| (3986..=4000).contains(&wire.unwrap_or(0))),
+        "{expected:?}"
+    );
+    let at_fr_onsets = rows(
+        fr_dir.clone(),
+        "SELECT key_data, days_since_onset_of_symptoms FROM diagnosis_keys \
+         WHERE origin_country = 'DE'",
+    )
+    .await;
+    assert!(
+        at_fr_onsets.iter().all(|(_, onset)| onset.is_none()),
+        "{at_fr_onsets:?}"
+    );
 
     // Callbacks coalesce (a burst costs one download per date, not a task
     // each); dates outside the gateway's retention and malformed ones are

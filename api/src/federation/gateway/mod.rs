@@ -27,15 +27,17 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
-use futures_util::TryStreamExt;
 use prost::Message;
 use proto::efgs::DiagnosisKeyBatch;
+use shared::verification::wire::ErrorBody;
 use sqlx::Row;
 
 use super::batch::{self, FederatedKey, MAX_KEYS_PER_BATCH};
 use super::tls::ClientCountry;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+
+mod store;
 
 /// How many days the gateway keeps batches (older dates answer 410).
 pub const RETENTION_DAYS: i64 = 14;
@@ -49,6 +51,37 @@ pub struct GatewayState {
     pub ca: Arc<x509_cert::Certificate>,
     /// Calls the countries' callbacks (with the gateway's certificate).
     pub callbacks: super::client::FederationClient,
+}
+
+/// A `DiagnosisKeyBatch` protobuf (`proto/efgs.proto`), for the OpenAPI document.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)] // described, never built: the handlers encode and decode batches themselves
+pub struct BatchBytes(Vec<u8>);
+
+/// The answer to an upload of which some keys were known (207): indices
+/// into the uploaded batch, by what became of each key.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct UploadResult {
+    /// Keys stored now.
+    #[serde(rename = "201")]
+    pub created: Vec<usize>,
+    /// Keys the gateway held already (from any batch).
+    #[serde(rename = "409")]
+    pub conflicts: Vec<usize>,
+    /// Keys that failed; always empty (a batch is stored in one transaction).
+    #[serde(rename = "500")]
+    pub failed: Vec<usize>,
+}
+
+/// A registered callback.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackEntry {
+    /// The id the country chose.
+    pub callback_id: String,
+    /// The URL the gateway calls (with `batchTag` and `date` added).
+    pub url: String,
 }
 
 /// The gateway's routes.
@@ -79,7 +112,25 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &'static str) -> AppResult<&'a 
         })
 }
 
-async fn upload(
+/// Takes a signed batch of the uploader's own keys.
+#[utoipa::path(post, path = "/diagnosiskeys/upload", tag = "gateway",
+    security(("country_certificate" = [])),
+    params(
+        ("batchTag" = String, Header, description = "The uploader's name for the batch: 1 to 100 letters, digits, `-`, `_`, `.`; once per uploader"),
+        ("batchSignature" = String, Header, description = "Base64 of a detached CMS SignedData over the batch's canonical bytes, by a certificate of the federation's CA whose `C=` is the uploader's country"),
+    ),
+    request_body(content = BatchBytes, content_type = "application/protobuf; version=1.0",
+        description = "A `DiagnosisKeyBatch`: 1 to 5,000 keys, each of the uploader's origin"),
+    responses(
+        (status = 201, description = "Every key stored"),
+        (status = 207, description = "Stored, but some keys the gateway held already", body = UploadResult),
+        (status = 400, description = "Malformed batch, header or key; a key of another origin than the uploader's certificate (`invalid_origin`); a signature that does not verify or names another country (`invalid_signature`). Nothing stored", body = ErrorBody),
+        (status = 403, description = "The client certificate names no country", body = ErrorBody),
+        (status = 409, description = "The uploader used this batch tag before; nothing stored", body = ErrorBody),
+        (status = 413, description = "More than 5,000 keys; nothing stored", body = ErrorBody),
+        (status = 415, description = "Not `application/protobuf`", body = ErrorBody),
+    ))]
+pub(crate) async fn upload(
     State(state): State<GatewayState>,
     Extension(client): Extension<ClientCountry>,
     headers: HeaderMap,
@@ -143,7 +194,7 @@ async fn upload(
         ));
     }
     let now = crate::clock::now();
-    let stored = store_batch(&state.db, &uploader, tag, &keys, now).await?;
+    let stored = store::store_batch(&state.db, &uploader, tag, &keys, now).await?;
     let Some(stored) = stored else {
         return Err(AppError::Conflict("this batch tag was uploaded already"));
     };
@@ -159,135 +210,34 @@ async fn upload(
     if stored.conflicts.is_empty() {
         return Ok(StatusCode::CREATED.into_response());
     }
-    let body = serde_json::json!({
-        "201": stored.created,
-        "409": stored.conflicts,
-        "500": Vec::<usize>::new(),
-    });
+    let body = UploadResult {
+        created: stored.created,
+        conflicts: stored.conflicts,
+        failed: Vec::new(),
+    };
     Ok((StatusCode::MULTI_STATUS, Json(body)).into_response())
 }
 
-/// What storing a batch did.
-struct Stored {
-    /// The gateway's tag of the batch; `None` when every key was known.
-    tag: Option<String>,
-    /// Indices of the keys stored.
-    created: Vec<usize>,
-    /// Indices of keys stored before (by any batch).
-    conflicts: Vec<usize>,
-}
-
-/// Stores a batch in one transaction; `None` when the uploader used the tag before.
-async fn store_batch(
-    db: &Db,
-    uploader: &str,
-    upload_tag: &str,
-    keys: &[FederatedKey],
-    now: i64,
-) -> Result<Option<Stored>, sqlx::Error> {
-    let date = batch::date_of(now);
-    let mut tx = db.pool().begin().await?;
-    // Batches past the retention go first (their keys with them).
-    let expired = now - (RETENTION_DAYS + 1) * 86_400;
-    sqlx::query(
-        "DELETE FROM gateway_keys WHERE batch_id IN \
-         (SELECT id FROM gateway_batches WHERE created_at < $1)",
-    )
-    .bind(expired)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM gateway_batches WHERE created_at < $1")
-        .bind(expired)
-        .execute(&mut *tx)
-        .await?;
-    let id: Option<i64> = sqlx::query(
-        "INSERT INTO gateway_batches (tag, uploader, upload_tag, batch_date, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (uploader, upload_tag) DO NOTHING RETURNING id",
-    )
-    .bind(format!("pending-{uploader}-{upload_tag}"))
-    .bind(uploader)
-    .bind(upload_tag)
-    .bind(&date)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?
-    .map(|row| row.try_get("id"))
-    .transpose()?;
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    let (mut created, mut conflicts) = (Vec::new(), Vec::new());
-    for (index, key) in keys.iter().enumerate() {
-        let done = sqlx::query(
-            "INSERT INTO gateway_keys (key_data, batch_id, rolling_start_interval_number, \
-             rolling_period, transmission_risk_level, visited_countries, origin, report_type, \
-             days_since_onset_of_symptoms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(key.key.key_data.to_vec())
-        .bind(id)
-        .bind(i64::from(key.key.rolling_start_interval_number))
-        .bind(i64::from(key.key.rolling_period))
-        .bind(i64::from(key.key.transmission_risk_level))
-        .bind(key.visited.join(","))
-        .bind(&key.origin)
-        .bind(i64::from(key.key.report_type.code()))
-        .bind(i64::from(key.key.days_since_onset_of_symptoms.unwrap_or(0)))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 1 {
-            created.push(index);
-        } else {
-            conflicts.push(index);
-        }
-    }
-    let tag = if created.is_empty() {
-        // Nothing new: the tag stays used, but no empty batch is served.
-        sqlx::query("UPDATE gateway_batches SET tag = $1 WHERE id = $2")
-            .bind(format!("empty-{id}"))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        None
-    } else {
-        let tag = format!("{}-{id}", date.replace('-', ""));
-        sqlx::query("UPDATE gateway_batches SET tag = $1 WHERE id = $2")
-            .bind(&tag)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        Some(tag)
-    };
-    tx.commit().await?;
-    Ok(Some(Stored {
-        tag,
-        created,
-        conflicts,
-    }))
-}
-
-/// The batches of `date` that `country` may download, in upload order.
-async fn batches_for(
-    db: &Db,
-    date: &str,
-    country: &str,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let mut rows = sqlx::query(
-        "SELECT b.id, b.tag FROM gateway_batches b WHERE b.batch_date = $1 AND b.uploader <> $2 \
-         AND EXISTS (SELECT 1 FROM gateway_keys k WHERE k.batch_id = b.id AND k.origin <> $2) \
-         ORDER BY b.id",
-    )
-    .bind(date)
-    .bind(country)
-    .fetch(db.pool());
-    let mut batches = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        batches.push((row.try_get(0)?, row.try_get(1)?));
-    }
-    Ok(batches)
-}
-
-async fn download(
+/// One batch of a date: the first, or the one `batchTag` names.
+#[utoipa::path(get, path = "/diagnosiskeys/download/{date}", tag = "gateway",
+    security(("country_certificate" = [])),
+    params(
+        ("date" = String, Path, description = "The day the batches arrived, `YYYY-MM-DD` (UTC)", example = "2026-11-20"),
+        ("batchTag" = Option<String>, Header, description = "The batch to answer (a `nextBatchTag` of an earlier answer); without it, the date's first"),
+    ),
+    responses(
+        (status = 200, description = "A `DiagnosisKeyBatch` of other countries' keys (never the caller's own origin)",
+            body = BatchBytes, content_type = "application/protobuf; version=1.0",
+            headers(
+                ("batchTag" = String, description = "This batch's tag"),
+                ("nextBatchTag" = String, description = "The tag of the date's next batch, `null` after the last"),
+            )),
+        (status = 400, description = "The date is not `YYYY-MM-DD`", body = ErrorBody),
+        (status = 403, description = "The client certificate names no country", body = ErrorBody),
+        (status = 404, description = "No batch for the caller on this date, or no batch with this tag", body = ErrorBody),
+        (status = 410, description = "The date is older than the retention (14 days)", body = ErrorBody),
+    ))]
+pub(crate) async fn download(
     State(state): State<GatewayState>,
     Extension(client): Extension<ClientCountry>,
     Path(date): Path<String>,
@@ -300,7 +250,7 @@ async fn download(
     if day < today - RETENTION_DAYS {
         return Err(AppError::Gone("batches of this date are no longer kept"));
     }
-    let batches = batches_for(&state.db, &batch::date_of(day * 86_400), &requester).await?;
+    let batches = store::batches_for(&state.db, &batch::date_of(day * 86_400), &requester).await?;
     let position = match headers
         .get("batchTag")
         .and_then(|value| value.to_str().ok())
@@ -314,7 +264,7 @@ async fn download(
     let Some((id, tag)) = batches.get(position) else {
         return Err(AppError::NotFound("no batch for this date"));
     };
-    let keys = batch_keys(&state.db, *id, &requester).await?;
+    let keys = store::batch_keys(&state.db, *id, &requester).await?;
     let next = batches
         .get(position + 1)
         .map_or("null", |(_, tag)| tag.as_str());
@@ -334,50 +284,26 @@ async fn download(
     Ok(response)
 }
 
-/// The keys of one batch, without those of `requester`'s origin.
-async fn batch_keys(
-    db: &Db,
-    batch_id: i64,
-    requester: &str,
-) -> Result<Vec<proto::efgs::DiagnosisKey>, AppError> {
-    let mut rows = sqlx::query(
-        "SELECT key_data, rolling_start_interval_number, rolling_period, transmission_risk_level, \
-         visited_countries, origin, report_type, days_since_onset_of_symptoms \
-         FROM gateway_keys WHERE batch_id = $1 AND origin <> $2 ORDER BY key_data",
-    )
-    .bind(batch_id)
-    .bind(requester)
-    .fetch(db.pool());
-    let mut keys = Vec::new();
-    let int = |value: i64| i32::try_from(value).unwrap_or(0);
-    while let Some(row) = rows.try_next().await? {
-        let data: Vec<u8> = row.try_get(0)?;
-        let visited: String = row.try_get(4)?;
-        keys.push(proto::efgs::DiagnosisKey {
-            key_data: data.into(),
-            rolling_start_interval_number: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
-            rolling_period: u32::try_from(row.try_get::<i64, _>(2)?).unwrap_or(0),
-            transmission_risk_level: int(row.try_get(3)?),
-            visited_countries: visited
-                .split(',')
-                .filter(|code| !code.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            origin: row.try_get(5)?,
-            report_type: int(row.try_get(6)?),
-            days_since_onset_of_symptoms: int(row.try_get(7)?),
-        });
-    }
-    Ok(keys)
-}
-
 /// `?url=...` of a callback registration.
 #[derive(Debug, serde::Deserialize)]
-struct CallbackQuery {
-    url: String,
+pub(crate) struct CallbackQuery {
+    /// Optional here so that a missing one is answered in the one error shape.
+    url: Option<String>,
 }
 
-async fn register_callback(
+/// Registers (or replaces) one of the caller's callbacks.
+#[utoipa::path(put, path = "/diagnosiskeys/callback/{id}", tag = "gateway",
+    security(("country_certificate" = [])),
+    params(
+        ("id" = String, Path, description = "The caller's id for the callback: 1 to 100 letters, digits, `-`, `_`, `.`"),
+        ("url" = String, Query, description = "The `http(s)` URL to call, with `batchTag` and `date` added, when another country's batch arrives"),
+    ),
+    responses(
+        (status = 200, description = "Registered"),
+        (status = 400, description = "A malformed id, or a URL that is missing or not `http(s)`", body = ErrorBody),
+        (status = 403, description = "The client certificate names no country", body = ErrorBody),
+    ))]
+pub(crate) async fn register_callback(
     State(state): State<GatewayState>,
     Extension(client): Extension<ClientCountry>,
     Path(id): Path<String>,
@@ -390,8 +316,10 @@ async fn register_callback(
             "the callback id must be 1 to 100 letters, digits, '-', '_' or '.'",
         ));
     }
-    let url = url::Url::parse(&query.url)
-        .ok()
+    let url = query
+        .url
+        .as_deref()
+        .and_then(|url| url::Url::parse(url).ok())
         .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
         .ok_or_else(|| AppError::bad_request("invalid_url", "the callback URL must be http(s)"))?;
     sqlx::query(
@@ -406,10 +334,17 @@ async fn register_callback(
     Ok(StatusCode::OK)
 }
 
-async fn list_callbacks(
+/// The caller's callbacks.
+#[utoipa::path(get, path = "/diagnosiskeys/callback", tag = "gateway",
+    security(("country_certificate" = [])),
+    responses(
+        (status = 200, description = "The caller's callbacks, by id", body = Vec<CallbackEntry>),
+        (status = 403, description = "The client certificate names no country", body = ErrorBody),
+    ))]
+pub(crate) async fn list_callbacks(
     State(state): State<GatewayState>,
     Extension(client): Extension<ClientCountry>,
-) -> AppResult<Json<Vec<serde_json::Value>>> {
+) -> AppResult<Json<Vec<CallbackEntry>>> {
     let country = country(&client)?;
     let rows = sqlx::query(
         "SELECT callback_id, url FROM gateway_callbacks WHERE country = $1 ORDER BY callback_id",
@@ -419,14 +354,24 @@ async fn list_callbacks(
     .await?;
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
-        let id: String = row.try_get(0)?;
-        let url: String = row.try_get(1)?;
-        list.push(serde_json::json!({"callbackId": id, "url": url}));
+        list.push(CallbackEntry {
+            callback_id: row.try_get(0)?,
+            url: row.try_get(1)?,
+        });
     }
     Ok(Json(list))
 }
 
-async fn delete_callback(
+/// Removes one of the caller's callbacks.
+#[utoipa::path(delete, path = "/diagnosiskeys/callback/{id}", tag = "gateway",
+    security(("country_certificate" = [])),
+    params(("id" = String, Path, description = "The callback's id")),
+    responses(
+        (status = 200, description = "Removed"),
+        (status = 403, description = "The client certificate names no country", body = ErrorBody),
+        (status = 404, description = "The caller has no callback with this id", body = ErrorBody),
+    ))]
+pub(crate) async fn delete_callback(
     State(state): State<GatewayState>,
     Extension(client): Extension<ClientCountry>,
     Path(id): Path<String>,
