@@ -448,6 +448,24 @@ async fn a_result_counts_once_however_often_it_is_uploaded(app: &TestApp) {
     assert_eq!(kept, 4);
 }
 
+async fn one_result_uploaded_at_once_by_many_counts_once(app: &TestApp) {
+    let admin = logged_in(app, Role::Admin).await;
+    let lab = app.add_lab("Racing Lab").await;
+    let before = stats_today(app, &admin).await["positiveResults"]
+        .as_i64()
+        .expect("a count");
+    let (_, guid) = new_guid();
+    let body = json!({"testResults": [{"id": guid.expose(), "result": 2}]});
+    let uploads = (0..8).map(|_| app.upload(&lab, body.clone()));
+    for (status, answer) in futures_util::future::join_all(uploads).await {
+        assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    }
+    assert_eq!(
+        stats_today(app, &admin).await["positiveResults"],
+        before + 1
+    );
+}
+
 async fn the_clean_up_deletes_expired_sessions(app: &TestApp) {
     let fresh = logged_in(app, Role::Hotline).await;
     let idle = logged_in(app, Role::Lab).await;
@@ -478,6 +496,7 @@ on_both_databases!(
     administrator_manages_lab_api_keys,
     statistics_count_each_event_and_outlive_the_clean_up,
     a_result_counts_once_however_often_it_is_uploaded,
+    one_result_uploaded_at_once_by_many_counts_once,
     the_clean_up_deletes_expired_sessions,
 );
 
