@@ -11,6 +11,7 @@ pub const MAX_TELETAN_BATCH: u32 = 50;
 
 /// What a portal user may do (SPEC section 9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Issues teleTANs on the phone.
@@ -51,6 +52,7 @@ impl std::fmt::Display for Role {
 
 /// `POST /api/v1/portal/login`: the first factor.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LoginRequest {
     /// The user name.
@@ -70,6 +72,7 @@ impl std::fmt::Debug for LoginRequest {
 
 /// What the second step of the log-in is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum LoginNext {
     /// Type the code of the authenticator app.
@@ -81,6 +84,7 @@ pub enum LoginNext {
 /// Answer to a correct password: a half-open session that only
 /// `POST /api/v1/portal/login/totp` accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LoginResponse {
     /// The second step.
@@ -94,6 +98,7 @@ pub struct LoginResponse {
 /// A new TOTP secret to add to an authenticator app (RFC 6238: SHA-1,
 /// 6 digits, 30 seconds).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TotpEnrolment {
     /// The secret in base32, for typing in.
@@ -112,6 +117,7 @@ impl std::fmt::Debug for TotpEnrolment {
 
 /// `POST /api/v1/portal/login/totp`: the second factor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TotpRequest {
     /// The six digits the app shows.
@@ -121,6 +127,7 @@ pub struct TotpRequest {
 /// The logged-in user (`GET /api/v1/portal/session`, and the answer to a
 /// completed log-in).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     /// The user name.
@@ -137,6 +144,7 @@ pub struct SessionInfo {
 
 /// A teleTAN just issued (`POST /api/v1/portal/teletans`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TeleTanIssued {
     /// The teleTAN, 10 characters.
@@ -156,6 +164,7 @@ impl std::fmt::Debug for TeleTanIssued {
 
 /// A portal user as administrators see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserSummary {
     /// Database id.
@@ -174,6 +183,7 @@ pub struct UserSummary {
 
 /// `POST /api/v1/portal/users`: a new user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateUserRequest {
     /// The user name (1 to 64 characters: letters, digits, `.`, `-`, `_`, `@`).
@@ -184,6 +194,7 @@ pub struct CreateUserRequest {
 
 /// The created user and the initial password, shown only in this answer.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedUser {
     /// The user.
@@ -203,6 +214,7 @@ impl std::fmt::Debug for CreatedUser {
 
 /// One line of the audit log: who did what when, never a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
     /// Database id (increasing).
@@ -221,6 +233,7 @@ pub struct AuditEntry {
 
 /// Filters of `GET /api/v1/portal/audit` (query parameters).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditQuery {
     /// Only this actor.
@@ -238,6 +251,7 @@ pub struct AuditQuery {
 /// `POST /api/v1/portal/teletans/batch` (health officers): up to
 /// [`MAX_TELETAN_BATCH`] teleTANs at once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TeleTanBatchRequest {
     /// How many, 1 to [`MAX_TELETAN_BATCH`].
@@ -248,6 +262,7 @@ pub struct TeleTanBatchRequest {
 /// batch, fewer than requested are issued and `retryAfter` says in how many
 /// seconds the next teleTAN is possible.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TeleTanBatch {
     /// The teleTANs issued, at most as many as requested.
@@ -264,6 +279,7 @@ pub struct TeleTanBatch {
 /// answers: how many results were stored. The body is the lab API's
 /// `LabResultsRequest` (hashed GUIDs; the clear GUID never leaves the page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LabUploadReceipt {
     /// Results accepted and stored (a redeemed result is left unchanged).
@@ -274,6 +290,7 @@ pub struct LabUploadReceipt {
 
 /// A lab and its API key's state, as administrators see it (never the key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LabKeySummary {
     /// Database id.
@@ -288,6 +305,7 @@ pub struct LabKeySummary {
 
 /// `POST /api/v1/portal/labs`: a new lab with an API key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateLabKeyRequest {
     /// The lab's name, 1 to 100 characters.
@@ -296,6 +314,7 @@ pub struct CreateLabKeyRequest {
 
 /// The new lab and its API key, shown only in this answer.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CreatedLabKey {
     /// The lab.
@@ -318,6 +337,7 @@ pub const MAX_STATS_DAYS: i64 = 366;
 
 /// Query of `GET /api/v1/portal/stats`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct StatsQuery {
     /// How many days up to today (default 30, at most [`MAX_STATS_DAYS`]).
@@ -326,6 +346,7 @@ pub struct StatsQuery {
 
 /// The counts of one UTC day.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DayStats {
     /// Unix seconds of 00:00 UTC.

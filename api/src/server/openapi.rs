@@ -88,9 +88,11 @@ impl Modify for SecuritySchemes {
     }
 }
 
-/// The document as JSON, with the running version.
+/// The document as JSON, with the running version; the portal API's part
+/// comes from [`crate::portal::routes::doc`].
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut openapi = ApiDoc::openapi();
+    openapi.merge(crate::portal::routes::doc::PortalApiDoc::openapi());
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     openapi
 }

@@ -19,6 +19,12 @@ pub struct NewResult {
 /// Inserts or updates results in one transaction; a redeemed result is
 /// never changed. Returns how many were stored (and counts the positive
 /// ones in the daily statistics).
+///
+/// A result is counted as positive when it becomes positive: a new row, or
+/// a stored pending, negative or invalid result changed to positive. The
+/// same result uploaded again (also twice in one upload) refreshes the
+/// sample time and the lab but is not counted again; a redeemed result is
+/// left alone and not counted.
 pub async fn upsert(
     db: &Db,
     lab: &str,
@@ -29,23 +35,45 @@ pub async fn upsert(
     let mut stored = 0;
     let mut positive = 0;
     for result in results {
+        let code = i64::from(result.result.code());
+        // Inserts, or changes a different result. The condition is checked
+        // on the row as locked by the upsert, so two uploads of the same
+        // result at once change it (and count it) once.
         let changed = sqlx::query(
             "INSERT INTO test_results (id_hash, result, sample_collected_at, lab_id, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) \
              ON CONFLICT (id_hash) DO UPDATE SET result = excluded.result, \
                  sample_collected_at = excluded.sample_collected_at, lab_id = excluded.lab_id, \
                  updated_at = excluded.updated_at \
-             WHERE test_results.result <> 4",
+             WHERE test_results.result <> 4 AND test_results.result <> excluded.result",
         )
         .bind(&result.id_hash)
-        .bind(i64::from(result.result.code()))
+        .bind(code)
         .bind(result.sample_collected_at)
         .bind(lab)
         .bind(now)
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        stored += changed;
+        let refreshed = if changed > 0 {
+            0
+        } else {
+            // The same result again; a lab result (1 to 3) never matches a
+            // redeemed one (4), which stays as it is.
+            sqlx::query(
+                "UPDATE test_results SET sample_collected_at = $3, lab_id = $4, updated_at = $5 \
+                 WHERE id_hash = $1 AND result = $2",
+            )
+            .bind(&result.id_hash)
+            .bind(code)
+            .bind(result.sample_collected_at)
+            .bind(lab)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        };
+        stored += changed + refreshed;
         if result.result == TestResult::Positive {
             positive += changed;
         }

@@ -1,15 +1,20 @@
 //! `/openapi.json` and its browsable page `/api/docs`: every public route
-//! is described, every described public route exists, the page keeps a
-//! strict Content-Security-Policy.
+//! is described, every described public route exists, the portal's routes
+//! name the guards they apply and answer with the described fields, the
+//! page keeps a strict Content-Security-Policy.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use api::config::{ServerConfig, StorageConfig};
+use reqwest::Method;
+use serde_json::json;
+use shared::portal::Role;
 
 use crate::support::{self, TestServer};
 
 /// Every route the public listener serves (the portal's files aside).
-const PUBLIC_ROUTES: [(&str, &str); 16] = [
+const PUBLIC_ROUTES: [(&str, &str); 34] = [
     ("post", "/version/v1/registrationToken"),
     ("post", "/version/v1/testresult"),
     ("post", "/version/v1/tan"),
@@ -38,7 +43,37 @@ const PUBLIC_ROUTES: [(&str, &str); 16] = [
         "/version/v1/configuration/country/{country}/app_config",
     ),
     ("get", "/version/v1/keys"),
+    ("post", "/api/v1/portal/login"),
+    ("post", "/api/v1/portal/login/totp"),
+    ("get", "/api/v1/portal/session"),
+    ("post", "/api/v1/portal/logout"),
+    ("post", "/api/v1/portal/logout-everywhere"),
+    ("post", "/api/v1/portal/teletans"),
+    ("post", "/api/v1/portal/teletans/batch"),
+    ("post", "/api/v1/portal/lab/results"),
+    ("get", "/api/v1/portal/labs"),
+    ("post", "/api/v1/portal/labs"),
+    ("post", "/api/v1/portal/labs/{id}/disable"),
+    ("get", "/api/v1/portal/stats"),
+    ("get", "/api/v1/portal/users"),
+    ("post", "/api/v1/portal/users"),
+    ("post", "/api/v1/portal/users/{id}/disable"),
+    ("post", "/api/v1/portal/users/{id}/enable"),
+    ("post", "/api/v1/portal/users/{id}/reset-totp"),
+    ("get", "/api/v1/portal/audit"),
 ];
+
+/// The portal route that needs no session.
+const PORTAL_LOGIN: &str = "/api/v1/portal/login";
+
+/// The document as the server serves it.
+async fn fetch_document(base: &str) -> serde_json::Value {
+    let response = reqwest::get(format!("{base}/openapi.json"))
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("JSON")
+}
 
 /// A server whose distribution has published something: demo keys, one
 /// `warn distribute` in another process, noticed by the server.
@@ -112,7 +147,7 @@ async fn example_path(server: &TestServer, path: &str) -> String {
             .as_str()
             .map_or_else(|| first.to_string(), str::to_owned)
     };
-    let mut path = path.replace("{country}", "DE");
+    let mut path = path.replace("{country}", "DE").replace("{id}", "1");
     if path.contains("{date}") {
         let date = index("/version/v1/diagnosis-keys/country/DE/date".to_owned()).await;
         path = path.replace("{date}", &date);
@@ -131,13 +166,7 @@ async fn example_path(server: &TestServer, path: &str) -> String {
 async fn the_document_describes_every_route_and_only_real_ones() {
     let server = published_server().await;
     let client = reqwest::Client::new();
-    let response = client
-        .get(format!("{}/openapi.json", server.base))
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(response.status(), 200);
-    let document: serde_json::Value = response.json().await.expect("JSON");
+    let document = fetch_document(&server.base).await;
     assert!(
         document["openapi"]
             .as_str()
@@ -147,6 +176,7 @@ async fn the_document_describes_every_route_and_only_real_ones() {
     );
     assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
     let paths = document["paths"].as_object().expect("paths");
+    let mut operation_ids = BTreeSet::new();
     for (method, path) in PUBLIC_ROUTES {
         assert!(
             paths
@@ -158,6 +188,11 @@ async fn the_document_describes_every_route_and_only_real_ones() {
     for (path, item) in paths {
         for (method, operation) in item.as_object().expect("path item") {
             let internal = operation["tags"][0] == "internal";
+            let operation_id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(
+                operation_ids.insert(operation_id.to_owned()),
+                "{method} {path}: operationId {operation_id:?} is not unique"
+            );
             if !internal {
                 assert!(
                     PUBLIC_ROUTES.contains(&(method.as_str(), path.as_str())),
@@ -179,6 +214,9 @@ async fn the_document_describes_every_route_and_only_real_ones() {
                     status == 404 || status == 405,
                     "{method} {path} must not be public (answered {status})"
                 );
+            } else if path.starts_with("/api/v1/portal/") && path != PORTAL_LOGIN {
+                // Without a session, as described.
+                assert_eq!(status, 401, "{method} {path} without a session");
             } else {
                 assert!(
                     status != 404 && status != 405,
@@ -239,6 +277,124 @@ async fn the_browsable_page_lists_every_operation_without_script() {
     assert_eq!(css.status(), 200);
     assert_eq!(css.headers()["content-type"], "text/css");
     server.stop().await;
+}
+
+#[tokio::test]
+async fn the_portal_routes_name_their_session_and_csrf_guards() {
+    let server = TestServer::start(None, None).await;
+    let document = fetch_document(&server.base).await;
+    let schemes = &document["components"]["securitySchemes"];
+    assert_eq!(schemes["portal_session"]["type"], "apiKey", "{schemes}");
+    assert_eq!(schemes["portal_session"]["in"], "cookie", "{schemes}");
+    assert_eq!(
+        schemes["portal_session"]["name"],
+        api::portal::sessions::COOKIE
+    );
+    assert_eq!(schemes["portal_csrf"]["type"], "apiKey", "{schemes}");
+    assert_eq!(schemes["portal_csrf"]["in"], "header", "{schemes}");
+    assert_eq!(schemes["portal_csrf"]["name"], shared::portal::CSRF_HEADER);
+
+    let mut described = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        if !path.starts_with("/api/v1/portal/") {
+            continue;
+        }
+        for (method, operation) in item.as_object().expect("path item") {
+            described += 1;
+            let case = format!("{method} {path}");
+            assert_eq!(operation["tags"][0], "portal", "{case}");
+            let responses = operation["responses"].as_object().expect("responses");
+            if operation.get("requestBody").is_some() {
+                for code in ["400", "413", "415"] {
+                    assert!(responses.contains_key(code), "{case}: no {code}");
+                }
+            }
+            let security = &operation["security"];
+            if path == PORTAL_LOGIN {
+                assert!(security.is_null(), "{case} needs no session: {security}");
+                continue;
+            }
+            // A GET needs the session, a POST the session and its CSRF token.
+            let expected = if method == "get" {
+                json!([{"portal_session": []}])
+            } else {
+                json!([{"portal_session": [], "portal_csrf": []}])
+            };
+            assert_eq!(security, &expected, "{case}");
+            assert!(responses.contains_key("401"), "{case}: no 401");
+            if method == "post" {
+                assert!(responses.contains_key("403"), "{case}: no 403 (CSRF)");
+            }
+        }
+    }
+    let listed = PUBLIC_ROUTES
+        .iter()
+        .filter(|(_, path)| path.starts_with("/api/v1/portal/"))
+        .count();
+    assert_eq!(described, listed);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_portal_answers_carry_the_described_fields() {
+    let app = crate::app::TestApp::start(None).await;
+    let admin = crate::portal_client::logged_in(&app, Role::Admin).await;
+    // So that every list has an entry to compare.
+    app.add_lab("Described Lab").await;
+    let document = fetch_document(&app.server.base).await;
+    let schemas = &document["components"]["schemas"];
+    let names = |value: &serde_json::Value| -> BTreeSet<String> {
+        match value {
+            serde_json::Value::Object(map) => map.keys().cloned().collect(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect(),
+            _ => BTreeSet::new(),
+        }
+    };
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        let Some(operation) = item.get("get") else {
+            continue;
+        };
+        if !path.starts_with("/api/v1/portal/") {
+            continue;
+        }
+        let schema = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+        let (reference, list) = match schema["$ref"].as_str() {
+            Some(reference) => (reference, false),
+            None => (
+                schema["items"]["$ref"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("GET {path}: no schema named: {schema}")),
+                true,
+            ),
+        };
+        let described = &schemas[reference.trim_start_matches("#/components/schemas/")];
+        let answer = admin.send(&app, Method::GET, path, None).await;
+        assert_eq!(answer.status, 200, "GET {path}: {}", answer.body);
+        let object = if list {
+            answer.body.as_array().and_then(|items| items.first())
+        } else {
+            Some(&answer.body)
+        }
+        .unwrap_or_else(|| panic!("GET {path}: nothing to compare in {}", answer.body));
+        let fields = names(object);
+        let properties = names(&described["properties"]);
+        let required = names(&described["required"]);
+        assert!(
+            !properties.is_empty() && fields.is_subset(&properties),
+            "GET {path}: answered {fields:?}, described {properties:?}"
+        );
+        assert!(
+            required.is_subset(&fields),
+            "GET {path}: {required:?} required, answered {fields:?}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5, "session, labs, stats, users, audit");
+    app.server.stop().await;
 }
 
 /// Every route of the gateway role (`warn serve --services gateway`) but

@@ -364,6 +364,108 @@ async fn statistics_count_each_event_and_outlive_the_clean_up(app: &TestApp) {
     }
 }
 
+async fn a_result_counts_once_however_often_it_is_uploaded(app: &TestApp) {
+    let admin = logged_in(app, Role::Admin).await;
+    let lab_user = logged_in(app, Role::Lab).await;
+    let lab = app.add_lab("Repeat Lab").await;
+    let (admin, lab_user) = (&admin, &lab_user);
+    let positives = move || async move { stats_today(app, admin).await["positiveResults"].clone() };
+    let portal_upload = move |results: Value| async move {
+        let answer = lab_user
+            .send(
+                app,
+                Method::POST,
+                "/api/v1/portal/lab/results",
+                Some(json!({ "testResults": results })),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body["stored"].clone()
+    };
+    let (_, first) = new_guid();
+    let (_, second) = new_guid();
+    let (_, corrected) = new_guid();
+    let (_, redeemed) = new_guid();
+    let token = app.register_guid(&first).await;
+
+    let upload = app
+        .upload(
+            &lab,
+            json!({"testResults": [{"id": first.expose(), "result": 2, "sc": 1000}]}),
+        )
+        .await;
+    assert_eq!(upload.0, StatusCode::NO_CONTENT, "{}", upload.1);
+    assert_eq!(positives().await, 1);
+
+    // The same result again, through the lab API and through the portal,
+    // and twice in one upload: stored (the sample time is refreshed), not
+    // counted again.
+    let again = app
+        .upload(
+            &lab,
+            json!({"testResults": [{"id": first.expose(), "result": 2, "sc": 2000}]}),
+        )
+        .await;
+    assert_eq!(again.0, StatusCode::NO_CONTENT, "{}", again.1);
+    assert_eq!(positives().await, 1);
+    let (_, polled) = app.poll(&token).await;
+    assert_eq!(polled["testResult"], 2, "{polled}");
+    assert_eq!(polled["sc"], 2000, "{polled}");
+    let stored = portal_upload(json!([
+        {"id": first.expose(), "result": 2},
+        {"id": second.expose(), "result": 2},
+        {"id": second.expose(), "result": 2},
+    ]))
+    .await;
+    assert_eq!(stored, 3);
+    assert_eq!(positives().await, 2);
+
+    // A result that turns positive (a lab's correction) counts.
+    portal_upload(json!([{"id": corrected.expose(), "result": 1}])).await;
+    assert_eq!(positives().await, 2);
+    portal_upload(json!([{"id": corrected.expose(), "result": 2}])).await;
+    assert_eq!(positives().await, 3);
+
+    // A redeemed result is refused: not stored, not counted.
+    portal_upload(json!([{"id": redeemed.expose(), "result": 2}])).await;
+    assert_eq!(positives().await, 4);
+    let id_hash = redeemed.secret_hash().to_hex();
+    sqlx::query("UPDATE test_results SET result = 4 WHERE id_hash = $1")
+        .bind(&id_hash)
+        .execute(app.server.db.pool())
+        .await
+        .expect("redeemed");
+    assert_eq!(
+        portal_upload(json!([{"id": redeemed.expose(), "result": 2}])).await,
+        0
+    );
+    assert_eq!(positives().await, 4);
+    let kept: i64 = sqlx::query_scalar("SELECT result FROM test_results WHERE id_hash = $1")
+        .bind(&id_hash)
+        .fetch_one(app.server.db.pool())
+        .await
+        .expect("result");
+    assert_eq!(kept, 4);
+}
+
+async fn one_result_uploaded_at_once_by_many_counts_once(app: &TestApp) {
+    let admin = logged_in(app, Role::Admin).await;
+    let lab = app.add_lab("Racing Lab").await;
+    let before = stats_today(app, &admin).await["positiveResults"]
+        .as_i64()
+        .expect("a count");
+    let (_, guid) = new_guid();
+    let body = json!({"testResults": [{"id": guid.expose(), "result": 2}]});
+    let uploads = (0..8).map(|_| app.upload(&lab, body.clone()));
+    for (status, answer) in futures_util::future::join_all(uploads).await {
+        assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    }
+    assert_eq!(
+        stats_today(app, &admin).await["positiveResults"],
+        before + 1
+    );
+}
+
 async fn the_clean_up_deletes_expired_sessions(app: &TestApp) {
     let fresh = logged_in(app, Role::Hotline).await;
     let idle = logged_in(app, Role::Lab).await;
@@ -393,6 +495,8 @@ on_both_databases!(
     the_global_limit_cuts_a_batch_short,
     administrator_manages_lab_api_keys,
     statistics_count_each_event_and_outlive_the_clean_up,
+    a_result_counts_once_however_often_it_is_uploaded,
+    one_result_uploaded_at_once_by_many_counts_once,
     the_clean_up_deletes_expired_sessions,
 );
 

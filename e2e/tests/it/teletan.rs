@@ -88,6 +88,11 @@ async fn health_officer_prints_a_batch_and_the_interval_applies() {
             values.len() == 3 && values.iter().all(|value| value.len() == 10),
             "the sheet shows {sheet:?}"
         );
+        // The sheet counts down to its hiding, ten minutes after issuing.
+        page.role_text("timer", |text| {
+            text.starts_with("Noch 10:00") || text.starts_with("Noch 9:")
+        })
+        .await?;
         page.button("Drucken").await?;
         page.button("CSV herunterladen").await?;
         // A second batch within the interval: the page says when.

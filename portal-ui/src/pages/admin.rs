@@ -3,16 +3,15 @@
 //! ([`super::stats`]) and the audit log with filters.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::portal::{CreateUserRequest, Role, UserSummary};
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::error_line::ErrorLine;
+use crate::components::managed::{Managed, shown_once, table_rows};
 use crate::components::protected::Protected;
 use crate::i18n::{Lang, tr, use_lang};
 use crate::pages::admin_labs::LabKeys;
 use crate::pages::stats::Statistics;
-use crate::session::use_session;
 
 /// The administration page.
 #[component]
@@ -38,51 +37,32 @@ fn role_name(role: Role, lang: Lang) -> &'static str {
 
 #[component]
 fn Users() -> impl IntoView {
-    let session = use_session();
     let lang = use_lang();
-    let version = RwSignal::new(0_u32);
-    let users = LocalResource::new(move || {
-        version.get();
-        api::users()
-    });
-    let error = RwSignal::new(None::<ApiError>);
+    let managed = Managed::from_context();
+    let users = managed.load(api::users);
     let name = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Hotline);
     let created = RwSignal::new(None::<(String, String)>);
 
     let create = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let Some(csrf) = session.with_untracked(|state| state.csrf()) else {
-            return;
-        };
         let request = CreateUserRequest {
             name: name.get_untracked(),
             role: role.get_untracked(),
         };
-        error.set(None);
-        spawn_local(async move {
-            match api::create_user(&csrf, &request).await {
-                Ok(answer) => {
-                    created.set(Some((answer.user.name, answer.initial_password)));
-                    name.set(String::new());
-                    version.update(|v| *v += 1);
-                }
-                // The form keeps what was typed.
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        managed.change(
+            move |csrf| async move { api::create_user(&csrf, &request).await },
+            move |answer| {
+                created.set(Some((answer.user.name, answer.initial_password)));
+                name.set(String::new());
+            },
+        );
     };
     let change = move |id: i64, what: &'static str| {
-        let Some(csrf) = session.with_untracked(|state| state.csrf()) else {
-            return;
-        };
-        error.set(None);
-        spawn_local(async move {
-            match api::change_user(&csrf, id, what).await {
-                Ok(_) => version.update(|v| *v += 1),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        managed.change(
+            move |csrf| async move { api::change_user(&csrf, id, what).await },
+            |_| (),
+        );
     };
 
     let title = tr("Benutzer", "Users");
@@ -99,28 +79,17 @@ fn Users() -> impl IntoView {
     let col_actions = tr("Aktionen", "Actions");
 
     let rows = move || {
-        users.get().map(|result| match result {
-            Ok(list) => list
-                .into_iter()
-                .map(|user| user_row(user, lang, change))
-                .collect_view()
-                .into_any(),
-            Err(failure) => {
-                let text = failure.describe(lang.get());
-                view! { <tr><td colspan="4" role="alert">{text}</td></tr> }.into_any()
-            }
+        table_rows(users.get(), lang.get(), 4, |user| {
+            user_row(user, lang, change)
         })
     };
 
     view! {
         <section class="card" aria-labelledby="users-title">
             <h1 id="users-title">{title}</h1>
-            <ErrorLine error=error />
-            {move || created.get().map(|(user, password)| view! {
-                <p class="alert alert--info" role="status">
-                    {password_note} " – " {user} ": "
-                    <code aria-label="initial password">{password}</code>
-                </p>
+            <ErrorLine error=managed.error />
+            {move || created.get().map(|(user, password)| {
+                shown_once(password_note, user, password, "initial password")
             })}
             <table class="table">
                 <thead>
@@ -236,25 +205,15 @@ fn AuditLog() -> impl IntoView {
     let col_detail = tr("Details", "Details");
     let col_count = tr("Anzahl", "Count");
     let rows = move || {
-        entries.get().map(|result| match result {
-            Ok(list) => list
-                .into_iter()
-                .map(|entry| {
-                    view! {
-                        <tr>
-                            <td>{crate::components::time::utc_minute(entry.at)}</td>
-                            <td>{entry.actor}</td>
-                            <td>{entry.action}</td>
-                            <td>{entry.detail}</td>
-                            <td>{entry.count}</td>
-                        </tr>
-                    }
-                })
-                .collect_view()
-                .into_any(),
-            Err(failure) => {
-                let text = failure.describe(lang.get());
-                view! { <tr><td colspan="5" role="alert">{text}</td></tr> }.into_any()
+        table_rows(entries.get(), lang.get(), 5, |entry| {
+            view! {
+                <tr>
+                    <td>{crate::components::time::utc_minute(entry.at)}</td>
+                    <td>{entry.actor}</td>
+                    <td>{entry.action}</td>
+                    <td>{entry.detail}</td>
+                    <td>{entry.count}</td>
+                </tr>
             }
         })
     };

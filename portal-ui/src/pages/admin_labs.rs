@@ -2,60 +2,40 @@
 //! disable).
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::portal::LabKeySummary;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::error_line::ErrorLine;
+use crate::components::managed::{Managed, shown_once, table_rows};
 use crate::components::time::utc_date;
 use crate::i18n::{Lang, tr, use_lang};
-use crate::session::use_session;
 
 /// Lab API keys.
 #[component]
 pub fn LabKeys() -> impl IntoView {
-    let session = use_session();
     let lang = use_lang();
-    let version = RwSignal::new(0_u32);
-    let labs = LocalResource::new(move || {
-        version.get();
-        api::labs()
-    });
-    let error = RwSignal::new(None::<ApiError>);
+    let managed = Managed::from_context();
+    let labs = managed.load(api::labs);
     let name = RwSignal::new(String::new());
     let created = RwSignal::new(None::<(String, String)>);
 
     let create = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let Some(csrf) = session.with_untracked(|state| state.csrf()) else {
-            return;
-        };
         let typed = name.get_untracked();
-        error.set(None);
         created.set(None);
-        spawn_local(async move {
-            match api::create_lab(&csrf, &typed).await {
-                Ok(answer) => {
-                    created.set(Some((answer.lab.name, answer.key)));
-                    name.set(String::new());
-                    version.update(|v| *v += 1);
-                }
-                // The form keeps what was typed.
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        managed.change(
+            move |csrf| async move { api::create_lab(&csrf, &typed).await },
+            move |answer| {
+                created.set(Some((answer.lab.name, answer.key)));
+                name.set(String::new());
+            },
+        );
     };
     let disable = move |id: i64| {
-        let Some(csrf) = session.with_untracked(|state| state.csrf()) else {
-            return;
-        };
-        error.set(None);
-        spawn_local(async move {
-            match api::disable_lab(&csrf, id).await {
-                Ok(_) => version.update(|v| *v += 1),
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        managed.change(
+            move |csrf| async move { api::disable_lab(&csrf, id).await },
+            |_| (),
+        );
     };
 
     let title = tr("Labor-API-Schlüssel", "Lab API keys");
@@ -70,30 +50,13 @@ pub fn LabKeys() -> impl IntoView {
     let col_created = tr("Angelegt", "Created");
     let col_actions = tr("Aktionen", "Actions");
 
-    let rows = move || {
-        labs.get().map(|result| match result {
-            Ok(list) => list
-                .into_iter()
-                .map(|lab| lab_row(lab, lang, disable))
-                .collect_view()
-                .into_any(),
-            Err(failure) => {
-                let text = failure.describe(lang.get());
-                view! { <tr><td colspan="4" role="alert">{text}</td></tr> }.into_any()
-            }
-        })
-    };
+    let rows = move || table_rows(labs.get(), lang.get(), 4, |lab| lab_row(lab, lang, disable));
 
     view! {
         <section class="card" aria-labelledby="labs-title">
             <h2 id="labs-title">{title}</h2>
-            <ErrorLine error=error />
-            {move || created.get().map(|(lab, key)| view! {
-                <p class="alert alert--info" role="status">
-                    {key_note} " – " {lab} ": "
-                    <code aria-label="lab API key" class="secret">{key}</code>
-                </p>
-            })}
+            <ErrorLine error=managed.error />
+            {move || created.get().map(|(lab, key)| shown_once(key_note, lab, key, "lab API key"))}
             <table class="table">
                 <thead>
                     <tr>

@@ -6,6 +6,10 @@
 //! is possible. The global hourly limit counts every teleTAN: when it runs
 //! out during a batch, the sheet holds the teleTANs that were issued and the
 //! page says how many of how many, and when the next teleTAN is possible.
+//!
+//! Like the single teleTAN, the sheet is shown with a countdown and hidden
+//! (and forgotten, CSV included) ten minutes after issuing, so a sheet left
+//! on a screen does not keep showing teleTANs.
 
 use std::time::Duration;
 
@@ -20,6 +24,27 @@ use crate::components::spelling::grouped;
 use crate::components::time::{local_time, utc_rfc3339};
 use crate::i18n::{Lang, tr, use_lang};
 use crate::session::use_session;
+
+/// How long a sheet stays on screen, in seconds: the ten minutes of the
+/// single teleTAN (`pages::teletan`).
+const SHOWN_FOR: f64 = 600.0;
+
+/// An issued batch on screen.
+#[derive(Clone)]
+struct Sheet {
+    answer: TeleTanBatch,
+    /// Unix seconds of the request, printed on the sheet and in the CSV.
+    issued_at: i64,
+    /// Milliseconds (`Date.now()`) when the answer arrived; the countdown
+    /// runs from here.
+    shown_at: f64,
+}
+
+/// Seconds the sheet shown since `shown_at` stays visible at `now` (both in
+/// milliseconds); `None` once it is to be hidden.
+fn seconds_left(shown_at: f64, now: f64) -> Option<f64> {
+    Some((SHOWN_FOR - (now - shown_at) / 1000.0).ceil()).filter(|seconds| *seconds > 0.0)
+}
 
 /// The batch section; shown to health officers only (the server checks too).
 #[component]
@@ -40,14 +65,30 @@ fn BatchForm() -> impl IntoView {
     let session = use_session();
     let lang = use_lang();
     let count = RwSignal::new(String::from("10"));
-    let batch = RwSignal::new(None::<(TeleTanBatch, i64)>);
+    let batch = RwSignal::new(None::<Sheet>);
+    // (issued, requested) when the hourly limit cut the last batch short;
+    // kept apart from the sheet, which is forgotten after ten minutes.
+    let cut = RwSignal::new(None::<(usize, u32)>);
+    let hidden = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let next_possible_at = RwSignal::new(None::<f64>);
     let busy = RwSignal::new(false);
     let now = RwSignal::new(js_sys::Date::now());
-    if let Ok(handle) =
-        set_interval_with_handle(move || now.set(js_sys::Date::now()), Duration::from_secs(1))
-    {
+    // Ticks every second: the countdowns, and the sheet's end.
+    let tick = move || {
+        let at = js_sys::Date::now();
+        now.set(at);
+        let over = batch.with_untracked(|sheet| {
+            sheet
+                .as_ref()
+                .is_some_and(|sheet| seconds_left(sheet.shown_at, at).is_none())
+        });
+        if over {
+            batch.set(None);
+            hidden.set(true);
+        }
+    };
+    if let Ok(handle) = set_interval_with_handle(tick, Duration::from_secs(1)) {
         on_cleanup(move || handle.clear());
     }
     let wait = move || {
@@ -84,10 +125,21 @@ fn BatchForm() -> impl IntoView {
                             .retry_after
                             .map(|seconds| js_sys::Date::now() + seconds as f64 * 1000.0),
                     );
-                    batch.set(Some((answer, issued_at)));
+                    cut.set(
+                        answer
+                            .retry_after
+                            .map(|_| (answer.teletans.len(), answer.requested)),
+                    );
+                    hidden.set(false);
+                    batch.set(Some(Sheet {
+                        answer,
+                        issued_at,
+                        shown_at: js_sys::Date::now(),
+                    }));
                 }
                 Err(failure) => match failure.retry_after() {
                     Some(seconds) if failure.status() == Some(429) => {
+                        cut.set(None);
                         next_possible_at.set(Some(js_sys::Date::now() + seconds as f64 * 1000.0));
                     }
                     _ => error.set(Some(failure)),
@@ -98,7 +150,10 @@ fn BatchForm() -> impl IntoView {
     };
 
     let csv = move |_| {
-        let Some((answer, issued_at)) = batch.get_untracked() else {
+        let Some(Sheet {
+            answer, issued_at, ..
+        }) = batch.get_untracked()
+        else {
             return;
         };
         let mut text = String::from("number,teletan,issued_at,valid_until\r\n");
@@ -126,16 +181,15 @@ fn BatchForm() -> impl IntoView {
     let sheet_title = tr("teleTAN-Bogen", "teleTAN sheet");
     let col_number = tr("Nr.", "No.");
     let col_valid = tr("Gültig bis", "Valid until");
+    let hidden_note = tr(
+        "Der teleTAN-Bogen wurde nach 10 Minuten ausgeblendet.",
+        "The teleTAN sheet was hidden after 10 minutes.",
+    );
 
     let limit_note = move || {
         let seconds = wait()?;
         let lang = lang.get();
-        let cut = batch.with(|batch| {
-            batch
-                .as_ref()
-                .filter(|(answer, _)| answer.retry_after.is_some())
-                .map(|(answer, _)| (answer.teletans.len(), answer.requested))
-        });
+        let cut = cut.get();
         let at = local_time((next_possible_at.get()? / 1000.0) as i64);
         Some(match (cut, lang) {
             (Some((issued, requested)), Lang::De) => format!(
@@ -173,8 +227,19 @@ fn BatchForm() -> impl IntoView {
                     <button class="button" on:click=csv>{csv_label}</button>
                 </p>
             </Show>
+            <Show when=move || hidden.get()>
+                <p class="alert alert--info" role="status" id="teletan-sheet-hidden">{hidden_note}</p>
+            </Show>
         </section>
-        {move || batch.get().map(|(answer, issued_at)| {
+        {move || batch.get().map(|Sheet { answer, issued_at, shown_at }| {
+            let countdown = move || {
+                let seconds = seconds_left(shown_at, now.get()).unwrap_or(0.0) as u32;
+                let (minutes, rest) = (seconds / 60, seconds % 60);
+                match lang.get() {
+                    Lang::De => format!("Noch {minutes}:{rest:02} Minuten sichtbar"),
+                    Lang::En => format!("Visible for {minutes}:{rest:02} more minutes"),
+                }
+            };
             let heading = match lang.get() {
                 Lang::De => format!("{} – {} teleTANs, ausgegeben {} UTC", sheet_title(), answer.teletans.len(), utc_rfc3339(issued_at)),
                 Lang::En => format!("{} – {} teleTANs, issued {} UTC", sheet_title(), answer.teletans.len(), utc_rfc3339(issued_at)),
@@ -189,6 +254,7 @@ fn BatchForm() -> impl IntoView {
             view! {
                 <section class="card teletan-sheet" aria-labelledby="sheet-title">
                     <h2 id="sheet-title">{heading}</h2>
+                    <p class="teletan__countdown no-print" role="timer" id="teletan-sheet-countdown">{countdown}</p>
                     <table class="table" id="teletan-sheet">
                         <thead><tr>
                             <th scope="col">{col_number}</th>

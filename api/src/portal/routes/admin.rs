@@ -6,6 +6,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use shared::portal::{AuditEntry, AuditQuery, CreateUserRequest, CreatedUser, UserSummary};
 
+use shared::verification::wire::ErrorBody;
+
+use super::doc;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::portal::sessions::{Admins, Authorized};
@@ -13,6 +16,13 @@ use crate::portal::{accounts, audit};
 use crate::server::AppState;
 
 /// `GET /api/v1/portal/users`: every user.
+#[utoipa::path(get, path = "/api/v1/portal/users", tag = "portal", operation_id = "portal_list_users",
+    security(("portal_session" = [])),
+    responses(
+        (status = 200, description = "Every user (role `admin`)", body = Vec<UserSummary>),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::WRONG_ROLE, body = ErrorBody),
+    ))]
 pub async fn list_users(
     _auth: Authorized<Admins>,
     State(state): State<AppState>,
@@ -25,6 +35,17 @@ pub async fn list_users(
 
 /// `POST /api/v1/portal/users`: a new user with a random initial password,
 /// shown once; the second factor is set up at the first log-in.
+#[utoipa::path(post, path = "/api/v1/portal/users", tag = "portal", operation_id = "portal_create_user",
+    request_body = CreateUserRequest,
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 201, description = "The user and the initial password, shown only here (role `admin`)", body = CreatedUser),
+        (status = 400, description = "Malformed JSON, an invalid name (`invalid_name`) or one in use (`user_exists`)", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 413, description = doc::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = doc::NOT_JSON, body = ErrorBody),
+    ))]
 pub async fn create_user(
     auth: Authorized<Admins>,
     State(state): State<AppState>,
@@ -78,6 +99,16 @@ async fn change_user(
 
 /// `POST /api/v1/portal/users/{id}/disable`: the user can no longer log in;
 /// their sessions end. An administrator cannot disable themselves.
+#[utoipa::path(post, path = "/api/v1/portal/users/{id}/disable", tag = "portal", operation_id = "portal_disable_user",
+    params(("id" = i64, Path, description = "The user's id")),
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 200, description = "The user, disabled; their sessions end (role `admin`; audited)", body = UserSummary),
+        (status = 400, description = "The id is not a number or the administrator's own account (`own_account`)", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
 pub async fn disable(
     auth: Authorized<Admins>,
     State(state): State<AppState>,
@@ -95,6 +126,16 @@ pub async fn disable(
 }
 
 /// `POST /api/v1/portal/users/{id}/enable`.
+#[utoipa::path(post, path = "/api/v1/portal/users/{id}/enable", tag = "portal", operation_id = "portal_enable_user",
+    params(("id" = i64, Path, description = "The user's id")),
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 200, description = "The user, enabled (role `admin`; audited)", body = UserSummary),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
 pub async fn enable(
     auth: Authorized<Admins>,
     State(state): State<AppState>,
@@ -107,6 +148,16 @@ pub async fn enable(
 
 /// `POST /api/v1/portal/users/{id}/reset-totp`: the user sets up a new
 /// second factor at the next log-in; their sessions end.
+#[utoipa::path(post, path = "/api/v1/portal/users/{id}/reset-totp", tag = "portal", operation_id = "portal_reset_totp",
+    params(("id" = i64, Path, description = "The user's id")),
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 200, description = "The user, to set up a new second factor at the next log-in; their sessions end (role `admin`; audited)", body = UserSummary),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
 pub async fn reset_totp(
     auth: Authorized<Admins>,
     State(state): State<AppState>,
@@ -118,6 +169,15 @@ pub async fn reset_totp(
 }
 
 /// `GET /api/v1/portal/audit?actor=&action=&since=&until=&beforeId=`.
+#[utoipa::path(get, path = "/api/v1/portal/audit", tag = "portal", operation_id = "portal_audit",
+    params(AuditQuery),
+    security(("portal_session" = [])),
+    responses(
+        (status = 200, description = "Matching entries, newest first, at most 200 a page (role `admin`)", body = Vec<AuditEntry>),
+        (status = 400, description = "A filter is malformed (`invalid_query`)", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::WRONG_ROLE, body = ErrorBody),
+    ))]
 pub async fn audit(
     _auth: Authorized<Admins>,
     State(state): State<AppState>,

@@ -6,6 +6,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::portal::{LoginNext, LoginRequest, LoginResponse, SessionInfo, TotpRequest};
 
+use shared::verification::wire::ErrorBody;
+
+use super::doc;
 use crate::error::AppResult;
 use crate::extract::Json;
 use crate::portal::sessions::{self, AnyRole, Authorized, PENDING_LIFETIME, Pending, Stage};
@@ -14,6 +17,17 @@ use crate::server::AppState;
 
 /// `POST /api/v1/portal/login`: checks the password and opens a pending
 /// session; a user without a second factor gets a new secret to enrol.
+#[utoipa::path(post, path = "/api/v1/portal/login", tag = "portal", operation_id = "portal_login",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Password right: a pending session (5 minutes) for the second factor; a user without one gets a secret to enrol",
+            body = LoginResponse, headers(("set-cookie" = String, description = "The pending session's cookie"))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Unknown name, wrong password or disabled user (one answer for all)", body = ErrorBody),
+        (status = 413, description = doc::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = doc::NOT_JSON, body = ErrorBody),
+        (status = 429, description = "Too many failed attempts for this user; Retry-After says when to try again", body = ErrorBody),
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -43,6 +57,19 @@ pub async fn login(
 
 /// `POST /api/v1/portal/login/totp`: checks the second factor and replaces
 /// the pending session by an active one (a new id).
+#[utoipa::path(post, path = "/api/v1/portal/login/totp", tag = "portal", operation_id = "portal_second_factor",
+    request_body = TotpRequest,
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 200, description = "Code right: the pending session is replaced by an active one (a new id and CSRF token)",
+            body = SessionInfo, headers(("set-cookie" = String, description = "The active session's cookie"))),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "No pending session (or older than 5 minutes), or a wrong or already used code", body = ErrorBody),
+        (status = 403, description = doc::CSRF, body = ErrorBody),
+        (status = 413, description = doc::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = doc::NOT_JSON, body = ErrorBody),
+        (status = 429, description = "Too many failed attempts for this user; Retry-After says when to try again", body = ErrorBody),
+    ))]
 pub async fn second_factor(
     Pending(pending): Pending,
     State(state): State<AppState>,
@@ -67,6 +94,12 @@ pub async fn second_factor(
 }
 
 /// `GET /api/v1/portal/session`: who is logged in, and the CSRF token.
+#[utoipa::path(get, path = "/api/v1/portal/session", tag = "portal", operation_id = "portal_session",
+    security(("portal_session" = [])),
+    responses(
+        (status = 200, description = "The logged-in user, the CSRF token and the session's timeouts", body = SessionInfo),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+    ))]
 pub async fn session(
     auth: Authorized<AnyRole>,
     State(state): State<AppState>,
@@ -75,6 +108,13 @@ pub async fn session(
 }
 
 /// `POST /api/v1/portal/logout`: ends this session.
+#[utoipa::path(post, path = "/api/v1/portal/logout", tag = "portal", operation_id = "portal_logout",
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 204, description = "The session ended", headers(("set-cookie" = String, description = "Removes the cookie"))),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF, body = ErrorBody),
+    ))]
 pub async fn logout(
     auth: Authorized<AnyRole>,
     State(state): State<AppState>,
@@ -86,6 +126,13 @@ pub async fn logout(
 }
 
 /// `POST /api/v1/portal/logout-everywhere`: ends every session of the user.
+#[utoipa::path(post, path = "/api/v1/portal/logout-everywhere", tag = "portal", operation_id = "portal_logout_everywhere",
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 204, description = "Every session of the user ended (audited)", headers(("set-cookie" = String, description = "Removes the cookie"))),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF, body = ErrorBody),
+    ))]
 pub async fn logout_everywhere(
     auth: Authorized<AnyRole>,
     State(state): State<AppState>,

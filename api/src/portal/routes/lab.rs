@@ -7,6 +7,9 @@ use axum::extract::State;
 use shared::portal::LabUploadReceipt;
 use shared::verification::wire::LabResultsRequest;
 
+use shared::verification::wire::ErrorBody;
+
+use super::doc;
 use crate::error::AppResult;
 use crate::extract::LabJson;
 use crate::portal::audit;
@@ -17,6 +20,17 @@ use crate::testresult::{store, validate};
 /// `POST /api/v1/portal/lab/results`: 1 to 1,000 results by hashed GUID
 /// (the page hashes the GUID; the clear GUID never reaches the server).
 /// Nothing is stored when one result is malformed.
+#[utoipa::path(post, path = "/api/v1/portal/lab/results", tag = "portal", operation_id = "portal_lab_upload",
+    request_body = LabResultsRequest,
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 200, description = "Stored (role `lab`); a redeemed result is left unchanged and not counted in `stored`", body = LabUploadReceipt),
+        (status = 400, description = "Malformed JSON, 0 or over 1,000 results, or a malformed result (the message names it); nothing stored", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 413, description = "Body over 200,000 bytes", body = ErrorBody),
+        (status = 415, description = doc::NOT_JSON, body = ErrorBody),
+    ))]
 pub async fn upload(
     auth: Authorized<Labs>,
     State(state): State<AppState>,

@@ -7,6 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use shared::portal::{CreateLabKeyRequest, CreatedLabKey, LabKeySummary};
 
+use shared::verification::wire::ErrorBody;
+
+use super::doc;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::portal::audit;
@@ -15,6 +18,13 @@ use crate::server::AppState;
 use crate::testresult::labs::{self, LabError};
 
 /// `GET /api/v1/portal/labs`: every lab (never a key).
+#[utoipa::path(get, path = "/api/v1/portal/labs", tag = "portal", operation_id = "portal_list_labs",
+    security(("portal_session" = [])),
+    responses(
+        (status = 200, description = "Every lab (role `admin`)", body = Vec<LabKeySummary>),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::WRONG_ROLE, body = ErrorBody),
+    ))]
 pub async fn list(
     _auth: Authorized<Admins>,
     State(state): State<AppState>,
@@ -24,6 +34,17 @@ pub async fn list(
 
 /// `POST /api/v1/portal/labs`: a new lab and its API key, shown only in
 /// this answer; only its SHA-256 is stored.
+#[utoipa::path(post, path = "/api/v1/portal/labs", tag = "portal", operation_id = "portal_create_lab",
+    request_body = CreateLabKeyRequest,
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 201, description = "The lab and its API key, shown only here (role `admin`)", body = CreatedLabKey),
+        (status = 400, description = "Malformed JSON, an invalid name (`invalid_name`) or one in use (`lab_exists`)", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 413, description = doc::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = doc::NOT_JSON, body = ErrorBody),
+    ))]
 pub async fn create(
     auth: Authorized<Admins>,
     State(state): State<AppState>,
@@ -58,6 +79,16 @@ pub async fn create(
 
 /// `POST /api/v1/portal/labs/{id}/disable`: the lab's key is refused from
 /// now on.
+#[utoipa::path(post, path = "/api/v1/portal/labs/{id}/disable", tag = "portal", operation_id = "portal_disable_lab",
+    params(("id" = i64, Path, description = "The lab's id")),
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 200, description = "The lab, disabled (role `admin`)", body = LabKeySummary),
+        (status = 400, description = "The id is not a number", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 404, description = "No such lab", body = ErrorBody),
+    ))]
 pub async fn disable(
     auth: Authorized<Admins>,
     State(state): State<AppState>,

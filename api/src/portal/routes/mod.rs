@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+pub mod doc;
 mod lab;
 mod labs;
 mod stats;

@@ -5,6 +5,9 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use shared::portal::{DayStats, MAX_STATS_DAYS, StatsQuery};
 
+use shared::verification::wire::ErrorBody;
+
+use super::doc;
 use crate::error::{AppError, AppResult};
 use crate::portal::sessions::{Admins, Authorized};
 use crate::server::AppState;
@@ -15,6 +18,15 @@ const DEFAULT_DAYS: i64 = 30;
 /// `GET /api/v1/portal/stats?days=30`: teleTANs issued, registrations,
 /// positive results, keys submitted and bundles published per UTC day,
 /// oldest first, up to today.
+#[utoipa::path(get, path = "/api/v1/portal/stats", tag = "portal", operation_id = "portal_stats",
+    params(StatsQuery),
+    security(("portal_session" = [])),
+    responses(
+        (status = 200, description = "One entry per UTC day, oldest first, days without events as zeros (role `admin`)", body = Vec<DayStats>),
+        (status = 400, description = "`days` is not a number from 1 to 366", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::WRONG_ROLE, body = ErrorBody),
+    ))]
 pub async fn daily(
     _auth: Authorized<Admins>,
     State(state): State<AppState>,

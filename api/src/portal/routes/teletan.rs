@@ -6,6 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use shared::portal::{MAX_TELETAN_BATCH, TeleTanBatch, TeleTanBatchRequest, TeleTanIssued};
 
+use shared::verification::wire::ErrorBody;
+
+use super::doc;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::portal::audit;
@@ -16,6 +19,14 @@ use crate::verification::teletan;
 /// `POST /api/v1/portal/teletans`: one teleTAN, within the global and the
 /// per-user rate limit (429 with `Retry-After` when one applies). The audit
 /// log records who and when, never the teleTAN.
+#[utoipa::path(post, path = "/api/v1/portal/teletans", tag = "portal", operation_id = "portal_issue_teletan",
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 201, description = "A teleTAN (roles `hotline`, `health-officer`)", body = TeleTanIssued),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 429, description = "The global or the user's rate limit applies; Retry-After says when the next teleTAN is possible", body = ErrorBody),
+    ))]
 pub async fn issue(
     auth: Authorized<TeleTanIssuers>,
     State(state): State<AppState>,
@@ -38,6 +49,18 @@ pub async fn issue(
 /// one issue (429 when it applies, nothing issued); the global hourly limit
 /// counts each teleTAN and may cut the batch short: then the answer holds
 /// fewer than requested and `retryAfter`. The audit log records how many.
+#[utoipa::path(post, path = "/api/v1/portal/teletans/batch", tag = "portal", operation_id = "portal_issue_teletan_batch",
+    request_body = TeleTanBatchRequest,
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 201, description = "The teleTANs issued (role `health-officer`); fewer than requested, with `retryAfter`, when the global hourly limit ran out", body = TeleTanBatch),
+        (status = 400, description = "Malformed JSON, or a count outside 1 to 50 (`batch_size`)", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 413, description = doc::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = doc::NOT_JSON, body = ErrorBody),
+        (status = 429, description = "The user's interval or the global limit applies; nothing issued; Retry-After says when", body = ErrorBody),
+    ))]
 pub async fn issue_batch(
     auth: Authorized<HealthOfficers>,
     State(state): State<AppState>,
