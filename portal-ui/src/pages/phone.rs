@@ -333,7 +333,7 @@ fn Phone(name: String) -> impl IntoView {
         check_error.set(None);
         progress.set(Some((0, 1)));
         spawn_local(async move {
-            match fetch_new_bundles(state, lang.get_untracked()).await {
+            match fetch_new_bundles(state, worker, lang.get_untracked()).await {
                 Err(reason) => {
                     let failures = state.with_untracked(|state| state.failures) + 1;
                     state.update(|state| state.failures = failures);
@@ -698,6 +698,29 @@ async fn send_fake(count: u32) {
     };
 }
 
+/// The files in the batch whose first file is `bytes` (1 when it is not
+/// valid or not readable: then the job reports why).
+async fn batch_size(
+    worker: worker::PageWorker,
+    keys: &[verifier::keys::PublishedKey],
+    name: &str,
+    bytes: &[u8],
+) -> i32 {
+    let request = Request::Check {
+        keys: keys.to_vec(),
+        pasted_key: String::new(),
+        sources: vec![name.to_owned()],
+    };
+    match worker.call(request, &[bytes.to_vec()]).await {
+        WorkerMessage::Checked { reports } => reports
+            .first()
+            .filter(|report| report.outcome.is_ok())
+            .and_then(|report| report.summary.as_ref())
+            .map_or(1, |summary| summary.batch_size),
+        _ => 1,
+    }
+}
+
 /// What a check downloads before the worker runs.
 struct Fetched {
     keys: Vec<verifier::keys::PublishedKey>,
@@ -711,7 +734,11 @@ struct Fetched {
 /// Downloads the keys, the configuration (verified in the worker; its risk
 /// parameters used when valid) and every bundle not matched yet: the daily bundles of
 /// the complete days, the hourly bundles of the days after them.
-async fn fetch_new_bundles(state: RwSignal<PhoneState>, lang: Lang) -> Result<Fetched, String> {
+async fn fetch_new_bundles(
+    state: RwSignal<PhoneState>,
+    worker: worker::PageWorker,
+    lang: Lang,
+) -> Result<Fetched, String> {
     let text = |error: ApiError| error.describe(lang);
     let keys = api::published_keys().await.map_err(text)?;
     let config = api::bytes(APP_CONFIG).await.ok();
@@ -734,10 +761,23 @@ async fn fetch_new_bundles(state: RwSignal<PhoneState>, lang: Lang) -> Result<Fe
                 .map(|hour| format!("{DATES}/{date}/hour/{hour}")),
         );
     }
-    names.retain(|name| !done.contains(name));
-    let mut bundles = Vec::with_capacity(names.len());
-    for name in &names {
-        bundles.push(api::bytes(name).await.map_err(text)?);
+    let listed = std::mem::take(&mut names);
+    let mut bundles = Vec::with_capacity(listed.len());
+    // A matched first file was matched with the rest of its batch.
+    for first in listed.into_iter().filter(|name| !done.contains(name)) {
+        let bytes = api::bytes(&first).await.map_err(text)?;
+        // The first file of a batch names the batch's size; the others are
+        // at `/batch/N` (the worker reads the header).
+        let batch_size = batch_size(worker, &keys, &first, &bytes).await;
+        names.push(first.clone());
+        bundles.push(bytes);
+        for batch in 2..=batch_size {
+            let name = format!("{first}/batch/{batch}");
+            if !done.contains(&name) {
+                bundles.push(api::bytes(&name).await.map_err(text)?);
+                names.push(name);
+            }
+        }
     }
     Ok(Fetched {
         keys,
