@@ -6,6 +6,7 @@
 
 mod crash;
 mod publish;
+mod s3;
 mod serving;
 
 use std::collections::BTreeMap;
