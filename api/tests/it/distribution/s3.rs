@@ -413,7 +413,7 @@ async fn warn_serve_publishes_to_s3_and_serves_from_it_without_logging_the_secre
         SECRET_KEY,
     );
     command
-        .env("RUST_LOG", "debug")
+        .env("RUST_LOG", "trace")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().expect("warn serve starts");
