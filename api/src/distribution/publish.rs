@@ -87,6 +87,11 @@ impl Publisher {
         Ok(publisher)
     }
 
+    /// Whether this is a local folder (which has its own run lock).
+    pub fn is_local(&self) -> bool {
+        self.local_dir.is_some()
+    }
+
     /// Takes the run lock of a local store (an exclusive lock on a file
     /// beside the tree, held until the guard drops; a run of another
     /// process is waited for), then deletes the temporary files that

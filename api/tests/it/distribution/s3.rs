@@ -495,3 +495,46 @@ async fn warn_serve_publishes_to_s3_and_serves_from_it_without_logging_the_secre
     assert!(log.contains("distribution: "), "the run was logged:\n{log}");
     assert!(!log.contains(SECRET_KEY), "the log holds the secret key");
 }
+
+/// S3 has no lock of its own: while one process runs the distribution
+/// (here: this test, holding the lock), a `warn distribute` of another
+/// waits, touching neither the bucket nor the record of runs, and runs
+/// once the lock is free.
+async fn a_run_waits_while_another_process_publishes(storage: &Storage) {
+    seed(storage, "10");
+    let server = S3Server::start().await;
+    let db = storage.db().await;
+    let lock = api::distribution::store::lock_runs(&db, &storage.data_dir())
+        .await
+        .expect("the run lock");
+    let distribute = ["distribute", "--now", RUN_AT, "--min-keys", "1"];
+    let mut child = server
+        .warn(storage, &distribute, None, SECRET_KEY)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("warn starts");
+    // Long enough for an unlocked run to have written many objects.
+    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+    let running = child.try_wait().expect("status").is_none();
+    let requests = server.take_requests();
+    let recorded = runs(storage).await;
+    drop(lock);
+    let status = tokio::task::spawn_blocking(move || child.wait().expect("warn ends"))
+        .await
+        .expect("the waiting thread");
+    db.close().await;
+    assert!(running, "the second run did not wait");
+    assert_eq!(requests, Vec::<String>::new(), "it touched the bucket");
+    assert_eq!(recorded, (0, 0), "it recorded a run");
+    assert!(status.success(), "it ran once the lock was free");
+    assert_eq!(runs(storage).await, (1, 0));
+    assert!(
+        server
+            .objects()
+            .await
+            .contains_key("version/v1/diagnosis-keys/country/index")
+    );
+}
+
+super::on_both_storages!(a_run_waits_while_another_process_publishes);
