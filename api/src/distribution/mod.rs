@@ -143,6 +143,13 @@ impl Distribution {
         if swept > 0 {
             tracing::info!(files = swept, "deleted temporary files of interrupted runs");
         }
+        // A store without a lock of its own (S3): the database orders the
+        // runs of every process that publishes there.
+        let _db_lock = if self.publisher.is_local() {
+            None
+        } else {
+            Some(store::lock_runs(&self.db, &self.data_dir).await?)
+        };
         let keys = self.signing_keys()?;
         let options = RunOptions {
             now,

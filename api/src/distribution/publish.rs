@@ -9,7 +9,9 @@
 //!
 //! Writes are atomic per object (the local store writes a temporary file
 //! and renames it; S3 replaces objects whole) and skipped when the stored
-//! bytes are already the same.
+//! bytes are already the same. Objects in a store that keeps headers (S3)
+//! carry the `Content-Type` and `Cache-Control` that `warn serve` sends, so
+//! a CDN in front of the bucket answers alike.
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
 
 /// The first segments of every published path.
 pub const ROOT: &str = "version/v1";
@@ -27,6 +29,12 @@ pub const ROOT: &str = "version/v1";
 const INDEX: &str = "index";
 /// The file a local store's runs lock, beside the published tree.
 const LOCK_FILE: &str = ".publish.lock";
+/// `Cache-Control` of bundles: their content is fixed once their hour or
+/// day is over (a key rotation re-signs them; the old signature stays valid).
+pub const BUNDLE_CACHE_CONTROL: &str = "public, max-age=86400";
+/// `Cache-Control` of indexes, the key list and the configuration, which
+/// change every hour.
+pub const INDEX_CACHE_CONTROL: &str = "public, max-age=300";
 
 /// Why publishing failed.
 pub type PublishError = object_store::Error;
@@ -37,6 +45,9 @@ pub struct Publisher {
     store: Arc<dyn ObjectStore>,
     /// The folder of a local store.
     local_dir: Option<Arc<PathBuf>>,
+    /// Whether objects carry `Content-Type` and `Cache-Control` (every store
+    /// but a local folder, which keeps no headers; nginx derives them).
+    headers: bool,
     written: Arc<AtomicU64>,
     unchanged: Arc<AtomicU64>,
 }
@@ -56,6 +67,7 @@ impl Publisher {
         Self {
             store,
             local_dir: None,
+            headers: true,
             written: Arc::default(),
             unchanged: Arc::default(),
         }
@@ -71,7 +83,13 @@ impl Publisher {
             LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true),
         ));
         publisher.local_dir = Some(Arc::new(dir.to_owned()));
+        publisher.headers = false;
         Ok(publisher)
+    }
+
+    /// Whether this is a local folder (which has its own run lock).
+    pub fn is_local(&self) -> bool {
+        self.local_dir.is_some()
     }
 
     /// Takes the run lock of a local store (an exclusive lock on a file
@@ -103,13 +121,23 @@ impl Publisher {
         .map_err(generic)
     }
 
-    /// A store named by URL: `file:///...`, or `s3://bucket/prefix` (with the
-    /// `s3` feature; credentials and endpoint from the `AWS_*` environment).
+    /// A store named by URL: `file:///DIR` (a local folder, as
+    /// [`Publisher::local`]), or `s3://bucket/prefix` (with the `s3`
+    /// feature; credentials and endpoint from the `AWS_*` environment).
     pub fn from_url(url: &str) -> Result<Self, PublishError> {
         let parsed = url::Url::parse(url).map_err(|error| object_store::Error::Generic {
             store: "url",
             source: Box::new(error),
         })?;
+        if parsed.scheme() == "file" {
+            let dir = parsed
+                .to_file_path()
+                .map_err(|()| object_store::Error::Generic {
+                    store: "url",
+                    source: format!("{url} names no local folder").into(),
+                })?;
+            return Self::local(&dir);
+        }
         let options = std::env::vars().filter(|(name, _)| name.starts_with("AWS_"));
         let (store, prefix) = object_store::parse_url_opts(&parsed, options)?;
         let store: Arc<dyn ObjectStore> = if prefix.as_ref().is_empty() {
@@ -120,13 +148,64 @@ impl Publisher {
         Ok(Self::new(store))
     }
 
-    /// Writes `content` at public path `path` unless it is there already.
+    /// Checks that the store answers and lets this process list the
+    /// published tree; a refusal names its likely cause. A local folder
+    /// was checked when it was opened.
+    pub async fn check(&self) -> Result<(), PublishError> {
+        if self.local_dir.is_some() {
+            return Ok(());
+        }
+        let error = match self
+            .store
+            .list_with_delimiter(Some(&Path::from(ROOT)))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(error) => error,
+        };
+        // S3 names the reason in the error body's `Code`, which the
+        // message carries; `object_store` reports a failed list as generic.
+        let text = error.to_string();
+        let refused = [
+            "SignatureDoesNotMatch",
+            "InvalidAccessKeyId",
+            "AccessDenied",
+        ];
+        let hint = if text.contains("NoSuchBucket") {
+            "the bucket does not exist"
+        } else if refused.iter().any(|code| text.contains(code))
+            || matches!(
+                error,
+                object_store::Error::PermissionDenied { .. }
+                    | object_store::Error::Unauthenticated { .. }
+            )
+        {
+            "the store refused the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"
+        } else {
+            "the store cannot be listed"
+        };
+        Err(object_store::Error::Generic {
+            store: "publish",
+            source: format!("{hint}: {error}").into(),
+        })
+    }
+
+    /// Writes `content` at public path `path` unless it is there already
+    /// (with the same headers, in a store that keeps them).
     pub async fn put(&self, path: &str, content: Bytes) -> Result<Outcome, PublishError> {
         let location = object_path(path);
+        let attributes = if self.headers {
+            headers_of(path, &content)
+        } else {
+            Attributes::new()
+        };
         match self.store.head(&location).await {
             Ok(meta) if meta.size == content.len() as u64 => {
-                let stored = self.store.get(&location).await?.bytes().await?;
-                if stored == content {
+                let stored = self.store.get(&location).await?;
+                let same_headers = [Attribute::ContentType, Attribute::CacheControl]
+                    .iter()
+                    .all(|key| stored.attributes.get(key) == attributes.get(key));
+                if stored.bytes().await? == content && same_headers {
                     self.unchanged.fetch_add(1, Ordering::Relaxed);
                     return Ok(Outcome::Unchanged);
                 }
@@ -134,7 +213,13 @@ impl Publisher {
             Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
             Err(error) => return Err(error),
         }
-        self.store.put(&location, PutPayload::from(content)).await?;
+        let options = PutOptions {
+            attributes,
+            ..PutOptions::default()
+        };
+        self.store
+            .put_opts(&location, PutPayload::from(content), options)
+            .await?;
         self.written.fetch_add(1, Ordering::Relaxed);
         Ok(Outcome::Written)
     }
@@ -219,6 +304,34 @@ fn is_staging_file(name: &str) -> bool {
     })
 }
 
+/// The `Content-Type` of a published file: bundles (and the signed
+/// configuration) are zips, everything else is JSON.
+pub fn content_type(content: &[u8]) -> &'static str {
+    if content.starts_with(b"PK") {
+        "application/zip"
+    } else {
+        "application/json"
+    }
+}
+
+/// The `Cache-Control` of a published file: long for bundles, short for
+/// what changes every run (indexes, keys, the configuration).
+pub fn cache_control(path: &str, content: &[u8]) -> &'static str {
+    if content.starts_with(b"PK") && !path.ends_with("/app_config") {
+        BUNDLE_CACHE_CONTROL
+    } else {
+        INDEX_CACHE_CONTROL
+    }
+}
+
+/// The headers an object at public path `path` carries in the store.
+fn headers_of(path: &str, content: &[u8]) -> Attributes {
+    Attributes::from_iter([
+        (Attribute::ContentType, content_type(content)),
+        (Attribute::CacheControl, cache_control(path, content)),
+    ])
+}
+
 fn object_path(path: &str) -> Path {
     Path::from(format!("{path}/{INDEX}"))
 }
@@ -289,6 +402,69 @@ mod tests {
         assert!(!is_staging_file("#1"));
         assert!(!is_staging_file("index#1a"));
         assert!(!is_staging_file(LOCK_FILE));
+    }
+
+    #[tokio::test]
+    async fn a_file_url_is_a_local_folder_with_its_run_lock() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = url::Url::from_directory_path(dir.path()).expect("absolute path");
+        let publisher = Publisher::from_url(url.as_str()).expect("store");
+        publisher
+            .put("version/v1/a", Bytes::from_static(b"[]"))
+            .await
+            .expect("put");
+        assert_eq!(
+            std::fs::read(dir.path().join("version/v1/a/index")).expect("written"),
+            b"[]".to_vec()
+        );
+        let (_lock, _) = publisher.lock_for_run().await.expect("lock");
+        let other = std::fs::File::open(dir.path().join(LOCK_FILE)).expect("open");
+        assert!(
+            other.try_lock().is_err(),
+            "a file URL's runs lock the folder"
+        );
+    }
+
+    #[test]
+    fn published_files_carry_the_headers_of_their_kind() {
+        let zip = b"PK\x03\x04...".as_slice();
+        let json = b"[\"DE\"]".as_slice();
+        let cases = [
+            (
+                "version/v1/diagnosis-keys/country/DE/date/2026-11-20",
+                zip,
+                "application/zip",
+                BUNDLE_CACHE_CONTROL,
+            ),
+            (
+                "version/v1/diagnosis-keys/country/DE/date/2026-11-20/hour/3",
+                zip,
+                "application/zip",
+                BUNDLE_CACHE_CONTROL,
+            ),
+            (
+                "version/v1/configuration/country/DE/app_config",
+                zip,
+                "application/zip",
+                INDEX_CACHE_CONTROL,
+            ),
+            (
+                "version/v1/diagnosis-keys/country",
+                json,
+                "application/json",
+                INDEX_CACHE_CONTROL,
+            ),
+            (
+                "version/v1/keys",
+                json,
+                "application/json",
+                INDEX_CACHE_CONTROL,
+            ),
+        ];
+        for (path, content, expected_type, expected_cache) in cases {
+            assert_eq!(content_type(content), expected_type, "{path}");
+            assert_eq!(cache_control(path, content), expected_cache, "{path}");
+        }
     }
 
     #[tokio::test]

@@ -85,9 +85,10 @@ pub enum RunError {
     /// Stored keys could not be read.
     #[error(transparent)]
     Read(#[from] ReadError),
-    /// The object store failed.
+    /// The object store failed (its message, which already holds every
+    /// cause: `object_store` errors repeat their source in their text).
     #[error("object store: {0}")]
-    Publish(#[from] PublishError),
+    Publish(String),
     /// A bundle could not be built.
     #[error("bundle: {0}")]
     Build(#[from] BuildError),
@@ -100,6 +101,12 @@ pub enum RunError {
     /// The building thread stopped.
     #[error("the bundle builder stopped: {0}")]
     Builder(String),
+}
+
+impl From<PublishError> for RunError {
+    fn from(error: PublishError) -> Self {
+        Self::Publish(error.to_string())
+    }
 }
 
 /// One bundle file to build.
@@ -122,6 +129,9 @@ pub async fn run_once(
     progress: &ProgressBar,
 ) -> Result<RunReport, RunError> {
     let run_id = store::start_run(db, options.now).await?;
+    // A store that refuses (credentials, a missing bucket) fails here, with
+    // the store's reason, before anything is built.
+    publisher.check().await?;
     let window_start = plan::window_start_hour(options.now);
     let mut report = RunReport {
         signed_by: signing.active().identity().clone(),

@@ -16,14 +16,7 @@ use axum::routing::get;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
-use super::publish::{PublishError, Publisher, ROOT};
-
-/// `Cache-Control` of bundles: their content is fixed once their hour or
-/// day is over (a key rotation re-signs them; the old signature stays valid).
-pub const BUNDLE_CACHE_CONTROL: &str = "public, max-age=86400";
-/// `Cache-Control` of indexes, the key list and the configuration, which
-/// change every hour.
-pub const INDEX_CACHE_CONTROL: &str = "public, max-age=300";
+use super::publish::{PublishError, Publisher, ROOT, cache_control, content_type};
 
 /// One published file, ready to send.
 #[derive(Debug, Clone)]
@@ -46,8 +39,8 @@ impl PublishedFiles {
         let mut files = HashMap::new();
         for path in publisher.list(ROOT).await? {
             if let Some(body) = publisher.get(&path).await? {
-                let bundle = body.starts_with(b"PK") && !path.ends_with("/app_config");
-                files.insert(path, entry(body, bundle));
+                let entry = entry(&path, body);
+                files.insert(path, entry);
             }
         }
         let count = files.len();
@@ -63,23 +56,14 @@ impl PublishedFiles {
     }
 }
 
-/// A file with its headers; `bundle` selects the long cache lifetime.
-fn entry(body: Bytes, bundle: bool) -> Entry {
+/// The file at public path `path` with its headers.
+fn entry(path: &str, body: Bytes) -> Entry {
     let digest = Sha256::digest(&body);
     let etag = format!("\"{}\"", hex::encode(&digest[..16]));
-    let is_zip = body.starts_with(b"PK");
     Entry {
         etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
-        content_type: HeaderValue::from_static(if is_zip {
-            "application/zip"
-        } else {
-            "application/json"
-        }),
-        cache_control: HeaderValue::from_static(if bundle {
-            BUNDLE_CACHE_CONTROL
-        } else {
-            INDEX_CACHE_CONTROL
-        }),
+        content_type: HeaderValue::from_static(content_type(&body)),
+        cache_control: HeaderValue::from_static(cache_control(path, &body)),
         body,
     }
 }

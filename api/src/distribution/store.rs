@@ -1,12 +1,76 @@
 //! Queries of the distribution: the keys to publish, the deletion of keys
-//! past the window, and the record of each run.
+//! past the window, the record of each run, and the run lock for stores
+//! that have none of their own.
 
 use futures_util::TryStreamExt;
 use shared::keys::{DiagnosisKey, ReportType};
 use sqlx::Row;
 
 use super::plan::Plannable;
-use crate::db::Db;
+use crate::db::{Backend, Db};
+
+/// Key of the PostgreSQL advisory lock that orders the runs (`warndist`).
+const RUN_LOCK_KEY: i64 = 0x7761_726e_6469_7374;
+/// The file whose lock orders the runs on SQLite, in the data folder.
+const RUN_LOCK_FILE: &str = ".distribution.lock";
+
+/// Holds the run lock of the database; dropping it releases the lock.
+#[derive(Debug)]
+pub struct DbRunLock {
+    /// On PostgreSQL: the connection whose session holds the advisory lock.
+    connection: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    /// On SQLite: the locked file.
+    _file: Option<std::fs::File>,
+}
+
+impl Drop for DbRunLock {
+    fn drop(&mut self) {
+        // Closing the session releases its advisory lock; the pool opens
+        // another connection when it needs one.
+        if let Some(connection) = self.connection.take() {
+            drop(connection.detach());
+        }
+    }
+}
+
+/// Takes the lock that lets one distribution run at a time write to a store
+/// without a lock of its own (S3), waiting while another process holds it.
+/// Every process that shares the database shares the lock: a PostgreSQL
+/// advisory lock, or on SQLite (one machine) a file lock in `data_dir`.
+pub async fn lock_runs(db: &Db, data_dir: &std::path::Path) -> Result<DbRunLock, sqlx::Error> {
+    match db.backend() {
+        Backend::Postgres => {
+            let mut connection = db.pool().acquire().await?;
+            sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_lock($1)) AS taken")
+                .bind(RUN_LOCK_KEY)
+                .execute(&mut *connection)
+                .await?;
+            Ok(DbRunLock {
+                connection: Some(connection),
+                _file: None,
+            })
+        }
+        Backend::Sqlite => {
+            let path = data_dir.join(RUN_LOCK_FILE);
+            let file = tokio::task::spawn_blocking(move || {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(path)?;
+                file.lock()?;
+                Ok::<_, std::io::Error>(file)
+            })
+            .await
+            .map_err(|error| sqlx::Error::Io(std::io::Error::other(error)))?
+            .map_err(sqlx::Error::Io)?;
+            Ok(DbRunLock {
+                connection: None,
+                _file: Some(file),
+            })
+        }
+    }
+}
 
 /// A key as the distribution reads it: only what a bundle carries, and its hour.
 #[derive(Debug, Clone, PartialEq, Eq)]
