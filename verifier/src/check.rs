@@ -174,13 +174,14 @@ pub fn report_type_names(language: Language) -> [&'static str; 6] {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use shared::bundle::archive::{read_archive, write_archive};
     use shared::bundle::{ExportSpec, Signer, build_export};
     use shared::keys::{DiagnosisKey, ReportType};
 
-    fn bundle(signer: &Signer) -> Vec<u8> {
+    /// A bundle of three keys signed by `signer`.
+    pub(crate) fn bundle(signer: &Signer) -> Vec<u8> {
         let keys = (0..3u8)
             .map(|index| DiagnosisKey {
                 key_data: [index; 16],

@@ -23,6 +23,18 @@ pub struct PublishedKey {
     pub active: bool,
 }
 
+impl PublishedKey {
+    /// How the server publishes `signer`'s public key (active).
+    pub fn of(signer: &shared::bundle::Signer) -> Self {
+        Self {
+            key_id: signer.identity().key_id.clone(),
+            key_version: signer.identity().key_version.clone(),
+            public_key: signer.verifying_key_pem(),
+            active: true,
+        }
+    }
+}
+
 /// Why no key ring could be built.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyProblem {
@@ -75,19 +87,10 @@ mod tests {
     use super::*;
     use shared::bundle::{KeyIdentity, Signer};
 
-    fn published(signer: &Signer) -> PublishedKey {
-        PublishedKey {
-            key_id: signer.identity().key_id.clone(),
-            key_version: signer.identity().key_version.clone(),
-            public_key: signer.verifying_key_pem(),
-            active: true,
-        }
-    }
-
     #[test]
     fn published_and_pasted_keys_make_a_ring() {
         let signer = Signer::generate(KeyIdentity::new("DE", "v1"));
-        assert!(key_ring(&[published(&signer)], "").is_ok());
+        assert!(key_ring(&[PublishedKey::of(&signer)], "").is_ok());
         assert!(key_ring(&[], &signer.verifying_key_pem()).is_ok());
     }
 

@@ -192,37 +192,8 @@ fn count_mismatch(names: usize, files: usize) -> Reason {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::bundle::{ExportSpec, Signer, build_export, sign_payload};
-    use shared::keys::{DiagnosisKey, ReportType};
-
-    fn published(signer: &Signer) -> PublishedKey {
-        PublishedKey {
-            key_id: signer.identity().key_id.clone(),
-            key_version: signer.identity().key_version.clone(),
-            public_key: signer.verifying_key_pem(),
-            active: true,
-        }
-    }
-
-    fn bundle(signer: &Signer) -> Vec<u8> {
-        let keys = vec![DiagnosisKey {
-            key_data: [7; 16],
-            transmission_risk_level: 6,
-            rolling_start_interval_number: 2_946_672,
-            rolling_period: 144,
-            report_type: ReportType::ConfirmedTest,
-            days_since_onset_of_symptoms: None,
-        }];
-        let spec = ExportSpec {
-            region: "DE".into(),
-            start_timestamp: 1_768_003_200,
-            end_timestamp: 1_768_006_800,
-            batch_num: 1,
-            batch_size: 1,
-            keys,
-        };
-        build_export(spec, &[signer]).expect("a valid bundle")
-    }
+    use crate::check::tests::bundle;
+    use shared::bundle::{Signer, sign_payload};
 
     #[test]
     fn requests_and_answers_survive_json() {
@@ -230,7 +201,7 @@ mod tests {
         let request = Envelope {
             id: 3,
             body: Request::Check {
-                keys: vec![published(&signer)],
+                keys: vec![PublishedKey::of(&signer)],
                 pasted_key: String::new(),
                 sources: vec!["a.zip".into()],
             },
@@ -254,7 +225,7 @@ mod tests {
         assert_eq!(reports[0].outcome, Ok(signer.identity().clone()));
         assert_eq!(
             reports[0].summary.as_ref().map(|summary| summary.keys),
-            Some(1)
+            Some(3)
         );
     }
 
@@ -276,7 +247,7 @@ mod tests {
 
         let signer = Signer::generate(KeyIdentity::new("DE", "v1"));
         let two = Request::Check {
-            keys: vec![published(&signer)],
+            keys: vec![PublishedKey::of(&signer)],
             pasted_key: String::new(),
             sources: vec!["a".into(), "b".into()],
         };
@@ -286,7 +257,7 @@ mod tests {
         assert_eq!(reason.english, "2 names but 1 files");
         // Only the keys: an empty list when they are usable.
         let keys_only = Request::Check {
-            keys: vec![published(&signer)],
+            keys: vec![PublishedKey::of(&signer)],
             pasted_key: String::new(),
             sources: Vec::new(),
         };
@@ -305,7 +276,7 @@ mod tests {
         let expected = ApplicationConfig::try_from(&config).expect("the defaults read");
         let signed = sign_payload(&config.encode_to_vec(), &[&signer]);
         let request = Request::Config {
-            keys: vec![published(&signer)],
+            keys: vec![PublishedKey::of(&signer)],
         };
         let WorkerMessage::Config(report) = handle(&request, std::slice::from_ref(&signed), |_| {})
         else {

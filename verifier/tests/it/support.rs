@@ -37,12 +37,7 @@ pub fn fixture(days: u32, keys_per_day: u32, observations: usize, seed: u64) -> 
         })
         .collect();
     let spec = JobSpec {
-        keys: vec![PublishedKey {
-            key_id: "DE".into(),
-            key_version: "v1".into(),
-            public_key: signer.verifying_key_pem(),
-            active: true,
-        }],
+        keys: vec![PublishedKey::of(&signer)],
         pasted_key: String::new(),
         bundle_names: (0..bundles.len()).map(|day| format!("day-{day}")).collect(),
         log: scenario.log,
