@@ -10,6 +10,7 @@ mod admin;
 mod lab;
 mod landing;
 mod phones;
+mod responsive;
 mod support;
 mod teletan;
 mod timing;
