@@ -25,6 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -68,10 +69,23 @@ pub fn callback_routes(federation: Federation) -> Router {
         })
 }
 
+/// A gateway announces a new batch; the download runs in the background.
+#[utoipa::path(get, path = "/federation/v1/callback", tag = "federation",
+    params(
+        ("batchTag" = String, Query, description = "The new batch's tag (the download starts from the date's first batch)"),
+        ("date" = String, Query, description = "The batch's date, `YYYY-MM-DD`, within the last 14 days"),
+    ),
+    responses(
+        (status = 202, description = "Noted: the date is downloaded in the background (once, however often it is announced)"),
+        (status = 400, description = "Missing parameter, or a date that is not `YYYY-MM-DD` within the last 14 days", body = shared::verification::wire::ErrorBody),
+    ))]
 async fn callback(
     State(callbacks): State<Callbacks>,
-    Query(query): Query<Callback>,
+    query: Result<Query<Callback>, QueryRejection>,
 ) -> Result<StatusCode, crate::error::AppError> {
+    let Query(query) = query.map_err(|rejection| {
+        crate::error::AppError::bad_request("invalid_query", rejection.body_text())
+    })?;
     let today = crate::clock::now().div_euclid(86_400);
     let Some(day) =
         batch::day_of(&query.date).filter(|day| (today - CALLBACK_DAYS..=today + 1).contains(day))

@@ -91,3 +91,13 @@ pub fn routes() -> Router {
         }),
     )
 }
+
+/// The national server's federation callback, merged into the national
+/// document ([`crate::server::openapi::document`]) when the federation
+/// service runs (only then is the route there).
+#[derive(OpenApi)]
+#[openapi(
+    paths(super::callback),
+    tags((name = "federation", description = "The gateway's announcements of new batches (only when the federation service runs)"))
+)]
+pub struct CallbackApiDoc;

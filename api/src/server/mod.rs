@@ -362,7 +362,9 @@ fn router(
     let mut api = Router::new()
         .merge(health::routes())
         .merge(metrics::routes())
-        .merge(openapi::routes());
+        // The federation's callback route is merged by the caller when the
+        // federation service is configured; its description goes with it.
+        .merge(openapi::routes(state.config.federation.is_some()));
     // One delay model for every fakeable route of this process.
     let delays = Arc::new(crate::fake::DelayModel::default());
     if services.runs(Service::Verification) {

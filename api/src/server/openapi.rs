@@ -89,17 +89,21 @@ impl Modify for SecuritySchemes {
 }
 
 /// The document as JSON, with the running version; the portal API's part
-/// comes from [`crate::portal::routes::doc`].
-pub fn document() -> utoipa::openapi::OpenApi {
+/// comes from [`crate::portal::routes::doc`], the federation callback's
+/// (when `federation` runs here) from [`crate::federation::openapi`].
+pub fn document(federation: bool) -> utoipa::openapi::OpenApi {
     let mut openapi = ApiDoc::openapi();
     openapi.merge(crate::portal::routes::doc::PortalApiDoc::openapi());
+    if federation {
+        openapi.merge(crate::federation::openapi::CallbackApiDoc::openapi());
+    }
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     openapi
 }
 
 /// `/openapi.json`, `/api/docs` and its stylesheet; rendered once.
-pub(crate) fn routes() -> Router<AppState> {
-    let document = document();
+pub(crate) fn routes(federation: bool) -> Router<AppState> {
+    let document = document(federation);
     let json: Arc<str> = document
         .to_pretty_json()
         .unwrap_or_else(|_| "{}".to_owned())

@@ -299,7 +299,7 @@ mod tests {
 
     #[test]
     fn every_operation_and_schema_is_on_the_page_and_text_is_escaped() {
-        let document = serde_json::to_value(super::super::document()).expect("JSON");
+        let document = serde_json::to_value(super::super::document(false)).expect("JSON");
         let page = render(&document);
         for (_, method, path, _) in operations(&document) {
             assert!(

@@ -98,6 +98,30 @@ fn fourteen_keys() -> Vec<TemporaryExposureKey> {
         .collect()
 }
 
+/// A national server with the federation service describes its callback
+/// route in its OpenAPI document (one without does not have the route).
+async fn assert_callback_described(de: &WarnProcess) {
+    let document: serde_json::Value = reqwest::get(format!("{}/openapi.json", de.base))
+        .await
+        .expect("the document")
+        .json()
+        .await
+        .expect("JSON");
+    let callback = &document["paths"]["/federation/v1/callback"]["get"];
+    assert!(callback["responses"]["202"].is_object(), "{callback}");
+    assert_eq!(
+        callback["responses"]["400"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+    // A call without its parameters gets the JSON error the document names.
+    let answer = reqwest::get(format!("{}/federation/v1/callback", de.base))
+        .await
+        .expect("an answer");
+    assert_eq!(answer.status(), 400);
+    let body: serde_json::Value = answer.json().await.expect("a JSON error");
+    assert_eq!(body["error"], "invalid_query");
+}
+
 /// A DE user: teleTAN, registration token, TAN, submission.
 async fn submit(de: &WarnProcess, issuer: &str, consent: bool) -> BTreeSet<Vec<u8>> {
     let internal = de.internal.as_deref().expect("internal listener");
@@ -255,6 +279,7 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     ];
     de_args.extend(federation_args(certs.path(), "DE", &gateway_url));
     let de = WarnProcess::start(&de_args, true);
+    assert_callback_described(&de).await;
 
     // FR registers its callback when it starts; wait until the gateway has it.
     let fr_client = super::client(certs.path(), "FR");
