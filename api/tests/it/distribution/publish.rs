@@ -237,7 +237,39 @@ async fn after_rotation_new_bundles_are_signed_by_the_new_key(storage: &Storage)
     assert!(shared::bundle::verify_export(&bundle, &all).is_ok());
 }
 
+/// A country index that cannot be read fails the run, which changes
+/// nothing (a run that went on could never delete the files of a region it
+/// stopped publishing); the next run after a repair completes.
+async fn an_unreadable_country_index_fails_the_run_and_changes_nothing(storage: &Storage) {
+    seed(storage, "20").await;
+    storage.warn(&["distribute", "--now", RUN_AT, "--min-keys", "1"]);
+    let index = storage
+        .public()
+        .join("version/v1/diagnosis-keys/country/index");
+    let listed = std::fs::read(&index).expect("the country index");
+    std::fs::write(&index, b"<html>not a list</html>").expect("index replaced");
+    let before = modification_times(&storage.public());
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let mut args = vec!["distribute", "--now", RUN_AT, "--min-keys", "1"];
+    let storage_args = storage.args();
+    args.extend(storage_args.iter().map(String::as_str));
+    let output = crate::support::warn(&args);
+    assert!(!output.status.success(), "the run went on");
+    let said = crate::support::stderr(&output);
+    assert!(
+        said.contains("the country index is not a list of regions"),
+        "{said}"
+    );
+    assert_eq!(modification_times(&storage.public()), before);
+
+    std::fs::write(&index, &listed).expect("index restored");
+    let output = storage.warn(&["distribute", "--now", RUN_AT, "--min-keys", "1"]);
+    let summary = crate::support::stdout(&output);
+    assert!(summary.contains("(0 written"), "{summary}");
+}
+
 on_both_storages!(
+    an_unreadable_country_index_fails_the_run_and_changes_nothing,
     every_eligible_key_is_published_once_per_level,
     hours_under_the_threshold_publish_empty_bundles_and_carry_their_keys,
     a_rerun_with_nothing_new_rewrites_nothing,
