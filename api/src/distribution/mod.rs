@@ -156,24 +156,8 @@ impl Distribution {
             min_keys: self.settings.min_keys.unwrap_or(DEFAULT_MIN_KEYS),
             home: self.home.clone(),
             app_config: self.app_config.clone(),
-            previous_regions: self.previous_regions().await?,
         };
         run::run_once(&self.db, &self.publisher, &keys, &options, progress).await
-    }
-
-    /// The regions the country index lists now (none before the first
-    /// run). A store that cannot be read, or an index that is not a list,
-    /// fails the run (the next one retries): a run that went on would
-    /// never delete the files of a region it no longer publishes.
-    async fn previous_regions(&self) -> Result<Vec<String>, RunError> {
-        match self.publisher.get(&publish::paths::country_index()).await? {
-            Some(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
-                RunError::Publish(format!(
-                    "the country index is not a list of regions: {error}"
-                ))
-            }),
-            None => Ok(Vec::new()),
-        }
     }
 
     /// Runs one assembly as of `now` without a progress bar, then reloads

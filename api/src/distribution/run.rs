@@ -28,8 +28,6 @@ pub struct RunOptions {
     pub home: String,
     /// The encoded `ApplicationConfiguration` to publish signed.
     pub app_config: Bytes,
-    /// Regions published before (whose files are deleted when a region is gone).
-    pub previous_regions: Vec<String>,
 }
 
 /// What a run did.
@@ -132,6 +130,7 @@ pub async fn run_once(
     // A store that refuses (credentials, a missing bucket) fails here, with
     // the store's reason, before anything is built.
     publisher.check().await?;
+    let previous_regions = previous_regions(publisher).await?;
     let window_start = plan::window_start_hour(options.now);
     let mut report = RunReport {
         signed_by: signing.active().identity().clone(),
@@ -229,7 +228,7 @@ pub async fn run_once(
     // Only now delete what no index names any more (also in regions that
     // no longer have keys).
     let mut published: BTreeSet<String> = region_names.iter().cloned().collect();
-    published.extend(options.previous_regions.iter().cloned());
+    published.extend(previous_regions);
     for region in &published {
         for path in publisher.list(&paths::region(region)).await? {
             if !expected.contains(&path) {
@@ -248,6 +247,22 @@ pub async fn run_once(
     )
     .await?;
     Ok(report)
+}
+
+/// The regions the country index lists before this run (none before the
+/// first run): their files are deleted when the run no longer publishes
+/// them. An index that cannot be read or is not a list fails the run (the
+/// next one retries): a run that went on would never delete the files of a
+/// region it stopped publishing.
+async fn previous_regions(publisher: &Publisher) -> Result<Vec<String>, RunError> {
+    match publisher.get(&paths::country_index()).await? {
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
+            RunError::Publish(format!(
+                "the country index is not a list of regions: {error}"
+            ))
+        }),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// The regions of a run, each with the indices of its keys (`None`: every key).
