@@ -4,11 +4,7 @@
 //! alone and serves none of the national routes of
 //! [`crate::server::openapi::ApiDoc`].
 
-use std::sync::Arc;
-
 use axum::Router;
-use axum::http::header;
-use axum::routing::get;
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -74,21 +70,9 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// `GET /openapi.json` of the gateway; rendered once.
 pub fn routes() -> Router {
-    let json: Arc<str> = document()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".to_owned())
-        .into();
     Router::new().route(
         "/openapi.json",
-        get(move || {
-            let json = Arc::clone(&json);
-            async move {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    json.to_string(),
-                )
-            }
-        }),
+        crate::server::openapi::json_route(&document()),
     )
 }
 

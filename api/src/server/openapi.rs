@@ -101,27 +101,32 @@ pub fn document(federation: bool) -> utoipa::openapi::OpenApi {
     openapi
 }
 
-/// `/openapi.json`, `/api/docs` and its stylesheet; rendered once.
-pub(crate) fn routes(federation: bool) -> Router<AppState> {
-    let document = document(federation);
+/// `GET` of `document` as pretty JSON, rendered once (the national
+/// `/openapi.json` and the gateway's).
+pub fn json_route<S: Clone + Send + Sync + 'static>(
+    document: &utoipa::openapi::OpenApi,
+) -> axum::routing::MethodRouter<S> {
     let json: Arc<str> = document
         .to_pretty_json()
         .unwrap_or_else(|_| "{}".to_owned())
         .into();
+    get(move || {
+        let json = Arc::clone(&json);
+        async move {
+            (
+                [(header::CONTENT_TYPE, "application/json")],
+                json.to_string(),
+            )
+        }
+    })
+}
+
+/// `/openapi.json`, `/api/docs` and its stylesheet; rendered once.
+pub(crate) fn routes(federation: bool) -> Router<AppState> {
+    let document = document(federation);
     let html: Arc<str> = page::render(&serde_json::to_value(&document).unwrap_or_default()).into();
     Router::new()
-        .route(
-            "/openapi.json",
-            get(move || {
-                let json = Arc::clone(&json);
-                async move {
-                    (
-                        [(header::CONTENT_TYPE, "application/json")],
-                        json.to_string(),
-                    )
-                }
-            }),
-        )
+        .route("/openapi.json", json_route(&document))
         .route(
             "/api/docs",
             get(move || {

@@ -167,14 +167,7 @@ async fn the_document_describes_every_route_and_only_real_ones() {
     let server = published_server().await;
     let client = reqwest::Client::new();
     let document = fetch_document(&server.base).await;
-    assert!(
-        document["openapi"]
-            .as_str()
-            .is_some_and(|v| v.starts_with("3.1")),
-        "{}",
-        document["openapi"]
-    );
-    assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_openapi_31_of_this_release(&document);
     let paths = document["paths"].as_object().expect("paths");
     let mut operation_ids = BTreeSet::new();
     for (method, path) in PUBLIC_ROUTES {
@@ -414,14 +407,7 @@ async fn the_gateway_describes_its_own_routes_and_only_real_ones() {
         .expect("the gateway answers");
     assert_eq!(answer.status, 200);
     let document: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
-    assert!(
-        document["openapi"]
-            .as_str()
-            .is_some_and(|v| v.starts_with("3.1")),
-        "{}",
-        document["openapi"]
-    );
-    assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+    assert_openapi_31_of_this_release(&document);
     let paths = document["paths"].as_object().expect("paths");
     let described: BTreeSet<(String, String)> = paths
         .iter()
@@ -534,4 +520,16 @@ fn assert_schema_references_resolve(document: &serde_json::Value) {
             "{name} is referenced but missing"
         );
     }
+}
+
+/// An OpenAPI 3.1 document that names the running release.
+fn assert_openapi_31_of_this_release(document: &serde_json::Value) {
+    assert!(
+        document["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        document["openapi"]
+    );
+    assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
 }
