@@ -51,6 +51,22 @@ mod native {
             });
         }
 
+        // The dense path for many keys: their HKDFs interleaved (SHA-NI),
+        // then each key's 144 blocks.
+        let mut deriver = RpiDeriver::with_backend(AesBackend::AesCrate);
+        let mut rpiks = Vec::with_capacity(KEYS);
+        group.bench_function("tek_to_rpis/aes_instructions_interleaved_hkdf", |b| {
+            b.iter(|| {
+                rpiks.clear();
+                deriver.rpiks(&teks, &mut rpiks);
+                let mut fold = 0u8;
+                for rpik in &rpiks {
+                    fold ^= deriver.selected_with_rpik(rpik, START..START + 144)[143][0];
+                }
+                black_box(fold)
+            })
+        });
+
         // AES alone: the RPIKs derived beforehand.
         let ciphers: Vec<RpiCipher> = teks
             .iter()

@@ -17,10 +17,12 @@ pub mod simulate;
 mod batch;
 mod kdf;
 mod rpi_index;
+#[cfg(target_arch = "x86_64")]
+mod sha_ni;
 #[cfg(target_arch = "wasm32")]
 mod simd_aes;
 mod table_aes;
 
-pub use batch::{AesBackend, RpiDeriver};
+pub use batch::{AesBackend, HKDF_LANES, RpiDeriver};
 pub use matching::{MatchOptions, Matches, match_keys};
 pub use observations::{Observation, ObservationLog};

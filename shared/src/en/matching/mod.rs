@@ -158,6 +158,20 @@ impl MatchOptions {
     }
 }
 
+/// Keys whose RPIKs are derived together in [`match_keys`].
+const KEYS_PER_CHUNK: usize = 256;
+
+/// A key of a chunk that has candidate intervals.
+struct Pending {
+    /// Its index in the keys.
+    key: u32,
+    /// Its first and last interval.
+    first: u32,
+    last: u32,
+    /// Its candidate intervals, in the chunk's buffer.
+    candidates: std::ops::Range<usize>,
+}
+
 /// A beacon that matched: key, interval and position in the sorted log.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Hit {
@@ -178,67 +192,92 @@ pub fn match_keys(
     let mut observed: Vec<u32> = Vec::with_capacity(256);
     let mut hits: Vec<Hit> = Vec::new();
     let mut keys_checked = 0;
-    for (key_index, key) in keys.iter().enumerate() {
-        if options.report_type(key.report_type).is_none() {
-            continue;
-        }
-        let key_index = key_index as u32;
-        let first = key.rolling_start_interval_number;
-        // `DiagnosisKey::new` keeps the period within 1..=144, but its fields
-        // are public: a key built otherwise must not derive more, or panic.
-        let period = key.rolling_period.min(INTERVALS_PER_DAY);
-        let Some(last) = period
-            .checked_sub(1)
-            .and_then(|extra| first.checked_add(extra))
-        else {
-            continue;
-        };
+    // Keys go in chunks: first the keys that have candidate intervals are
+    // found (their candidates kept in one buffer), then their RPIKs are
+    // derived together (HKDFs interleaved, see `RpiDeriver::rpiks`), then
+    // each key's RPIs are derived or the log's RPIs decrypted.
+    let mut pending: Vec<Pending> = Vec::with_capacity(KEYS_PER_CHUNK);
+    let mut teks: Vec<[u8; 16]> = Vec::with_capacity(KEYS_PER_CHUNK);
+    let mut rpiks: Vec<[u8; 16]> = Vec::with_capacity(KEYS_PER_CHUNK);
+    for (chunk_index, chunk) in keys.chunks(KEYS_PER_CHUNK).enumerate() {
+        pending.clear();
+        teks.clear();
         candidates.clear();
-        index.covered(first, last, &mut candidates);
-        if candidates.is_empty() {
-            continue;
-        }
-        keys_checked += 1;
-        let seen = index.seen_between(
-            first.saturating_sub(TOLERANCE_INTERVALS),
-            last.saturating_add(TOLERANCE_INTERVALS),
-        );
-        let decrypt = match options.strategy {
-            MatchStrategy::Cheapest => index.distinct_rpis_about(&seen) < candidates.len(),
-            MatchStrategy::DeriveIntervals => false,
-            MatchStrategy::DecryptObservations => true,
-        };
-        if decrypt {
-            // Each RPI once: skip an observation whose RPI was already seen
-            // in this range.
-            observed.clear();
-            observed.extend(
-                seen.clone()
-                    .filter(|position| {
-                        index.previous_same_rpi[*position]
-                            .is_none_or(|previous| (previous as usize) < seen.start)
-                    })
-                    .map(|position| position as u32),
-            );
-            let plaintexts = deriver.decrypted(
-                &key.key_data,
-                observed
-                    .iter()
-                    .map(|position| index.sorted[*position as usize].rpi),
-            );
-            for (position, plaintext) in observed.iter().zip(plaintexts) {
-                let Some(interval) = interval_of_padded_data(plaintext)
-                    .filter(|interval| (first..=last).contains(interval))
-                else {
-                    continue;
-                };
-                let rpi = &index.sorted[*position as usize].rpi;
-                collect_hits(&index, key_index, interval, rpi, &mut hits);
+        for (offset, key) in chunk.iter().enumerate() {
+            if options.report_type(key.report_type).is_none() {
+                continue;
             }
-        } else {
-            let rpis = deriver.selected(&key.key_data, candidates.iter().copied());
-            for (interval, rpi) in candidates.iter().zip(rpis) {
-                collect_hits(&index, key_index, *interval, rpi, &mut hits);
+            let first = key.rolling_start_interval_number;
+            // `DiagnosisKey::new` keeps the period within 1..=144, but its
+            // fields are public: a key built otherwise must not derive
+            // more, or panic.
+            let period = key.rolling_period.min(INTERVALS_PER_DAY);
+            let Some(last) = period
+                .checked_sub(1)
+                .and_then(|extra| first.checked_add(extra))
+            else {
+                continue;
+            };
+            let start = candidates.len();
+            index.covered(first, last, &mut candidates);
+            if candidates.len() == start {
+                continue;
+            }
+            pending.push(Pending {
+                key: (chunk_index * KEYS_PER_CHUNK + offset) as u32,
+                first,
+                last,
+                candidates: start..candidates.len(),
+            });
+            teks.push(key.key_data);
+        }
+        rpiks.clear();
+        deriver.rpiks(&teks, &mut rpiks);
+        for (key, rpik) in pending.iter().zip(&rpiks) {
+            keys_checked += 1;
+            let (first, last) = (key.first, key.last);
+            let key_candidates = &candidates[key.candidates.clone()];
+            let seen = index.seen_between(
+                first.saturating_sub(TOLERANCE_INTERVALS),
+                last.saturating_add(TOLERANCE_INTERVALS),
+            );
+            let decrypt = match options.strategy {
+                MatchStrategy::Cheapest => index.distinct_rpis_about(&seen) < key_candidates.len(),
+                MatchStrategy::DeriveIntervals => false,
+                MatchStrategy::DecryptObservations => true,
+            };
+            if decrypt {
+                // Each RPI once: skip an observation whose RPI was already
+                // seen in this range.
+                observed.clear();
+                observed.extend(
+                    seen.clone()
+                        .filter(|position| {
+                            index.previous_same_rpi[*position]
+                                .is_none_or(|previous| (previous as usize) < seen.start)
+                        })
+                        .map(|position| position as u32),
+                );
+                let plaintexts = deriver.decrypted_with_rpik(
+                    rpik,
+                    observed
+                        .iter()
+                        .map(|position| index.sorted[*position as usize].rpi),
+                );
+                for (position, plaintext) in observed.iter().zip(plaintexts) {
+                    let Some(interval) = interval_of_padded_data(plaintext)
+                        .filter(|interval| (first..=last).contains(interval))
+                    else {
+                        continue;
+                    };
+                    let rpi = &index.sorted[*position as usize].rpi;
+                    collect_hits(&index, key.key, interval, rpi, &mut hits);
+                }
+            } else {
+                let rpis = deriver.selected_with_rpik(rpik, key_candidates.iter().copied());
+                for (interval, rpi) in key_candidates.iter().zip(rpis) {
+                    collect_hits(&index, key.key, *interval, rpi, &mut hits);
+                }
             }
         }
     }
