@@ -109,13 +109,18 @@ pub(crate) fn compress<const L: usize>(states: &mut [[u32; 8]; L], blocks: &[[u3
         // detected them on this CPU.
         unsafe { compress_ni(states, blocks) }
     } else {
-        for (state, words) in states.iter_mut().zip(blocks) {
-            let mut block = [0u8; 64];
-            for (bytes, word) in block.chunks_exact_mut(4).zip(words) {
-                bytes.copy_from_slice(&word.to_be_bytes());
-            }
-            compress256(state, std::slice::from_ref(&block));
+        compress_portable(states, blocks);
+    }
+}
+
+/// [`compress`] without SHA-NI: one lane after the other with `sha2`.
+fn compress_portable<const L: usize>(states: &mut [[u32; 8]; L], blocks: &[[u32; 16]; L]) {
+    for (state, words) in states.iter_mut().zip(blocks) {
+        let mut block = [0u8; 64];
+        for (bytes, word) in block.chunks_exact_mut(4).zip(words) {
+            bytes.copy_from_slice(&word.to_be_bytes());
         }
+        compress256(state, std::slice::from_ref(&block));
     }
 }
 
@@ -206,19 +211,27 @@ mod tests {
         (states, blocks)
     }
 
+    /// `sha2` on the bytes of one block, the reference.
+    fn reference(state: &mut [u32; 8], words: &[u32; 16]) {
+        let bytes: Vec<u8> = words.iter().flat_map(|word| word.to_be_bytes()).collect();
+        let mut block = [0u8; 64];
+        block.copy_from_slice(&bytes);
+        compress256(state, std::slice::from_ref(&block));
+    }
+
     fn agrees<const L: usize>() {
         for seed in 0..200 {
-            let (mut states, blocks) = random_lanes::<L>(seed);
+            let (states, blocks) = random_lanes::<L>(seed);
             let mut expected = states;
             for (state, words) in expected.iter_mut().zip(&blocks) {
-                let mut block = [0u8; 64];
-                for (bytes, word) in block.chunks_exact_mut(4).zip(words) {
-                    bytes.copy_from_slice(&word.to_be_bytes());
-                }
-                compress256(state, std::slice::from_ref(&block));
+                reference(state, words);
             }
-            compress(&mut states, &blocks);
-            assert_eq!(states, expected, "{L} lanes, seed {seed}");
+            let mut interleaved = states;
+            compress(&mut interleaved, &blocks);
+            assert_eq!(interleaved, expected, "{L} lanes, seed {seed}");
+            let mut portable = states;
+            compress_portable(&mut portable, &blocks);
+            assert_eq!(portable, expected, "{L} lanes without SHA-NI, seed {seed}");
         }
     }
 
