@@ -37,6 +37,12 @@ impl State {
     fn fail_all(&mut self, reason: &str) -> Vec<Listener> {
         self.broken = Some(reason.to_owned());
         self.queued.clear();
+        self.take_listeners()
+    }
+
+    /// Every waiting request's listener, taken out of the state (so that
+    /// a listener may post another request while it runs).
+    fn take_listeners(&mut self) -> Vec<Listener> {
         self.listeners
             .drain()
             .map(|(_, listener)| listener)
@@ -60,6 +66,22 @@ impl Drop for Client {
 
 fn failed(german: String, english: String) -> WorkerMessage {
     WorkerMessage::Failed(Reason { german, english })
+}
+
+/// The failure every waiting request hears when the worker is gone.
+fn worker_failed(detail: &str) -> WorkerMessage {
+    failed(
+        format!("Der Prüf-Worker ist ausgefallen: {detail}"),
+        format!("The verifying worker failed: {detail}"),
+    )
+}
+
+/// Why an answer is not the kind the request expects.
+pub fn unexpected(message: &WorkerMessage) -> Reason {
+    Reason {
+        german: format!("unerwartete Antwort des Workers: {message:?}"),
+        english: format!("unexpected answer of the worker: {message:?}"),
+    }
 }
 
 impl Client {
@@ -99,12 +121,7 @@ impl Client {
                     }
                     Ok(Envelope { id: 0, body }) => {
                         // A request the worker could not read: every waiting one hears.
-                        let listeners: Vec<Listener> = shared
-                            .borrow_mut()
-                            .listeners
-                            .drain()
-                            .map(|(_, l)| l)
-                            .collect();
+                        let listeners = shared.borrow_mut().take_listeners();
                         for mut listener in listeners {
                             listener(body.clone());
                         }
@@ -144,10 +161,7 @@ impl Client {
                 .unwrap_or_else(|| "the worker stopped".to_owned());
             let listeners = shared.borrow_mut().fail_all(&detail);
             for mut listener in listeners {
-                listener(failed(
-                    format!("Der Prüf-Worker ist ausgefallen: {detail}"),
-                    format!("The verifying worker failed: {detail}"),
-                ));
+                listener(worker_failed(&detail));
             }
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -176,10 +190,7 @@ impl Client {
         let mut state = self.state.borrow_mut();
         if let Some(reason) = state.broken.clone() {
             drop(state);
-            listener(failed(
-                format!("Der Prüf-Worker ist ausgefallen: {reason}"),
-                format!("The verifying worker failed: {reason}"),
-            ));
+            listener(worker_failed(&reason));
             return;
         }
         let id = state.next_id;

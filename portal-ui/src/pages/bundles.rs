@@ -18,7 +18,7 @@ use crate::api::{self, ApiError};
 use crate::components::bars::BarChart;
 use crate::components::error_line::ErrorLine;
 use crate::i18n::{Lang, tr, use_lang};
-use crate::worker::PageWorker;
+use crate::worker::{PageWorker, unexpected};
 
 const COUNTRY_INDEX: &str = "/version/v1/diagnosis-keys/country";
 
@@ -332,13 +332,6 @@ impl Keys {
                 outcome: Err(unexpected(&other)),
             },
         }
-    }
-}
-
-fn unexpected(message: &WorkerMessage) -> Reason {
-    Reason {
-        german: format!("unerwartete Antwort des Workers: {message:?}"),
-        english: format!("unexpected answer of the worker: {message:?}"),
     }
 }
 

@@ -407,7 +407,11 @@ fn Phone(name: String) -> impl IntoView {
                                     reason.describe(lang.get_untracked().language()).to_owned(),
                                 ));
                             }
-                            other => finish(Some(format!("{other:?}"))),
+                            other => finish(Some(
+                                worker::unexpected(&other)
+                                    .describe(lang.get_untracked().language())
+                                    .to_owned(),
+                            )),
                         },
                     );
                 }

@@ -14,7 +14,7 @@ use shared::risk::{ApplicationConfig, Range, RiskLevel};
 
 use crate::api;
 use crate::i18n::{Lang, tr, use_lang};
-use crate::worker::PageWorker;
+use crate::worker::{PageWorker, unexpected};
 use verifier::task::{Reason, Request, WorkerMessage};
 
 const APP_CONFIG: &str = "/version/v1/configuration/country/DE/app_config";
@@ -104,10 +104,7 @@ async fn load_config(worker: PageWorker) -> Result<(ApplicationConfig, KeyIdenti
     match worker.call(Request::Config { keys }, &[bundle]).await {
         WorkerMessage::Config(report) => Ok((report.config, report.signed_by)),
         WorkerMessage::Failed(reason) => Err(reason),
-        other => Err(Reason {
-            german: format!("unerwartete Antwort des Workers: {other:?}"),
-            english: format!("unexpected answer of the worker: {other:?}"),
-        }),
+        other => Err(unexpected(&other)),
     }
 }
 
