@@ -132,43 +132,20 @@ pub(crate) fn derive_many<const L: usize>(
 ) -> [[u8; 16]; L] {
     use super::sha_ni::compress;
     debug_assert!(info.len() < 16);
-    const IPAD_WORD: u32 = 0x3636_3636;
-    const OPAD_WORD: u32 = 0x5c5c_5c5c;
-    // The last block of a message of 16 or 32 bytes after one block.
-    let padded16 = |words: [u32; 4]| -> [u32; 16] {
-        let mut block = [0u32; 16];
-        block[..4].copy_from_slice(&words);
-        block[4] = 0x8000_0000;
-        block[15] = ((BLOCK + 16) * 8) as u32;
-        block
-    };
-    let padded32 = |state: &[u32; 8]| -> [u32; 16] {
-        let mut block = [0u32; 16];
-        block[..8].copy_from_slice(state);
-        block[8] = 0x8000_0000;
-        block[15] = ((BLOCK + 32) * 8) as u32;
-        block
-    };
+    const IPAD_WORD: u32 = u32::from_be_bytes([IPAD; 4]);
+    const OPAD_WORD: u32 = u32::from_be_bytes([OPAD; 4]);
     // Extract: HMAC(salt, IKM), the salt's pads already hashed.
     let mut inner = [hkdf.salt.inner; L];
     compress(
         &mut inner,
         &std::array::from_fn(|lane| {
-            let ikm = &input_key_materials[lane];
-            padded16(std::array::from_fn(|word| {
-                u32::from_be_bytes([
-                    ikm[word * 4],
-                    ikm[word * 4 + 1],
-                    ikm[word * 4 + 2],
-                    ikm[word * 4 + 3],
-                ])
-            }))
+            padded_words(&be_words::<4>(&input_key_materials[lane]), BLOCK + 16)
         }),
     );
     let mut prk = [hkdf.salt.outer; L];
     compress(
         &mut prk,
-        &std::array::from_fn(|lane| padded32(&inner[lane])),
+        &std::array::from_fn(|lane| padded_words(&inner[lane], BLOCK + 32)),
     );
     // HMAC keyed with each PRK (32 bytes): its two pad blocks.
     let pad = |lane: usize, word: u32| -> [u32; 16] {
@@ -195,25 +172,38 @@ pub(crate) fn derive_many<const L: usize>(
     message[..info.len()].copy_from_slice(info);
     message[info.len()] = 1;
     let block = final_block(&message[..info.len() + 1], BLOCK + info.len() + 1);
-    let words: [u32; 16] = std::array::from_fn(|word| {
-        u32::from_be_bytes([
-            block[word * 4],
-            block[word * 4 + 1],
-            block[word * 4 + 2],
-            block[word * 4 + 3],
-        ])
-    });
-    compress(&mut keyed_inner, &[words; L]);
+    compress(&mut keyed_inner, &[be_words::<16>(&block); L]);
     compress(
         &mut keyed_outer,
-        &std::array::from_fn(|lane| padded32(&keyed_inner[lane])),
+        &std::array::from_fn(|lane| padded_words(&keyed_inner[lane], BLOCK + 32)),
     );
     std::array::from_fn(|lane| {
         let mut key = [0u8; 16];
-        for (bytes, word) in key.chunks_exact_mut(4).zip(&keyed_outer[lane]) {
-            bytes.copy_from_slice(&word.to_be_bytes());
-        }
+        key.copy_from_slice(&state_bytes(&keyed_outer[lane])[..16]);
         key
+    })
+}
+
+/// [`final_block`] in message words, for a message of whole words.
+#[cfg(target_arch = "x86_64")]
+fn padded_words(words: &[u32], total_length: usize) -> [u32; 16] {
+    let mut block = [0u32; 16];
+    block[..words.len()].copy_from_slice(words);
+    block[words.len()] = 0x8000_0000;
+    block[15] = (total_length * 8) as u32;
+    block
+}
+
+/// `bytes` as big-endian words (its length is `4 * N`).
+#[cfg(target_arch = "x86_64")]
+fn be_words<const N: usize>(bytes: &[u8]) -> [u32; N] {
+    std::array::from_fn(|word| {
+        u32::from_be_bytes([
+            bytes[word * 4],
+            bytes[word * 4 + 1],
+            bytes[word * 4 + 2],
+            bytes[word * 4 + 3],
+        ])
     })
 }
 
