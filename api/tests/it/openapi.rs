@@ -217,15 +217,7 @@ async fn the_document_describes_every_route_and_only_real_ones() {
                 );
             }
             // Every error answer has a schema, and every schema it names exists.
-            for (code, response) in operation["responses"].as_object().expect("responses") {
-                if code.starts_with('4') {
-                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
-                    assert_eq!(
-                        schema, "#/components/schemas/ErrorBody",
-                        "{method} {path} {code}"
-                    );
-                }
-            }
+            assert_errors_name_error_body(operation, method, path);
         }
     }
     assert_schema_references_resolve(&document);
@@ -488,15 +480,7 @@ async fn the_gateway_describes_its_own_routes_and_only_real_ones() {
                     "{method} {path}"
                 );
             }
-            for (code, response) in operation["responses"].as_object().expect("responses") {
-                if code.starts_with('4') {
-                    let schema = &response["content"]["application/json"]["schema"]["$ref"];
-                    assert_eq!(
-                        schema, "#/components/schemas/ErrorBody",
-                        "{method} {path} {code}"
-                    );
-                }
-            }
+            assert_errors_name_error_body(operation, method, path);
         }
     }
     assert_eq!(
@@ -532,4 +516,17 @@ fn assert_openapi_31_of_this_release(document: &serde_json::Value) {
         document["openapi"]
     );
     assert_eq!(document["info"]["version"], env!("CARGO_PKG_VERSION"));
+}
+
+/// Every 4xx answer of `operation` has the one JSON error shape.
+fn assert_errors_name_error_body(operation: &serde_json::Value, method: &str, path: &str) {
+    for (code, response) in operation["responses"].as_object().expect("responses") {
+        if code.starts_with('4') {
+            let schema = &response["content"]["application/json"]["schema"]["$ref"];
+            assert_eq!(
+                schema, "#/components/schemas/ErrorBody",
+                "{method} {path} {code}"
+            );
+        }
+    }
 }
