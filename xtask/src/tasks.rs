@@ -128,27 +128,22 @@ fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
 fn build_portal(shell: &Shell) -> anyhow::Result<()> {
     // trunk builds with `cargo --offline`, so the crates must be here first.
     shell.run(shell.cargo().arg("fetch"))?;
-    shell.run(
-        shell
-            .command("trunk")
-            .args(["build", "index.html", "--release", "--offline"])
-            .env("TRUNK_SKIP_VERSION_CHECK", "true"),
-    )?;
-    shell.run(
-        shell
-            .command("trunk")
-            .args([
-                "build",
-                "verifier.html",
-                "--release",
-                "--offline",
-                "--dist",
-                "dist/verifier",
-                "--public-url",
-                "/verifier/",
-            ])
-            .env("TRUNK_SKIP_VERSION_CHECK", "true"),
-    )?;
+    let apps: [(&str, &[&str]); 2] = [
+        ("index.html", &[]),
+        (
+            "verifier.html",
+            &["--dist", "dist/verifier", "--public-url", "/verifier/"],
+        ),
+    ];
+    for (page, options) in apps {
+        shell.run(
+            shell
+                .command("trunk")
+                .args(["build", page, "--release", "--offline"])
+                .args(options)
+                .env("TRUNK_SKIP_VERSION_CHECK", "true"),
+        )?;
+    }
     check_wasm_budget(&shell.root.join("dist"))
 }
 
