@@ -19,8 +19,11 @@ fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
         let sink = Arc::clone(&logs);
         let _ = tracing_subscriber::fmt()
             // Everything the server side logs; the test's own HTTP client
-            // (which names the address it connects to) is left out.
-            .with_env_filter("debug,reqwest=off,hyper_util::client=off")
+            // (which names the address it connects to) is left out, and so
+            // is the S3 server the distribution tests run in this process
+            // (`s3s`, a stand-in for the operator's store, not ours: it logs
+            // each request with its `host` header).
+            .with_env_filter("debug,reqwest=off,hyper_util::client=off,s3s=off,s3s_fs=off")
             .with_writer(move || LogWriter(Arc::clone(&sink)))
             .try_init();
         logs
