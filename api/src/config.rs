@@ -26,6 +26,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     /// `postgres://...` to use PostgreSQL instead of the embedded SQLite database.
     pub database_url: Option<String>,
+    /// Key file of stored hashes (default: DATA_DIR/secrets/hash.key, created).
+    pub hash_key_file: Option<PathBuf>,
     /// Folder with the built portal (trunk's `dist`).
     pub portal_dir: Option<PathBuf>,
     /// Services this process runs (default: all).
@@ -93,6 +95,9 @@ pub struct StorageConfig {
     pub data_dir: PathBuf,
     /// `postgres://...`; `None` selects SQLite at `data_dir/warn.db`.
     pub database_url: Option<String>,
+    /// The key file of stored hashes; `None` uses (and on first start
+    /// creates) `data_dir/secrets/hash.key`.
+    pub hash_key_file: Option<PathBuf>,
 }
 
 impl StorageConfig {
@@ -107,6 +112,7 @@ impl StorageConfig {
                 .or_else(|| file.data_dir.clone())
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
             database_url: database_url.or_else(|| file.database_url.clone()),
+            hash_key_file: file.hash_key_file.clone(),
         }
     }
 }

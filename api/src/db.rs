@@ -1,13 +1,21 @@
 //! The database: SQLite under the data folder by default, PostgreSQL when a
 //! `postgres://` URL is given. Both are reached through sqlx's `Any` driver,
 //! so every query is written once in SQL that both understand.
+//!
+//! A [`Db`] also carries the server's key for stored hashes (see
+//! [`crate::secrets`]): every secret a query stores or looks up goes through
+//! [`Db::hash`], so no code path can hash without the key.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use shared::verification::{HashKey, Secret};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
+
+use crate::config::StorageConfig;
+use crate::secrets::KeyError;
 
 /// The storage back end in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +26,8 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection pool plus the back end it talks to.
+/// A connection pool plus the back end it talks to and the key under which
+/// it stores secrets (`Debug` prints nothing of the key).
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
@@ -28,6 +37,10 @@ pub struct Db {
     /// PostgreSQL the same pool.
     writer: AnyPool,
     backend: Backend,
+    /// The key of stored hashes; never written to the database.
+    hash_key: HashKey,
+    /// Where the key came from, to name it in errors (never its content).
+    hash_key_file: PathBuf,
 }
 
 /// Why the database could not be opened.
@@ -47,12 +60,46 @@ pub enum DbError {
     /// sqlx failed to connect or to migrate.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    /// The hash key is missing, unreadable or not this database's.
+    #[error(transparent)]
+    HashKey(#[from] KeyError),
 }
 
 impl Db {
-    /// Opens the database: PostgreSQL at `database_url` when given, otherwise
-    /// SQLite at `data_dir/warn.db` (created, in WAL mode).
+    /// Opens the database that `storage` names, with its hash key (the
+    /// operator's key file, or the data folder's, created on first start).
+    pub async fn open(storage: &StorageConfig) -> Result<Self, DbError> {
+        let key_file = storage.hash_key_file.as_deref();
+        let hash_key = crate::secrets::load_or_create(&storage.data_dir, key_file)?;
+        let key_path = crate::secrets::key_path(&storage.data_dir, key_file);
+        Self::connect_with_key(
+            &storage.data_dir,
+            storage.database_url.as_deref(),
+            hash_key,
+            key_path,
+        )
+        .await
+    }
+
+    /// Opens the database with the data folder's hash key: PostgreSQL at
+    /// `database_url` when given, otherwise SQLite at `data_dir/warn.db`
+    /// (created, in WAL mode).
     pub async fn connect(data_dir: &Path, database_url: Option<&str>) -> Result<Self, DbError> {
+        Self::open(&StorageConfig {
+            data_dir: data_dir.to_path_buf(),
+            database_url: database_url.map(str::to_owned),
+            hash_key_file: None,
+        })
+        .await
+    }
+
+    /// Opens the database with `hash_key` (read from `hash_key_file`).
+    pub async fn connect_with_key(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        hash_key: HashKey,
+        hash_key_file: PathBuf,
+    ) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
         match database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
@@ -65,6 +112,8 @@ impl Db {
                     writer: pool.clone(),
                     pool,
                     backend: Backend::Postgres,
+                    hash_key,
+                    hash_key_file,
                 })
             }
             Some(_) => Err(DbError::UnsupportedUrl),
@@ -105,13 +154,18 @@ impl Db {
                     pool,
                     writer,
                     backend: Backend::Sqlite,
+                    hash_key,
+                    hash_key_file,
                 })
             }
         }
     }
 
     /// Brings the schema up to date (each back end has its own migration
-    /// folder with the same steps in its dialect).
+    /// folder with the same steps in its dialect), then makes sure the
+    /// stored secrets are hashed under this process's key: re-keys old rows
+    /// once, or refuses a key that is not the database's
+    /// ([`crate::secrets::adopt`]).
     pub async fn migrate(&self) -> Result<(), DbError> {
         let migrator = match self.backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
@@ -120,7 +174,20 @@ impl Db {
         migrator
             .run(&self.pool)
             .await
-            .map_err(|error| DbError::Sqlx(error.into()))
+            .map_err(|error| DbError::Sqlx(error.into()))?;
+        crate::secrets::adopt(self, &self.hash_key_file).await?;
+        Ok(())
+    }
+
+    /// The stored form of `secret`: HMAC-SHA256 under this server's key of
+    /// the secret's SHA-256, 64 lower-case hex (SPEC section 2).
+    pub fn hash<S: Secret + ?Sized>(&self, secret: &S) -> String {
+        self.hash_key.hash(secret).to_hex()
+    }
+
+    /// The key itself, for the re-keying migration.
+    pub(crate) fn hash_key(&self) -> &HashKey {
+        &self.hash_key
     }
 
     /// The pool, for queries.

@@ -5,9 +5,11 @@
 //! the shared service token (`Authorization: Bearer TOKEN`).
 //!
 //! - `POST /version/v1/tan/verify` `{"tan"}`: confirms and burns a TAN (submission).
+//! - `POST /version/v1/tan/reserve`, `/confirm`, `/release`: a TAN spent only
+//!   once the keys are stored (submission; [`crate::verification::reservation`]).
 //! - `POST /version/v1/tan/teletan` `{"issuer"}`: issues a teleTAN (portal).
 //! - `POST /api/v1/app/result` `{"id"}`: a test result (verification). Here
-//!   `id` is the stored form: the SHA-256 of the hashed GUID, so the
+//!   `id` is the stored form: the keyed hash of the hashed GUID, so the
 //!   verification service never needs the hashed GUID after registration.
 
 use std::sync::Arc;
@@ -20,17 +22,17 @@ use axum::routing::post;
 use axum::{Json as JsonResponse, Router};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use shared::verification::Uuid4;
 use shared::verification::wire::{
     AppResultRequest, AppResultResponse, ErrorBody, TanVerifyRequest, TeleTanResponse,
 };
-use shared::verification::{Secret, Uuid4};
 use subtle::ConstantTimeEq;
 
 use crate::config::{Service, Services};
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::server::AppState;
-use crate::verification::{store, teletan};
+use crate::verification::{reservation, store, teletan};
 
 /// Body of `POST /version/v1/tan/teletan`: who asks (a portal user).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -45,6 +47,9 @@ pub fn routes(token: Arc<ServiceToken>, services: &Services) -> Router<AppState>
     if services.runs(Service::Verification) {
         router = router
             .route("/version/v1/tan/verify", post(verify_tan))
+            .route("/version/v1/tan/reserve", post(reservation::reserve))
+            .route("/version/v1/tan/confirm", post(reservation::confirm))
+            .route("/version/v1/tan/release", post(reservation::release))
             .route("/version/v1/tan/teletan", post(issue_teletan));
     }
     if services.runs(Service::Testresult) {
@@ -129,7 +134,7 @@ pub(crate) async fn verify_tan(
 pub async fn burn_tan(state: &AppState, tan: &str) -> AppResult<()> {
     let not_found = || AppError::NotFound("unknown, expired or used TAN");
     let tan = Uuid4::parse(tan).map_err(|_| not_found())?;
-    if store::burn_tan(&state.db, &tan.secret_hash().to_hex(), crate::clock::now()).await? {
+    if store::burn_tan(&state.db, &state.db.hash(&tan), crate::clock::now()).await? {
         tracing::info!("TAN confirmed and burned");
         Ok(())
     } else {

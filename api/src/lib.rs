@@ -2,6 +2,7 @@
 //!
 //! - [`config`]: layered configuration (options, environment, file, defaults).
 //! - [`db`]: the database (SQLite by default, PostgreSQL to scale out).
+//! - [`secrets`]: the key of stored hashes, its check across processes, re-keying old rows.
 //! - [`server`]: the axum application, one startup path for `warn serve` and tests.
 //! - [`verification`]: registration tokens, test result polling, TANs, teleTANs.
 //! - [`testresult`]: lab uploads and the results the verification service reads.
@@ -27,6 +28,7 @@ pub mod fake;
 pub mod federation;
 pub mod internal;
 pub mod portal;
+pub mod secrets;
 pub mod server;
 pub mod stats;
 pub mod submission;

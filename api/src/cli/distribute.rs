@@ -73,7 +73,7 @@ pub fn run(args: DistributeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> 
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
         let started = std::time::Instant::now();
-        let db = Db::connect(&storage.data_dir, storage.database_url.as_deref()).await?;
+        let db = Db::open(&storage).await?;
         db.migrate().await?;
         let distribution = Distribution::open(db.clone(), &storage.data_dir, &countries, settings)
             .await

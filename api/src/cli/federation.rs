@@ -185,7 +185,7 @@ fn sync(args: SyncArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     let countries = args.countries.resolve(file)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let db = Db::connect(&storage.data_dir, storage.database_url.as_deref()).await?;
+        let db = Db::open(&storage).await?;
         db.migrate().await?;
         let federation = Federation::open(db.clone(), &countries, &settings)?;
         let report = federation.run(now).await;

@@ -32,7 +32,7 @@ pub fn run(command: LabCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
     let storage = args.storage.resolve(file);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let db = Db::connect(&storage.data_dir, storage.database_url.as_deref()).await?;
+        let db = Db::open(&storage).await?;
         db.migrate().await?;
         let key = labs::add(&db, &args.name, crate::clock::now()).await;
         db.close().await;

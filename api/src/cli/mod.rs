@@ -94,6 +94,10 @@ pub struct StorageArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// Key file of stored hashes: 64 hex digits, the same for every process on
+    /// one database (default: DATA_DIR/secrets/hash.key, created on first start).
+    #[arg(long, env = "WARN_HASH_KEY_FILE", value_name = "FILE")]
+    pub hash_key_file: Option<PathBuf>,
 }
 
 /// This server's country and the countries it knows; shared by `serve`
@@ -137,7 +141,12 @@ impl CountryArgs {
 impl StorageArgs {
     /// Resolves against the configuration file and defaults.
     pub fn resolve(&self, file: &FileConfig) -> StorageConfig {
-        StorageConfig::resolve(self.data_dir.clone(), self.database_url.clone(), file)
+        let mut storage =
+            StorageConfig::resolve(self.data_dir.clone(), self.database_url.clone(), file);
+        if let Some(key_file) = &self.hash_key_file {
+            storage.hash_key_file = Some(key_file.clone());
+        }
+        storage
     }
 }
 

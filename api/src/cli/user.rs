@@ -49,7 +49,7 @@ pub fn run(command: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> 
     let storage = args.storage.resolve(file);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let db = Db::connect(&storage.data_dir, storage.database_url.as_deref()).await?;
+        let db = Db::open(&storage).await?;
         db.migrate().await?;
         if args.if_no_users && accounts::count(&db).await.map_err(anyhow::Error::msg)? > 0 {
             db.close().await;

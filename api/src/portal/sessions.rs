@@ -14,7 +14,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use shared::portal::{CSRF_HEADER, Role, SessionInfo};
-use shared::verification::SecretHash;
 use sqlx::Row;
 
 use super::{PortalConfig, csrf, seconds};
@@ -99,7 +98,7 @@ pub async fn start(db: &Db, user_id: i64, stage: Stage, now: i64) -> Result<Stri
         "INSERT INTO portal_sessions (id_hash, user_id, stage, created_at, last_seen_at) \
          VALUES ($1, $2, $3, $4, $4)",
     )
-    .bind(SecretHash::of(&id).to_hex())
+    .bind(db.hash(&id))
     .bind(user_id)
     .bind(stage.as_str())
     .bind(now)
@@ -192,7 +191,7 @@ fn cookie_id(headers: &HeaderMap) -> Option<String> {
 /// records the activity.
 pub async fn load(parts: &Parts, state: &AppState, stage: Stage) -> Result<Session, AppError> {
     let id = cookie_id(&parts.headers).ok_or(AppError::Unauthorized)?;
-    let id_hash = SecretHash::of(&id).to_hex();
+    let id_hash = state.db.hash(&id);
     let row = sqlx::query(
         "SELECT s.user_id, s.stage, s.created_at, s.last_seen_at, u.name, u.role, u.disabled \
          FROM portal_sessions s JOIN portal_users u ON u.id = s.user_id WHERE s.id_hash = $1",

@@ -94,11 +94,7 @@ impl Application {
             )),
             None => None,
         };
-        let db = Db::connect(
-            &config.storage.data_dir,
-            config.storage.database_url.as_deref(),
-        )
-        .await?;
+        let db = Db::open(&config.storage).await?;
         db.migrate().await?;
         if config.services.runs(Service::Gateway) {
             return Self::build_gateway(config, db).await;

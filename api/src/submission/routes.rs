@@ -10,7 +10,7 @@ use axum::routing::post;
 use proto::submission::SubmissionPayload;
 use shared::verification::wire::ErrorBody;
 
-use super::{store, validate};
+use super::{tan, validate};
 use crate::error::{AppError, AppResult};
 use crate::extract::Protobuf;
 use crate::fake::{self, DelayModel, FakeKind};
@@ -42,13 +42,14 @@ pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
         description = "A `SubmissionPayload` protobuf (proto/submission_payload.proto): 1 to 14 keys, at most 100 KB"),
     responses(
         (status = 200, description = "Stored (an empty object, padded)"),
-        (status = 400, description = "A rule of SPEC section 4 is broken (the code names it) or the TAN header is missing; nothing stored, TAN not spent", body = ErrorBody),
+        (status = 400, description = "A rule of SPEC section 4 is broken (the code names it), no key starts within the last 14 days (`no_key_in_window`), or the TAN header is missing; nothing stored, TAN not spent", body = ErrorBody),
         (status = 403, description = "The TAN is unknown, expired or used", body = ErrorBody),
         (status = 413, description = "Body over 100 KB", body = ErrorBody),
         (status = 415, description = "Not application/x-protobuf", body = ErrorBody),
     ))]
-/// Validates the payload first (a broken rule costs the phone no TAN),
-/// then burns the TAN, then stores every key in one transaction.
+/// Validates the payload first (a broken rule, or no key left to store,
+/// costs the phone no TAN), then spends the TAN and stores every key, all
+/// or nothing ([`tan::store_with_tan`]).
 pub(crate) async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -64,10 +65,9 @@ pub(crate) async fn submit(
         })?;
     let keys = validate::validate(&payload, &state.config.countries, crate::clock::now())
         .map_err(|error| AppError::bad_request(error.code(), error.to_string()))?;
-    if !state.tan_verifier()?.burn(tan.to_owned()).await? {
+    let Some(stored) = tan::store_with_tan(&state, tan, &keys).await? else {
         return Err(AppError::Forbidden("the TAN is unknown, expired or used"));
-    }
-    let stored = store::insert_keys(&state.db, &keys).await?;
+    };
     metrics::counter!("warn_submissions_total").increment(1);
     metrics::counter!("warn_diagnosis_keys_stored_total").increment(stored);
     tracing::info!(keys = stored, "diagnosis keys stored");

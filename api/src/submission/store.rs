@@ -14,6 +14,33 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// keys were new (and counts them in the daily statistics).
 pub async fn insert_keys(db: &Db, keys: &[StoredKey]) -> Result<u64, sqlx::Error> {
     let mut tx = db.writer().begin().await?;
+    let inserted = insert_in(&mut tx, keys).await?;
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+/// Burns the TAN stored under `tan_hash` and stores `keys`, in one
+/// transaction: either both happen or neither (a failed insert leaves the
+/// TAN valid). `None` when the TAN is unknown, expired, used or reserved.
+pub async fn insert_keys_spending_tan(
+    db: &Db,
+    tan_hash: &str,
+    keys: &[StoredKey],
+    now: i64,
+) -> Result<Option<u64>, sqlx::Error> {
+    let mut tx = db.writer().begin().await?;
+    if !crate::verification::store::burn_tan_in(&mut *tx, tan_hash, now).await? {
+        return Ok(None);
+    }
+    let inserted = insert_in(&mut tx, keys).await?;
+    tx.commit().await?;
+    Ok(Some(inserted))
+}
+
+async fn insert_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    keys: &[StoredKey],
+) -> Result<u64, sqlx::Error> {
     let mut inserted = 0;
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
         let sql = insert_statement(chunk.len());
@@ -34,14 +61,13 @@ pub async fn insert_keys(db: &Db, keys: &[StoredKey]) -> Result<u64, sqlx::Error
                 .bind(stored.submitted_hour)
                 .bind(stored.distributable_hour);
         }
-        inserted += query.execute(&mut *tx).await?.rows_affected();
+        inserted += query.execute(&mut **tx).await?.rows_affected();
     }
     if let Some(first) = keys.first() {
         let count = i64::try_from(inserted).unwrap_or(i64::MAX);
         let now = first.submitted_hour * 3600;
-        crate::stats::bump(&mut *tx, crate::stats::Metric::KeysSubmitted, count, now).await?;
+        crate::stats::bump(&mut **tx, crate::stats::Metric::KeysSubmitted, count, now).await?;
     }
-    tx.commit().await?;
     Ok(inserted)
 }
 

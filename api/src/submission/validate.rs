@@ -74,6 +74,13 @@ pub enum SubmissionError {
     /// An unknown submission type.
     #[error("unknown submission type {0}")]
     SubmissionType(i32),
+    /// Every key starts in the future or more than [`RETENTION_DAYS`] days
+    /// ago: nothing would be stored, so the TAN is not spent on it.
+    #[error(
+        "no key starts between {RETENTION_DAYS} days ago and now: nothing would be stored, \
+         and the TAN was not spent"
+    )]
+    NoKeyInWindow,
 }
 
 impl SubmissionError {
@@ -89,13 +96,15 @@ impl SubmissionError {
             Self::DaysSinceOnset { .. } => "days_since_onset",
             Self::Country(_) => "country",
             Self::SubmissionType(_) => "submission_type",
+            Self::NoKeyInWindow => "no_key_in_window",
         }
     }
 }
 
 /// Checks `payload` at unix time `now`. On success returns the keys to
 /// store: keys that start in the future or more than [`RETENTION_DAYS`]
-/// days ago are dropped silently (the result may be empty).
+/// days ago are dropped silently, but a payload left with none is refused
+/// ([`SubmissionError::NoKeyInWindow`]), so it costs the phone no TAN.
 pub fn validate(
     payload: &SubmissionPayload,
     countries: &Countries,
@@ -132,6 +141,9 @@ pub fn validate(
             submission_type: submission_type as i32,
             submitted_hour,
         });
+    }
+    if stored.is_empty() {
+        return Err(SubmissionError::NoKeyInWindow);
     }
     Ok(stored)
 }

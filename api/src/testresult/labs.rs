@@ -1,8 +1,8 @@
 //! Lab API keys: made once by `warn lab add` or an administrator in the
-//! portal, shown once, stored as SHA-256; listed and disabled in the portal.
+//! portal, shown once, stored as a keyed hash ([`Db::hash`]); listed and
+//! disabled in the portal.
 
 use shared::portal::LabKeySummary;
-use shared::verification::SecretHash;
 use sqlx::Row;
 
 use crate::db::Db;
@@ -40,7 +40,7 @@ pub async fn add(db: &Db, name: &str, now: i64) -> Result<String, LabError> {
         "INSERT INTO labs (name, key_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
-    .bind(SecretHash::of(&key).to_hex())
+    .bind(db.hash(&key))
     .bind(now)
     .execute(db.pool())
     .await?;
@@ -53,7 +53,7 @@ pub async fn add(db: &Db, name: &str, now: i64) -> Result<String, LabError> {
 /// The name of the enabled lab that owns `key`.
 pub async fn authenticate(db: &Db, key: &str) -> Result<Option<String>, sqlx::Error> {
     let row = sqlx::query("SELECT name FROM labs WHERE key_hash = $1 AND disabled = 0")
-        .bind(SecretHash::of(key).to_hex())
+        .bind(db.hash(key))
         .fetch_optional(db.pool())
         .await?;
     row.map(|row| row.try_get("name")).transpose()

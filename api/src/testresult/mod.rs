@@ -1,6 +1,7 @@
 //! The test result service (SPEC section 3): labs upload results under the
 //! hashed GUID; the verification service reads them (creating a pending
-//! entry for an id it has not seen). Stored under SHA-256 of the hashed GUID.
+//! entry for an id it has not seen). Stored under the keyed hash of the
+//! hashed GUID ([`crate::db::Db::hash`]).
 
 pub mod labs;
 pub mod routes;
@@ -21,7 +22,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// The test result service as the verification service sees it: the
 /// internal `/api/v1/app/result` call, in-process or over HTTP.
 pub trait TestResults: Send + Sync {
-    /// The result stored under `id_hash` (the SHA-256 of a hashed GUID);
+    /// The result stored under `id_hash` (the keyed hash of a hashed GUID);
     /// an unknown id gets a pending entry.
     fn result(&self, id_hash: String) -> BoxFuture<'_, AppResult<AppResultResponse>>;
 

@@ -40,7 +40,7 @@ pub(crate) async fn upload(
         .await?
         .ok_or(AppError::Unauthorized)?;
 
-    let results = validate::results(&request.test_results)?;
+    let results = validate::results(&state.db, &request.test_results)?;
     let count = results.len();
     store::upsert(&state.db, &lab, &results, crate::clock::now()).await?;
     tracing::info!(results = count, "lab results stored");

@@ -2,15 +2,17 @@
 //! (`POST /api/v1/lab/results`) and the portal's lab page
 //! (`POST /api/v1/portal/lab/results`).
 
+use shared::verification::HashedGuid;
 use shared::verification::wire::{LabTestResult, MAX_LAB_RESULTS_PER_REQUEST, TestResult};
-use shared::verification::{HashedGuid, Secret};
 
 use super::store::NewResult;
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
-/// Checks 1 to 1,000 results and turns them into what the store takes; the
+/// Checks 1 to 1,000 results and turns them into what the store takes (ids
+/// hashed under `db`'s key); the
 /// first broken result is named (by its index) in a 400.
-pub fn results(items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
+pub fn results(db: &Db, items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
     let count = items.len();
     if count == 0 || count > MAX_LAB_RESULTS_PER_REQUEST {
         return Err(AppError::bad_request(
@@ -43,7 +45,7 @@ pub fn results(items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
                 ));
             }
             Ok(NewResult {
-                id_hash: guid.secret_hash().to_hex(),
+                id_hash: db.hash(&guid),
                 result,
                 sample_collected_at: item.sc,
             })

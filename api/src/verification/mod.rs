@@ -1,6 +1,7 @@
 //! The verification service (SPEC section 2): registration tokens from a
 //! hashed GUID or a teleTAN, test result polling, TANs, teleTANs.
 
+pub mod reservation;
 pub mod routes;
 pub mod store;
 pub mod teletan;

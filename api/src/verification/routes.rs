@@ -8,7 +8,7 @@ use shared::verification::wire::{
     ErrorBody, KeyType, RegistrationTokenBody, RegistrationTokenRequest, RegistrationTokenResponse,
     TanResponse, TestResult, TestResultResponse,
 };
-use shared::verification::{HashedGuid, Secret, TeleTan, TeleTanError, Uuid4};
+use shared::verification::{HashedGuid, TeleTan, TeleTanError, Uuid4};
 
 use std::sync::Arc;
 
@@ -51,13 +51,13 @@ pub(crate) async fn registration_token(
     Json(request): Json<RegistrationTokenRequest>,
 ) -> AppResult<(StatusCode, JsonResponse<RegistrationTokenResponse>)> {
     let token = Uuid4::generate();
-    let token_hash = token.secret_hash().to_hex();
+    let token_hash = state.db.hash(&token);
     let now = now();
     match request.key_type {
         KeyType::Guid => {
             let guid = HashedGuid::parse(&request.key)
                 .map_err(|error| AppError::bad_request("invalid_guid", error.to_string()))?;
-            let guid_hash = guid.secret_hash().to_hex();
+            let guid_hash = state.db.hash(&guid);
             // The test result service must know the test (pending until the
             // lab reports): in the same transaction when it shares the
             // database, else by asking it.
@@ -82,7 +82,7 @@ pub(crate) async fn registration_token(
                     AppError::bad_request("invalid_teletan", error.to_string())
                 }
             })?;
-            let teletan_hash = teletan.secret_hash().to_hex();
+            let teletan_hash = state.db.hash(&teletan);
             if !store::register_teletan(&state.db, &token_hash, &teletan_hash, now).await? {
                 return Err(AppError::bad_request(
                     "teletan_unknown",
@@ -109,7 +109,7 @@ async fn registration(
     let unknown =
         || AppError::bad_request("unknown_registration_token", "unknown registration token");
     let token = Uuid4::parse(&body.registration_token).map_err(|_| unknown())?;
-    let token_hash = token.secret_hash().to_hex();
+    let token_hash = state.db.hash(&token);
     let registration = store::find_registration(&state.db, &token_hash)
         .await?
         .ok_or_else(unknown)?;
@@ -173,7 +173,7 @@ pub(crate) async fn tan(
         &state.db,
         &token_hash,
         config.tan_quota,
-        &tan.secret_hash().to_hex(),
+        &state.db.hash(&tan),
         now,
         now + config.tan_validity,
     )

@@ -135,12 +135,83 @@ pub async fn issue_tan(
     Ok(true)
 }
 
-/// Burns a valid TAN; `false` when it is unknown, expired or used.
+/// Burns a valid TAN that no submission holds reserved; `false` when it is
+/// unknown, expired, used or reserved.
 pub async fn burn_tan(db: &Db, tan_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
-    let deleted = sqlx::query("DELETE FROM tans WHERE hash = $1 AND expires_at > $2")
+    burn_tan_in(db.writer(), tan_hash, now).await
+}
+
+/// [`burn_tan`] on any executor: in the submission's own transaction when
+/// the verification service shares this process's database, so the TAN is
+/// spent only if the keys are stored.
+pub async fn burn_tan_in<'e, E>(executor: E, tan_hash: &str, now: i64) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let deleted = sqlx::query(
+        "DELETE FROM tans WHERE hash = $1 AND expires_at > $2 \
+         AND (reserved_until IS NULL OR reserved_until <= $2)",
+    )
+    .bind(tan_hash)
+    .bind(now)
+    .execute(executor)
+    .await?;
+    Ok(deleted.rows_affected() == 1)
+}
+
+/// Reserves a valid TAN for a submission in another process until `until`
+/// under `reservation_hash`; `false` when it is unknown, expired, used or
+/// reserved by another submission that has not ended. One conditional
+/// statement, so of concurrent submissions with one TAN one gets it.
+pub async fn reserve_tan(
+    db: &Db,
+    tan_hash: &str,
+    reservation_hash: &str,
+    now: i64,
+    until: i64,
+) -> Result<bool, sqlx::Error> {
+    let reserved = sqlx::query(
+        "UPDATE tans SET reserved_by = $3, reserved_until = $4 WHERE hash = $1 AND expires_at > $2 \
+         AND (reserved_until IS NULL OR reserved_until <= $2)",
+    )
+    .bind(tan_hash)
+    .bind(now)
+    .bind(reservation_hash)
+    .bind(until)
+    .execute(db.writer())
+    .await?;
+    Ok(reserved.rows_affected() == 1)
+}
+
+/// Burns a TAN held under `reservation_hash` (its keys are stored); `false`
+/// when that reservation no longer holds it.
+pub async fn confirm_tan(
+    db: &Db,
+    tan_hash: &str,
+    reservation_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let deleted = sqlx::query("DELETE FROM tans WHERE hash = $1 AND reserved_by = $2")
         .bind(tan_hash)
-        .bind(now)
+        .bind(reservation_hash)
         .execute(db.writer())
         .await?;
     Ok(deleted.rows_affected() == 1)
+}
+
+/// Ends a reservation without spending the TAN (its keys could not be
+/// stored); `false` when that reservation no longer holds it.
+pub async fn release_tan(
+    db: &Db,
+    tan_hash: &str,
+    reservation_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let released = sqlx::query(
+        "UPDATE tans SET reserved_by = NULL, reserved_until = NULL \
+         WHERE hash = $1 AND reserved_by = $2",
+    )
+    .bind(tan_hash)
+    .bind(reservation_hash)
+    .execute(db.writer())
+    .await?;
+    Ok(released.rows_affected() == 1)
 }

@@ -4,7 +4,7 @@
 //! and checked in the same transaction that stores the teleTAN, so a refused
 //! attempt takes nothing.
 
-use shared::verification::{Secret, TeleTan};
+use shared::verification::TeleTan;
 use sqlx::Row;
 
 use super::VerificationConfig;
@@ -140,7 +140,7 @@ pub async fn issue_batch(
         }
         let teletan = TeleTan::generate();
         sqlx::query("INSERT INTO teletans (hash, created_at, expires_at) VALUES ($1, $2, $3)")
-            .bind(teletan.secret_hash().to_hex())
+            .bind(db.hash(&teletan))
             .bind(now)
             .bind(now + config.teletan_validity)
             .execute(&mut *tx)

@@ -52,6 +52,7 @@ async fn journey(database_url: Option<String>) {
     let storage = StorageConfig {
         data_dir: data_dir.path().join("data"),
         database_url: database_url.clone(),
+        hash_key_file: None,
     };
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage);
     // The server looks for runs of other processes every 100 ms here.

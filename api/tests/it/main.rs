@@ -19,6 +19,8 @@ mod privacy;
 mod processes;
 mod server;
 mod services;
+mod stored_secrets;
 mod submission;
+mod submission_split;
 mod support;
 mod verification;

@@ -82,6 +82,7 @@ async fn published_server() -> TestServer {
     let storage = StorageConfig {
         data_dir: data_dir.path().join("data"),
         database_url: None,
+        hash_key_file: None,
     };
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage);
     config.distribution_watch = Duration::from_millis(100);

@@ -305,6 +305,7 @@ async fn warn_user_add_makes_an_administrator_who_can_log_in() {
     let storage = api::config::StorageConfig {
         data_dir: data,
         database_url: None,
+        hash_key_file: None,
     };
     let config = api::config::ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage);
     let app = TestApp {

@@ -4,7 +4,6 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::portal::Role;
-use shared::verification::Secret;
 
 use crate::app::{TestApp, new_guid};
 use crate::portal_client::logged_in;
@@ -88,7 +87,7 @@ async fn lab_user_uploads_results_a_phone_sees_them(app: &TestApp) {
     // The portal user is recorded as the lab; the audit log has the count.
     let lab_id: Option<String> =
         sqlx::query_scalar("SELECT lab_id FROM test_results WHERE id_hash = $1")
-            .bind(positive.secret_hash().to_hex())
+            .bind(app.server.db.hash(&positive))
             .fetch_one(app.server.db.pool())
             .await
             .expect("stored");
@@ -429,7 +428,7 @@ async fn a_result_counts_once_however_often_it_is_uploaded(app: &TestApp) {
     // A redeemed result is refused: not stored, not counted.
     portal_upload(json!([{"id": redeemed.expose(), "result": 2}])).await;
     assert_eq!(positives().await, 4);
-    let id_hash = redeemed.secret_hash().to_hex();
+    let id_hash = app.server.db.hash(&redeemed);
     sqlx::query("UPDATE test_results SET result = 4 WHERE id_hash = $1")
         .bind(&id_hash)
         .execute(app.server.db.pool())

@@ -3,7 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shared::verification::{HashedGuid, Secret, Uuid4};
+use shared::verification::{HashedGuid, Uuid4};
 
 use api::config::{ServerConfig, StorageConfig};
 
@@ -17,6 +17,7 @@ fn config(data_dir: &tempfile::TempDir, services: &str) -> ServerConfig {
         StorageConfig {
             data_dir: data_dir.path().join("data"),
             database_url: None,
+            hash_key_file: None,
         },
     );
     config.services = services.parse().unwrap();
@@ -92,7 +93,7 @@ async fn verification_reads_results_from_a_separate_test_result_process() {
 
     // The internal listener answers only with the token.
     let app_result = format!("{results_internal}/api/v1/app/result");
-    let id = json!({"id": guid.secret_hash().to_hex()});
+    let id = json!({"id": results.db.hash(&guid)});
     assert_eq!(
         post(&app_result, id.clone(), None).await.0,
         StatusCode::UNAUTHORIZED
@@ -222,6 +223,7 @@ async fn the_server_cleans_up_in_the_background() {
     let storage = StorageConfig {
         data_dir: dir.path().join("data"),
         database_url: None,
+        hash_key_file: None,
     };
     let db = api::db::Db::connect(&storage.data_dir, None).await.unwrap();
     db.migrate().await.unwrap();

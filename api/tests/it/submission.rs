@@ -18,22 +18,24 @@ on_both_databases!(
     future_and_old_keys_are_dropped_silently,
     fake_submissions_look_like_real_ones_and_store_nothing,
     concurrent_submissions_with_one_tan_store_one_set,
+    a_payload_with_no_key_in_the_window_is_refused_and_keeps_the_tan,
+    a_storage_failure_keeps_the_tan,
 );
 
 const PROTOBUF: &str = "application/x-protobuf";
 
-fn today_interval() -> i32 {
+pub(crate) fn today_interval() -> i32 {
     let now = api::clock::now();
     i32::try_from(now / 86_400 * 144).expect("fits")
 }
 
-fn random_key_data() -> Vec<u8> {
+pub(crate) fn random_key_data() -> Vec<u8> {
     let mut data = vec![0u8; 16];
     getrandom::fill(&mut data).expect("random bytes");
     data
 }
 
-fn key(start: i32, level: i32) -> TemporaryExposureKey {
+pub(crate) fn key(start: i32, level: i32) -> TemporaryExposureKey {
     TemporaryExposureKey {
         key_data: Some(random_key_data().into()),
         transmission_risk_level: Some(level),
@@ -45,7 +47,7 @@ fn key(start: i32, level: i32) -> TemporaryExposureKey {
 }
 
 /// The keys of the last 14 days, today's first, with the app's TRL profile.
-fn fourteen_keys() -> Vec<TemporaryExposureKey> {
+pub(crate) fn fourteen_keys() -> Vec<TemporaryExposureKey> {
     let today = today_interval();
     (0..14)
         .map(|day| {
@@ -57,7 +59,7 @@ fn fourteen_keys() -> Vec<TemporaryExposureKey> {
         .collect()
 }
 
-fn payload(keys: Vec<TemporaryExposureKey>) -> SubmissionPayload {
+pub(crate) fn payload(keys: Vec<TemporaryExposureKey>) -> SubmissionPayload {
     SubmissionPayload {
         keys,
         request_padding: vec![0u8; 100].into(),
@@ -68,7 +70,11 @@ fn payload(keys: Vec<TemporaryExposureKey>) -> SubmissionPayload {
     }
 }
 
-async fn submit(app: &TestApp, tan: &str, payload: &SubmissionPayload) -> (StatusCode, Value) {
+pub(crate) async fn submit(
+    app: &TestApp,
+    tan: &str,
+    payload: &SubmissionPayload,
+) -> (StatusCode, Value) {
     let (status, _, body) = app
         .submit_raw(Some(tan), false, PROTOBUF, payload.encode_to_vec())
         .await;
@@ -405,4 +411,68 @@ async fn concurrent_submissions_with_one_tan_store_one_set(app: &TestApp) {
         .count();
     assert_eq!((accepted, refused), (1, 99), "{statuses:?}");
     assert_eq!(keys_stored(app).await, 14);
+}
+
+async fn a_payload_with_no_key_in_the_window_is_refused_and_keeps_the_tan(app: &TestApp) {
+    let today = today_interval();
+    let tan = app.new_tan().await;
+    let outside = vec![key(today + 144, 5), key(today - 15 * 144, 5)];
+    let refused = submit(app, &tan, &payload(outside)).await;
+    crate::app::assert_error(&refused, StatusCode::BAD_REQUEST, "no_key_in_window");
+    assert_eq!(keys_stored(app).await, 0);
+    assert_eq!(app.count("tans").await, 1, "the TAN is not spent");
+    let (status, body) = submit(app, &tan, &payload(fourteen_keys())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(app.count("tans").await, 0);
+}
+
+/// Makes every insert into `diagnosis_keys` fail (a full disk, a lost
+/// connection, a broken constraint: storage failing after the TAN check).
+pub(crate) async fn break_key_inserts(db: &api::db::Db) {
+    let statements: &[&str] = match db.backend() {
+        api::db::Backend::Sqlite => &[
+            "CREATE TRIGGER break_inserts BEFORE INSERT ON diagnosis_keys \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+        ],
+        api::db::Backend::Postgres => &[
+            "CREATE FUNCTION break_inserts() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER break_inserts BEFORE INSERT ON diagnosis_keys \
+             FOR EACH ROW EXECUTE FUNCTION break_inserts()",
+        ],
+    };
+    for statement in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(*statement))
+            .execute(db.pool())
+            .await
+            .expect("failure injected");
+    }
+}
+
+/// Undoes [`break_key_inserts`].
+pub(crate) async fn repair_key_inserts(db: &api::db::Db) {
+    let statement = match db.backend() {
+        api::db::Backend::Sqlite => "DROP TRIGGER break_inserts",
+        api::db::Backend::Postgres => "DROP TRIGGER break_inserts ON diagnosis_keys",
+    };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+        .execute(db.pool())
+        .await
+        .expect("failure removed");
+}
+
+async fn a_storage_failure_keeps_the_tan(app: &TestApp) {
+    let tan = app.new_tan().await;
+    break_key_inserts(&app.server.db).await;
+    let (status, body) = submit(app, &tan, &payload(fourteen_keys())).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(keys_stored(app).await, 0);
+    assert_eq!(app.count("tans").await, 1, "the TAN is not spent");
+
+    repair_key_inserts(&app.server.db).await;
+    let (status, body) = submit(app, &tan, &payload(fourteen_keys())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(keys_stored(app).await, 14);
+    let (status, _) = submit(app, &tan, &payload(fourteen_keys())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "spent now");
 }

@@ -14,6 +14,7 @@ pub fn warn(args: &[&str]) -> Output {
         .env_remove("WARN_CONFIG")
         .env_remove("WARN_DATA_DIR")
         .env_remove("WARN_DATABASE_URL")
+        .env_remove("WARN_HASH_KEY_FILE")
         .output()
         .expect("the warn binary runs")
 }
@@ -126,6 +127,7 @@ impl TestServer {
         let storage = StorageConfig {
             data_dir: data_dir.path().join("data"),
             database_url,
+            hash_key_file: None,
         };
         let mut config =
             ServerConfig::new("127.0.0.1:0".parse().expect("loopback address"), storage);
@@ -140,7 +142,7 @@ impl TestServer {
         config.distribution_interval = None;
         let storage = config.storage.clone();
         let app = Application::build(config).await.expect("the server starts");
-        let db = api::db::Db::connect(&storage.data_dir, storage.database_url.as_deref())
+        let db = api::db::Db::open(&storage)
             .await
             .expect("a second pool opens");
         let base = format!("http://{}", app.address());
@@ -206,6 +208,7 @@ impl WarnProcess {
             .env_remove("WARN_CONFIG")
             .env_remove("WARN_DATA_DIR")
             .env_remove("WARN_DATABASE_URL")
+            .env_remove("WARN_HASH_KEY_FILE")
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .stdout(Stdio::piped())

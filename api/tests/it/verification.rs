@@ -4,7 +4,7 @@
 use axum::response::IntoResponse;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shared::verification::{HashedGuid, Secret, TeleTan};
+use shared::verification::{HashedGuid, TeleTan};
 
 use crate::app::{TestApp, assert_error, new_guid};
 
@@ -143,7 +143,7 @@ async fn expired_teletan_is_refused(app: &TestApp) {
     let teletan = app.issue_teletan().await;
     sqlx::query("UPDATE teletans SET expires_at = $1 WHERE hash = $2")
         .bind(api::clock::now() - 1)
-        .bind(teletan.secret_hash().to_hex())
+        .bind(app.server.db.hash(&teletan))
         .execute(app.server.db.pool())
         .await
         .unwrap();
@@ -291,7 +291,7 @@ async fn redeemed_result_never_changes(app: &TestApp) {
     )
     .await;
     sqlx::query("UPDATE test_results SET result = 4 WHERE id_hash = $1")
-        .bind(guid.secret_hash().to_hex())
+        .bind(app.server.db.hash(&guid))
         .execute(app.server.db.pool())
         .await
         .unwrap();
@@ -465,7 +465,7 @@ async fn cleanup_deletes_and_redeems_on_schedule(app: &TestApp) {
         .await;
     }
     let age = |guid: &HashedGuid, days: i64| {
-        let hash = guid.secret_hash().to_hex();
+        let hash = app.server.db.hash(guid);
         async move {
             sqlx::query("UPDATE test_results SET created_at = $1 WHERE id_hash = $2")
                 .bind(now - days * day)

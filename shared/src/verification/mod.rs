@@ -3,8 +3,8 @@
 //! construction, and the JSON shapes of every request and response.
 //!
 //! - [`teletan`]: teleTANs (10 characters, check character).
-//! - [`token`]: hashed GUIDs, registration tokens, TANs, and the SHA-256
-//!   that the server stores instead of any secret.
+//! - [`token`]: hashed GUIDs, registration tokens, TANs, and the keyed hash
+//!   (HMAC-SHA256 under a server key) stored instead of any secret.
 //! - [`wire`]: request and response bodies, shared by server and portal.
 
 pub mod teletan;
@@ -12,5 +12,5 @@ pub mod token;
 pub mod wire;
 
 pub use teletan::{TeleTan, TeleTanError};
-pub use token::{HashedGuid, Secret, SecretHash, TokenError, Uuid4};
+pub use token::{HashKey, HashedGuid, Secret, SecretHash, TokenError, Uuid4};
 pub use wire::TestResult;

@@ -1,8 +1,16 @@
-//! Hashed GUIDs, UUID tokens (registration tokens, TANs) and the SHA-256
-//! under which the server stores every secret.
+//! Hashed GUIDs, UUID tokens (registration tokens, TANs) and the keyed
+//! hash under which the server stores every secret (SPEC section 2).
+//!
+//! A stored secret is `HMAC-SHA256(key, SHA-256(secret text))`, hex-encoded,
+//! where the key ([`HashKey`]) is a server secret kept outside the database.
+//! Without the key, a leaked database does not give back a low-entropy
+//! secret (a teleTAN has about 44 bits) by brute force. The inner SHA-256 is
+//! what earlier versions stored, so existing rows are re-keyed without
+//! knowing their secrets ([`HashKey::rekey_legacy`]).
 //!
 //! `Debug` of every type here hides the value: none may reach a log.
 
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 /// Why a text is not a token of the expected form.
@@ -100,15 +108,11 @@ impl Uuid4 {
     }
 }
 
-/// A secret, to be hashed before it is stored or looked up.
+/// A secret, to be hashed before it is stored or looked up. Only a
+/// [`HashKey`] turns one into its stored form: there is no unkeyed hash.
 pub trait Secret {
     /// The secret's canonical text.
     fn secret_text(&self) -> &str;
-
-    /// The SHA-256 the server stores instead of the secret.
-    fn secret_hash(&self) -> SecretHash {
-        SecretHash::of(self.secret_text())
-    }
 }
 
 impl Secret for HashedGuid {
@@ -129,7 +133,84 @@ impl Secret for super::TeleTan {
     }
 }
 
-/// SHA-256 of a secret's text, as stored (64 lower-case hex).
+/// A secret that has no type of its own (a lab API key, a session id).
+impl Secret for str {
+    fn secret_text(&self) -> &str {
+        self
+    }
+}
+
+/// A secret that has no type of its own (a lab API key, a session id).
+impl Secret for String {
+    fn secret_text(&self) -> &str {
+        self
+    }
+}
+
+/// The server's key for stored hashes: 32 random bytes that never enter the
+/// database. `Debug` prints nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HashKey([u8; HashKey::LENGTH]);
+
+impl std::fmt::Debug for HashKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HashKey(…)")
+    }
+}
+
+/// The fixed text whose keyed hash tells whether two processes hold the same
+/// key (a different length than a SHA-256, so it is never a secret's hash).
+const CHECK_LABEL: &[u8] = b"warn stored-secret hash key check v1";
+
+impl HashKey {
+    /// Bytes in a key.
+    pub const LENGTH: usize = 32;
+
+    /// Wraps key bytes (from the key file).
+    pub fn from_bytes(bytes: [u8; Self::LENGTH]) -> Self {
+        Self(bytes)
+    }
+
+    /// A new random key from the CSPRNG.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; Self::LENGTH];
+        getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+        Self(bytes)
+    }
+
+    /// The key as 64 hex digits, for writing the key file (and nothing else).
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// The stored form of `secret`.
+    pub fn hash<S: Secret + ?Sized>(&self, secret: &S) -> SecretHash {
+        self.rekey_legacy(&Sha256::digest(secret.secret_text().as_bytes()).into())
+    }
+
+    /// The stored form of a secret of which only the unkeyed SHA-256 is
+    /// known: what earlier versions stored. `rekey_legacy(sha256(s)) ==
+    /// hash(s)`, so a migration re-keys old rows without their secrets.
+    pub fn rekey_legacy(&self, sha256: &[u8; 32]) -> SecretHash {
+        SecretHash(self.mac(sha256))
+    }
+
+    /// A value that shows, without revealing the key, whether another
+    /// process holds the same key: the keyed hash of a fixed label.
+    pub fn check_value(&self) -> String {
+        hex::encode(self.mac(CHECK_LABEL))
+    }
+
+    fn mac(&self, message: &[u8]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// The stored form of a secret: HMAC-SHA256 under the [`HashKey`] of the
+/// secret's SHA-256 (64 lower-case hex). Made only by a [`HashKey`].
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct SecretHash([u8; 32]);
 
@@ -141,11 +222,6 @@ impl std::fmt::Debug for SecretHash {
 }
 
 impl SecretHash {
-    /// Hashes `text`.
-    pub fn of(text: &str) -> Self {
-        Self(Sha256::digest(text.as_bytes()).into())
-    }
-
     /// The stored form: 64 lower-case hex.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
@@ -198,12 +274,43 @@ mod tests {
     }
 
     #[test]
-    fn secret_hash_is_sha256_of_the_text() {
+    fn secret_hash_is_hmac_of_the_sha256_under_the_key() {
+        // python3 -c "import hmac,hashlib; print(hmac.new(bytes(range(32)),
+        //   hashlib.sha256(b'abc').digest(), hashlib.sha256).hexdigest())"
+        let key = HashKey::from_bytes(std::array::from_fn(|i| i as u8));
         assert_eq!(
-            SecretHash::of("abc").to_hex(),
+            key.hash("abc").to_hex(),
+            "910ec338f64892dfc0288e343162e996b71c39c67dd1cad13923f2d67a79cff6"
+        );
+        // Not the unkeyed SHA-256 of earlier versions, and another key gives another hash.
+        assert_ne!(
+            key.hash("abc").to_hex(),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+        assert_ne!(HashKey::generate().hash("abc"), key.hash("abc"));
         let token = Uuid4::generate();
-        assert!(!format!("{:?}", token.secret_hash()).contains(&token.secret_hash().to_hex()));
+        assert!(!format!("{:?}", key.hash(&token)).contains(&key.hash(&token).to_hex()));
+    }
+
+    #[test]
+    fn rekeying_an_old_sha256_gives_the_new_stored_form() {
+        let key = HashKey::generate();
+        let teletan = super::super::TeleTan::generate();
+        let legacy: [u8; 32] = Sha256::digest(teletan.expose().as_bytes()).into();
+        assert_eq!(key.rekey_legacy(&legacy), key.hash(&teletan));
+    }
+
+    #[test]
+    fn the_key_never_prints_and_its_check_value_is_not_a_secret_hash() {
+        let key = HashKey::generate();
+        let debug = format!("{key:?}");
+        assert_eq!(debug, "HashKey(…)");
+        assert!(!debug.contains(&key.to_hex()[..8]));
+        assert_eq!(key.check_value(), key.clone().check_value());
+        assert_ne!(key.check_value(), HashKey::generate().check_value());
+        assert_ne!(
+            key.check_value(),
+            key.hash(std::str::from_utf8(CHECK_LABEL).unwrap()).to_hex()
+        );
     }
 }

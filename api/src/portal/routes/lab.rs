@@ -36,7 +36,7 @@ pub async fn upload(
     State(state): State<AppState>,
     LabJson(request): LabJson<LabResultsRequest>,
 ) -> AppResult<JsonResponse<LabUploadReceipt>> {
-    let results = validate::results(&request.test_results)?;
+    let results = validate::results(&state.db, &request.test_results)?;
     let now = crate::clock::now();
     let stored = store::upsert(&state.db, &auth.session.name, &results, now).await?;
     let count = i64::try_from(results.len()).unwrap_or(i64::MAX);

@@ -34,6 +34,7 @@ async fn served() -> (TestServer, reqwest::Client) {
         StorageConfig {
             data_dir: storage.data_dir(),
             database_url: None,
+            hash_key_file: None,
         },
     );
     let Storage { dir, .. } = storage;

@@ -35,6 +35,7 @@ impl Gateway {
         let storage = StorageConfig {
             data_dir: data.path().join("data"),
             database_url,
+            hash_key_file: None,
         };
         let mut config =
             ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage.clone());

@@ -53,6 +53,7 @@ impl TestApp {
             api::config::StorageConfig {
                 data_dir: data_dir.path().to_path_buf(),
                 database_url: None,
+                hash_key_file: None,
             },
         );
         config.portal_dir = Some(portal_dir.to_path_buf());
