@@ -9,6 +9,7 @@
 //! Layout: [`shell`] (running commands), [`setup`] (tool installs, each only
 //! when missing), [`tasks`] (the commands above, step by step).
 
+mod css;
 mod load;
 mod load_api;
 mod setup;

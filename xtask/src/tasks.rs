@@ -126,6 +126,11 @@ fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
 /// (`verifier.html`) into `dist/verifier/` (after the portal: trunk
 /// empties its own output folder first).
 fn build_portal(shell: &Shell) -> anyhow::Result<()> {
+    // A browser repairs a broken sheet silently; refuse it here instead.
+    let style = shell.root.join("portal-ui/style.css");
+    let css = std::fs::read_to_string(&style)
+        .with_context(|| format!("cannot read {}", style.display()))?;
+    crate::css::check_structure("portal-ui/style.css", &css)?;
     // trunk builds with `cargo --offline`, so the crates must be here first.
     shell.run(shell.cargo().arg("fetch"))?;
     let apps: [(&str, &[&str]); 2] = [
