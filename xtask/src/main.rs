@@ -5,10 +5,13 @@
 //! - `cargo xtask test` (also `ci`): installs what is missing, then formatting,
 //!   lints (host and wasm32), the portal build, the host tests (with the
 //!   browser tests) and the wasm32 tests in headless Chromium.
+//! - `cargo xtask screenshots`: every page at 1280 px and 390 px into
+//!   `target/screenshots/`.
 //!
 //! Layout: [`shell`] (running commands), [`setup`] (tool installs, each only
 //! when missing), [`tasks`] (the commands above, step by step).
 
+mod css;
 mod load;
 mod load_api;
 mod setup;
@@ -31,6 +34,8 @@ commands:
   test            install what is missing, then fmt, clippy (host and wasm32),
                   portal build, host tests (incl. browser tests), wasm32 tests
   ci              the same as test
+  screenshots     build the apps, then save every page (public and each role's)
+                  at 1280 px and 390 px wide into target/screenshots/
   load api [SECONDS [CONNECTIONS]]
                   the verification service under wrk on SQLite and PostgreSQL,
                   beside a trivial route (default: 10 s, 256 connections)
@@ -42,6 +47,9 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.collect();
     let result = match command.as_deref() {
         Some("build") if rest.is_empty() => Shell::new().and_then(|shell| tasks::build(&shell)),
+        Some("screenshots") if rest.is_empty() => {
+            Shell::new().and_then(|shell| tasks::screenshots(&shell))
+        }
         Some("run") => Shell::new().and_then(|shell| tasks::run(&shell, &rest)),
         Some("test" | "ci") if rest.is_empty() => {
             Shell::new().and_then(|shell| tasks::test(&shell))
