@@ -83,6 +83,8 @@ async fn publish_keys(page: &Page) -> anyhow::Result<u64> {
 }
 
 const LOAD_BUTTON: &str = "//button[normalize-space(.)='Pakete laden und prüfen']";
+/// The load button once enabled again: every bundle is checked.
+const LOAD_DONE: &str = "//button[normalize-space(.)='Pakete laden und prüfen'][not(@disabled)]";
 
 #[tokio::test]
 async fn bundles_valid_and_invalid_look_different_and_primary_buttons_stay_readable() {
@@ -150,7 +152,7 @@ async fn bundles_valid_and_invalid_look_different_and_primary_buttons_stay_reada
         )
         .await?;
         button.click().await?;
-        page.wait_for_text("the load button", LOAD_BUTTON, LOADING, |_| true)
+        page.wait_for_text("the load button", LOAD_DONE, LOADING, |_| true)
             .await?;
         page.visible_xpath(
             "a checked bundle",
@@ -545,7 +547,7 @@ async fn every_page_fits_a_phone_and_passes_axe() {
             .await?
             .click()
             .await?;
-        page.wait_for_text("the load button", LOAD_BUTTON, LOADING, |_| true)
+        page.wait_for_text("the load button", LOAD_DONE, LOADING, |_| true)
             .await?;
         page.visible_xpath("a checked bundle", "//article[@class='bundle']")
             .await?;
