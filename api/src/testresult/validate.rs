@@ -3,7 +3,7 @@
 //! (`POST /api/v1/portal/lab/results`).
 
 use shared::verification::wire::{LabTestResult, MAX_LAB_RESULTS_PER_REQUEST, TestResult};
-use shared::verification::{HashedGuid, Secret};
+use shared::verification::{Secret, TestId};
 
 use super::store::NewResult;
 use crate::error::{AppError, AppResult};
@@ -22,7 +22,9 @@ pub fn results(items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            let guid = HashedGuid::parse(&item.id).map_err(|error| {
+            // A hashed GUID or a date-of-birth id (cwa-testresult-server's
+            // `TestResult.id`: `^[XxA-Fa-f0-9]([A-Fa-f0-9]{63})$`).
+            let id = TestId::parse(&item.id).map_err(|error| {
                 AppError::bad_request("invalid_id", format!("result {index}: {error}"))
             })?;
             let result = TestResult::try_from(item.result)
@@ -43,7 +45,7 @@ pub fn results(items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
                 ));
             }
             Ok(NewResult {
-                id_hash: guid.secret_hash().to_hex(),
+                id_hash: id.secret_hash().to_hex(),
                 result,
                 sample_collected_at: item.sc,
             })
