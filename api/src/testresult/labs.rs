@@ -50,13 +50,35 @@ pub async fn add(db: &Db, name: &str, now: i64) -> Result<String, LabError> {
     Ok(key)
 }
 
-/// The name of the enabled lab that owns `key`.
-pub async fn authenticate(db: &Db, key: &str) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("SELECT name FROM labs WHERE key_hash = $1 AND disabled = 0")
+/// A lab that presented its API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedLab {
+    /// The lab's row id: results it stores belong to it.
+    pub id: i64,
+    /// Its name, reported as the result's lab id.
+    pub name: String,
+}
+
+impl AuthenticatedLab {
+    /// The owner its results are stored under (see [`super::store::Owner`]).
+    pub fn owner(&self) -> super::store::Owner {
+        super::store::Owner::ApiLab(self.id)
+    }
+}
+
+/// The enabled lab that owns `key`.
+pub async fn authenticate(db: &Db, key: &str) -> Result<Option<AuthenticatedLab>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, name FROM labs WHERE key_hash = $1 AND disabled = 0")
         .bind(db.hash(key))
         .fetch_optional(db.pool())
         .await?;
-    row.map(|row| row.try_get("name")).transpose()
+    row.map(|row| {
+        Ok(AuthenticatedLab {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+        })
+    })
+    .transpose()
 }
 
 /// Every lab, by name.

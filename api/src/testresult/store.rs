@@ -4,6 +4,7 @@ use shared::verification::wire::{AppResultResponse, TestResult};
 use sqlx::Row;
 
 use crate::db::Db;
+use crate::error::AppError;
 
 /// One result to store.
 #[derive(Debug, Clone)]
@@ -16,8 +17,55 @@ pub struct NewResult {
     pub sample_collected_at: Option<i64>,
 }
 
-/// Inserts or updates results in one transaction; a redeemed result is
-/// never changed. Returns how many were stored (and counts the positive
+/// Who stored a result. The lab that first reports a test's result owns it;
+/// another lab's report for the same id is refused (issue 15 point 8: the
+/// official test result service lets any lab overwrite any result).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// A lab with an API key (its row in `labs`; a new key is a new lab).
+    ApiLab(i64),
+    /// A portal user with the lab role.
+    PortalUser(String),
+}
+
+impl Owner {
+    /// The stored form: `lab:<id>` or `user:<name>`.
+    fn column(&self) -> String {
+        match self {
+            Self::ApiLab(id) => format!("lab:{id}"),
+            Self::PortalUser(name) => format!("user:{name}"),
+        }
+    }
+}
+
+/// Why an upload was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum UpsertError {
+    /// Result `index` of the upload has an id whose result another lab
+    /// reported; nothing of the upload is stored.
+    #[error(
+        "result {0}: another lab reported the result of this test; it stays as that lab reported it, and nothing of this upload was stored"
+    )]
+    OwnedByAnotherLab(usize),
+    /// Storage failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<UpsertError> for AppError {
+    fn from(error: UpsertError) -> Self {
+        match error {
+            UpsertError::OwnedByAnotherLab(_) => {
+                AppError::bad_request("result_of_another_lab", error.to_string())
+            }
+            UpsertError::Database(error) => AppError::Database(error),
+        }
+    }
+}
+
+/// Inserts or updates results in one transaction, all or nothing: a
+/// redeemed result is never changed, and a result another lab owns refuses
+/// the whole upload. Returns how many were stored (and counts the positive
 /// ones in the daily statistics).
 ///
 /// A result is counted as positive when it becomes positive: a new row, or
@@ -28,29 +76,34 @@ pub struct NewResult {
 pub async fn upsert(
     db: &Db,
     lab: &str,
+    owner: &Owner,
     results: &[NewResult],
     now: i64,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, UpsertError> {
+    let owner = owner.column();
     let mut tx = db.writer().begin().await?;
     let mut stored = 0;
     let mut positive = 0;
-    for result in results {
+    for (index, result) in results.iter().enumerate() {
         let code = i64::from(result.result.code());
-        // Inserts, or changes a different result. The condition is checked
-        // on the row as locked by the upsert, so two uploads of the same
-        // result at once change it (and count it) once.
+        // Inserts, or changes a different result of no owner or this owner.
+        // The condition is checked on the row as locked by the upsert, so
+        // two uploads of the same result at once change it (and count it)
+        // once, and two labs at once cannot both own it.
         let changed = sqlx::query(
-            "INSERT INTO test_results (id_hash, result, sample_collected_at, lab_id, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) \
+            "INSERT INTO test_results (id_hash, result, sample_collected_at, lab_id, owner, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
              ON CONFLICT (id_hash) DO UPDATE SET result = excluded.result, \
                  sample_collected_at = excluded.sample_collected_at, lab_id = excluded.lab_id, \
-                 updated_at = excluded.updated_at \
-             WHERE test_results.result <> 4 AND test_results.result <> excluded.result",
+                 owner = excluded.owner, updated_at = excluded.updated_at \
+             WHERE test_results.result <> 4 AND test_results.result <> excluded.result \
+                 AND (test_results.owner IS NULL OR test_results.owner = excluded.owner)",
         )
         .bind(&result.id_hash)
         .bind(code)
         .bind(result.sample_collected_at)
         .bind(lab)
+        .bind(&owner)
         .bind(now)
         .execute(&mut *tx)
         .await?
@@ -61,18 +114,33 @@ pub async fn upsert(
             // The same result again; a lab result (1 to 3) never matches a
             // redeemed one (4), which stays as it is.
             sqlx::query(
-                "UPDATE test_results SET sample_collected_at = $3, lab_id = $4, updated_at = $5 \
-                 WHERE id_hash = $1 AND result = $2",
+                "UPDATE test_results SET sample_collected_at = $3, lab_id = $4, owner = $5, updated_at = $6 \
+                 WHERE id_hash = $1 AND result = $2 AND (owner IS NULL OR owner = $5)",
             )
             .bind(&result.id_hash)
             .bind(code)
             .bind(result.sample_collected_at)
             .bind(lab)
+            .bind(&owner)
             .bind(now)
             .execute(&mut *tx)
             .await?
             .rows_affected()
         };
+        if changed + refreshed == 0 {
+            // Redeemed (left alone), or another lab's: then nothing is kept.
+            let row = sqlx::query("SELECT result, owner FROM test_results WHERE id_hash = $1")
+                .bind(&result.id_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = row {
+                let stored_result: i64 = row.try_get("result")?;
+                let stored_owner: Option<String> = row.try_get("owner")?;
+                if stored_result != 4 && stored_owner.is_some_and(|other| other != owner) {
+                    return Err(UpsertError::OwnedByAnotherLab(index));
+                }
+            }
+        }
         stored += changed + refreshed;
         if result.result == TestResult::Positive {
             positive += changed;

@@ -4,6 +4,7 @@
 
 use shared::verification::HashedGuid;
 use shared::verification::wire::{LabTestResult, MAX_LAB_RESULTS_PER_REQUEST, TestResult};
+use shared::verification::TestId;
 
 use super::store::NewResult;
 use crate::db::Db;
@@ -24,7 +25,9 @@ pub fn results(db: &Db, items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
         .iter()
         .enumerate()
         .map(|(index, item)| {
-            let guid = HashedGuid::parse(&item.id).map_err(|error| {
+            // A hashed GUID or a date-of-birth id (cwa-testresult-server's
+            // `TestResult.id`: `^[XxA-Fa-f0-9]([A-Fa-f0-9]{63})$`).
+            let id = TestId::parse(&item.id).map_err(|error| {
                 AppError::bad_request("invalid_id", format!("result {index}: {error}"))
             })?;
             let result = TestResult::try_from(item.result)
@@ -45,7 +48,7 @@ pub fn results(db: &Db, items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
                 ));
             }
             Ok(NewResult {
-                id_hash: db.hash(&guid),
+                id_hash: db.hash(&id),
                 result,
                 sample_collected_at: item.sc,
             })

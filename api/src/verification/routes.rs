@@ -5,10 +5,10 @@ use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Json as JsonResponse, Router};
 use shared::verification::wire::{
-    ErrorBody, KeyType, RegistrationTokenBody, RegistrationTokenRequest, RegistrationTokenResponse,
-    TanResponse, TestResult, TestResultResponse,
+    AppResultResponse, ErrorBody, KeyType, RegistrationTokenBody, RegistrationTokenRequest,
+    RegistrationTokenResponse, TanResponse, TestResult, TestResultResponse,
 };
-use shared::verification::{HashedGuid, TeleTan, TeleTanError, Uuid4};
+use shared::verification::{HashedGuid, TeleTan, TeleTanError, TestId, Uuid4};
 
 use std::sync::Arc;
 
@@ -42,7 +42,7 @@ pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
     request_body = RegistrationTokenRequest,
     responses(
         (status = 201, description = "Registered", body = RegistrationTokenResponse),
-        (status = 400, description = "Malformed key, GUID already registered, teleTAN unknown, expired or used (code `teletan_check_character` when the check character is wrong)", body = ErrorBody),
+        (status = 400, description = "Malformed key or keyDob, GUID (or its date-of-birth id) already registered, teleTAN unknown, expired or used (code `teletan_check_character` when the check character is wrong)", body = ErrorBody),
         (status = 413, description = "Body over 10,000 bytes", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
     ))]
@@ -53,24 +53,58 @@ pub(crate) async fn registration_token(
     let token = Uuid4::generate();
     let token_hash = state.db.hash(&token);
     let now = now();
+    // keyDob is checked with every key type, as cwa-verification-server's
+    // `@Pattern` on `RegistrationTokenRequest` does; only a GUID uses it.
+    let dob = request
+        .key_dob
+        .as_deref()
+        .map(TestId::parse)
+        .transpose()
+        .map_err(|error| AppError::bad_request("invalid_key_dob", error.to_string()))?;
     match request.key_type {
         KeyType::Guid => {
+            // `key` is a SHA-256 in hex (cwa-verification-server's
+            // `HashingService.isHashValid`: `^[0-9A-Fa-f]{64}$`).
             let guid = HashedGuid::parse(&request.key)
                 .map_err(|error| AppError::bad_request("invalid_guid", error.to_string()))?;
+            if dob
+                .as_ref()
+                .is_some_and(|dob| dob.expose() == guid.expose())
+            {
+                return Err(AppError::bad_request(
+                    "invalid_key_dob",
+                    "keyDob must be the date-of-birth id, not the key again",
+                ));
+            }
             let guid_hash = state.db.hash(&guid);
+            let dob_hash = dob.as_ref().map(|dob| state.db.hash(dob));
             // The test result service must know the test (pending until the
             // lab reports): in the same transaction when it shares the
-            // database, else by asking it.
+            // database, else by asking it first, so that a test result
+            // service that cannot be reached fails the registration before
+            // anything is stored and the GUID stays unspent.
             let results = state.test_results()?;
             let local = results.shares_database();
-            if !store::register_guid(&state.db, &token_hash, &guid_hash, now, local).await? {
+            if !local {
+                results.result(guid_hash.clone()).await?;
+                if let Some(dob_hash) = &dob_hash {
+                    results.result(dob_hash.clone()).await?;
+                }
+            }
+            let registered = store::register_guid(
+                &state.db,
+                &token_hash,
+                &guid_hash,
+                dob_hash.as_deref(),
+                now,
+                local,
+            )
+            .await?;
+            if !registered {
                 return Err(AppError::bad_request(
                     "guid_already_registered",
                     "this test is registered already",
                 ));
-            }
-            if !local {
-                results.result(guid_hash).await?;
             }
         }
         KeyType::Teletan => {
@@ -116,6 +150,29 @@ async fn registration(
     Ok((token_hash, registration))
 }
 
+/// The result under the hashed GUID; with a date-of-birth id, only when the
+/// result under that id is the same (cwa-verification-server's
+/// `ExternalTestStateController`: the test result service answers every id,
+/// pending when unknown, so a wrong date of birth, or a lab that reported
+/// under one id only, gives two different results and a 403).
+async fn matching_result(
+    state: &AppState,
+    guid_hash: String,
+    dob_hash: Option<String>,
+) -> AppResult<AppResultResponse> {
+    let results = state.test_results()?;
+    let stored = results.result(guid_hash).await?;
+    if let Some(dob_hash) = dob_hash {
+        let by_dob = results.result(dob_hash).await?;
+        if by_dob.test_result != stored.test_result {
+            return Err(AppError::Forbidden(
+                "the result under the date of birth does not match the result of the test",
+            ));
+        }
+    }
+    Ok(stored)
+}
+
 /// The test result of a registration (teleTAN registrations are positive).
 #[utoipa::path(post, path = "/version/v1/testresult", tag = "verification",
     params(("cwa-fake" = Option<String>, Header, description = "1 marks a fake (dummy) request: answered alike, nothing stored")),
@@ -123,6 +180,7 @@ async fn registration(
     responses(
         (status = 200, description = "The result and the sample collection time", body = TestResultResponse),
         (status = 400, description = "Unknown registration token", body = ErrorBody),
+        (status = 403, description = "Registered with a date-of-birth id whose result differs from the test's", body = ErrorBody),
     ))]
 pub(crate) async fn test_result(
     State(state): State<AppState>,
@@ -133,8 +191,11 @@ pub(crate) async fn test_result(
             test_result: TestResult::Positive,
             sc: None,
         },
-        Registration::Guid { guid_hash } => {
-            let stored = state.test_results()?.result(guid_hash).await?;
+        Registration::Guid {
+            guid_hash,
+            dob_hash,
+        } => {
+            let stored = matching_result(&state, guid_hash, dob_hash).await?;
             TestResultResponse {
                 test_result: stored.test_result,
                 sc: stored.sc,
@@ -151,14 +212,19 @@ pub(crate) async fn test_result(
     responses(
         (status = 201, description = "A TAN, valid 14 days, single use", body = TanResponse),
         (status = 400, description = "Unknown token, result not positive, or TAN quota used", body = ErrorBody),
+        (status = 403, description = "Registered with a date-of-birth id whose result differs from the test's", body = ErrorBody),
     ))]
 pub(crate) async fn tan(
     State(state): State<AppState>,
     Json(body): Json<RegistrationTokenBody>,
 ) -> AppResult<(StatusCode, JsonResponse<TanResponse>)> {
     let (token_hash, registration) = registration(&state, &body).await?;
-    if let Registration::Guid { guid_hash } = registration {
-        let stored = state.test_results()?.result(guid_hash).await?;
+    if let Registration::Guid {
+        guid_hash,
+        dob_hash,
+    } = registration
+    {
+        let stored = matching_result(&state, guid_hash, dob_hash).await?;
         if stored.test_result != TestResult::Positive {
             return Err(AppError::bad_request(
                 "test_result_not_positive",

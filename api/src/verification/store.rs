@@ -12,29 +12,48 @@ pub enum Registration {
     Guid {
         /// The test result service's id.
         guid_hash: String,
+        /// The hash of the date-of-birth id (`keyDob`), when the phone sent one.
+        dob_hash: Option<String>,
     },
     /// Made from a teleTAN: always positive.
     TeleTan,
 }
 
-/// Registers a GUID; `false` when the GUID is registered already. With
-/// `create_pending` (the test result service shares this database), the
-/// test's pending result is created in the same transaction, so a
+/// Registers a GUID, with its date-of-birth id when given; `false` when
+/// either is registered already (as a GUID or as a date-of-birth id of any
+/// registration, as cwa-verification-server's `AppSessionService` checks).
+/// With `create_pending` (the test result service shares this database),
+/// the test's pending results are created in the same transaction, so a
 /// registration is one write.
 pub async fn register_guid(
     db: &Db,
     token_hash: &str,
     guid_hash: &str,
+    dob_hash: Option<&str>,
     now: i64,
     create_pending: bool,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.writer().begin().await?;
+    // The unique columns hold each id once per column; an id given once as
+    // the GUID and once as a date-of-birth id is caught here.
+    let other = dob_hash.unwrap_or(guid_hash);
+    let taken = sqlx::query(
+        "SELECT 1 FROM registrations WHERE guid_hash IN ($1, $2) OR guid_dob_hash IN ($1, $2)",
+    )
+    .bind(guid_hash)
+    .bind(other)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if taken.is_some() {
+        return Ok(false);
+    }
     let inserted = sqlx::query(
-        "INSERT INTO registrations (token_hash, guid_hash, created_at) VALUES ($1, $2, $3) \
-         ON CONFLICT DO NOTHING",
+        "INSERT INTO registrations (token_hash, guid_hash, guid_dob_hash, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
     .bind(token_hash)
     .bind(guid_hash)
+    .bind(dob_hash)
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -44,6 +63,9 @@ pub async fn register_guid(
     crate::stats::bump(&mut *tx, crate::stats::Metric::Registrations, 1, now).await?;
     if create_pending {
         crate::testresult::store::create_pending(&mut *tx, guid_hash, now).await?;
+        if let Some(dob_hash) = dob_hash {
+            crate::testresult::store::create_pending(&mut *tx, dob_hash, now).await?;
+        }
     }
     tx.commit().await?;
     Ok(true)
@@ -90,14 +112,18 @@ pub async fn find_registration(
     db: &Db,
     token_hash: &str,
 ) -> Result<Option<Registration>, sqlx::Error> {
-    let row = sqlx::query("SELECT guid_hash FROM registrations WHERE token_hash = $1")
-        .bind(token_hash)
-        .fetch_optional(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT guid_hash, guid_dob_hash FROM registrations WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(db.pool())
+            .await?;
     row.map(|row| {
         let guid_hash: Option<String> = row.try_get("guid_hash")?;
         Ok(match guid_hash {
-            Some(guid_hash) => Registration::Guid { guid_hash },
+            Some(guid_hash) => Registration::Guid {
+                guid_hash,
+                dob_hash: row.try_get("guid_dob_hash")?,
+            },
             None => Registration::TeleTan,
         })
     })

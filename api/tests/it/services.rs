@@ -362,3 +362,113 @@ async fn submission_burns_tans_at_a_separate_verification_process() {
     assert!(status.is_server_error(), "{status}");
     submission.stop().await;
 }
+
+/// A stand-in for the test result service's internal listener that fails
+/// (503) until `up` is set, then answers every id as pending.
+async fn flaky_test_result_service(up: std::sync::Arc<std::sync::atomic::AtomicBool>) -> String {
+    use axum::routing::post;
+    use std::sync::atomic::Ordering;
+    let app = axum::Router::new().route(
+        "/api/v1/app/result",
+        post(move || {
+            let up = up.load(Ordering::SeqCst);
+            async move {
+                if up {
+                    (StatusCode::OK, axum::Json(json!({"testResult": 0})))
+                } else {
+                    (StatusCode::SERVICE_UNAVAILABLE, axum::Json(json!({})))
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}")
+}
+
+async fn registrations(server: &TestServer) -> i64 {
+    use sqlx::Row;
+    sqlx::query("SELECT COUNT(*) AS n FROM registrations")
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap()
+}
+
+#[tokio::test]
+async fn registration_does_not_spend_the_guid_when_the_test_result_service_fails() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let up = std::sync::Arc::new(AtomicBool::new(false));
+    let flaky = flaky_test_result_service(up.clone()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut verification_config = config(&dir, "verification");
+    verification_config.testresult_url = Some(flaky);
+    let verification = TestServer::start_in(verification_config, dir).await;
+    let register = |key: String, dob: Option<String>| {
+        let url = format!("{}/version/v1/registrationToken", verification.base);
+        async move {
+            let mut body = json!({"key": key, "keyType": "GUID"});
+            if let Some(dob) = dob {
+                body["keyDob"] = json!(dob);
+            }
+            post(&url, body, None).await
+        }
+    };
+    let guid = shared::verification::TestGuid::parse("FLAKY-SERVICE-GUID").unwrap();
+    let dob = guid.dob_id(shared::verification::DateOfBirth::parse("1970-01-01").unwrap());
+
+    // The test result service answers 503: the registration fails and
+    // stores nothing.
+    let (status, body) = register(guid.hashed().expose().to_owned(), None).await;
+    assert!(status.is_server_error(), "{status} {body}");
+    assert_eq!(registrations(&verification).await, 0);
+    let (status, _) = register(
+        guid.hashed().expose().to_owned(),
+        Some(dob.expose().to_owned()),
+    )
+    .await;
+    assert!(status.is_server_error(), "{status}");
+    assert_eq!(registrations(&verification).await, 0);
+
+    // Once it answers, the same GUID registers: it was not spent.
+    up.store(true, Ordering::SeqCst);
+    let (status, body) = register(
+        guid.hashed().expose().to_owned(),
+        Some(dob.expose().to_owned()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(registrations(&verification).await, 1);
+    verification.stop().await;
+}
+
+#[tokio::test]
+async fn registration_does_not_spend_the_guid_when_the_test_result_service_is_stopped() {
+    // A separate test result process, stopped before the phone registers.
+    let shared_dir = tempfile::tempdir().unwrap();
+    let results_dir = tempfile::TempDir::new_in(shared_dir.path()).unwrap();
+    let results = TestServer::start_in(config(&shared_dir, "testresult"), results_dir).await;
+    let mut verification_config = config(&shared_dir, "verification");
+    verification_config.testresult_url = results.internal.clone();
+    let verification_dir = tempfile::TempDir::new_in(shared_dir.path()).unwrap();
+    let verification = TestServer::start_in(verification_config, verification_dir).await;
+    results.stop().await;
+
+    let guid = HashedGuid::from_guid("STOPPED-SERVICE-GUID");
+    let (status, body) = post(
+        &format!("{}/version/v1/registrationToken", verification.base),
+        json!({"key": guid.expose(), "keyType": "GUID"}),
+        None,
+    )
+    .await;
+    assert!(status.is_server_error(), "{status} {body}");
+    assert_eq!(body["error"], "internal");
+    assert_eq!(
+        registrations(&verification).await,
+        0,
+        "the GUID is not spent"
+    );
+    verification.stop().await;
+}

@@ -26,6 +26,10 @@ on_both_databases!(
     concurrent_uses_of_one_teletan_yield_one_token,
     cleanup_deletes_and_redeems_on_schedule,
     teletan_rate_limits_say_when_to_retry,
+    dob_registration_gets_the_result_only_for_a_matching_pair,
+    malformed_or_reused_dob_ids_are_refused,
+    lab_results_belong_to_the_lab_that_stored_them,
+    lab_key_is_checked_before_the_body_is_read,
 );
 
 async fn guid_flow_from_registration_to_tan(app: &TestApp) {
@@ -562,4 +566,243 @@ async fn teletan_rate_limits_say_when_to_retry(app: &TestApp) {
     .into_response();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(response.headers()["retry-after"], "42");
+}
+
+/// A test's GUID and the two ids a phone with the date of birth registers.
+fn dob_test(dob: &str) -> (shared::verification::TestGuid, HashedGuid, String) {
+    let (guid, hashed) = new_guid();
+    let guid = shared::verification::TestGuid::parse(&guid).unwrap();
+    let dob = shared::verification::DateOfBirth::parse(dob).unwrap();
+    let dob_id = guid.dob_id(dob).expose().to_owned();
+    (guid, hashed, dob_id)
+}
+
+async fn dob_registration_gets_the_result_only_for_a_matching_pair(app: &TestApp) {
+    let lab = app.add_lab("Labor DOB").await;
+    let (_, hashed, dob_id) = dob_test("1990-05-17");
+
+    // As iOS sends it (`keyDob`), padded.
+    let (status, body) = app
+        .post(
+            "/version/v1/registrationToken",
+            json!({"key": hashed.expose(), "keyType": "GUID", "keyDob": dob_id, "requestPadding": "00000"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let token = body["registrationToken"].as_str().unwrap().to_owned();
+    // Nothing reported yet: both ids are pending, so they match.
+    assert_eq!(
+        app.poll(&token).await,
+        (StatusCode::OK, json!({"testResult": 0}))
+    );
+
+    // The lab reports under the GUID only: the pair does not match.
+    let upload = app
+        .upload(
+            &lab,
+            json!({"testResults": [{"id": hashed.expose(), "result": 2}]}),
+        )
+        .await;
+    assert_eq!(upload.0, StatusCode::NO_CONTENT, "{}", upload.1);
+    assert_error(&app.poll(&token).await, StatusCode::FORBIDDEN, "forbidden");
+    assert_error(&app.tan(&token).await, StatusCode::FORBIDDEN, "forbidden");
+
+    // Under both ids (the date-of-birth id as labs may write it, upper-case X).
+    let upper = format!("X{}", &dob_id[1..]);
+    let upload = app
+        .upload(
+            &lab,
+            json!({"testResults": [{"id": upper, "result": 2, "sc": 1_764_288_000}]}),
+        )
+        .await;
+    assert_eq!(upload.0, StatusCode::NO_CONTENT, "{}", upload.1);
+    assert_eq!(
+        app.poll(&token).await,
+        (StatusCode::OK, json!({"testResult": 2}))
+    );
+    let (status, body) = app.tan(&token).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // A phone with a wrong date of birth, as the last Android releases send
+    // it (`dateOfBirthKey`), never sees the result the lab reported.
+    let (other, other_hashed, right_id) = dob_test("1985-01-02");
+    let wrong_id = other
+        .dob_id(shared::verification::DateOfBirth::parse("1985-02-01").unwrap())
+        .expose()
+        .to_owned();
+    let (status, body) = app
+        .post(
+            "/version/v1/registrationToken",
+            json!({"keyType": "GUID", "key": other_hashed.expose(), "dateOfBirthKey": wrong_id, "requestPadding": ""}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let wrong_token = body["registrationToken"].as_str().unwrap().to_owned();
+    let upload = app
+        .upload(
+            &lab,
+            json!({"testResults": [{"id": other_hashed.expose(), "result": 1}, {"id": right_id, "result": 1}]}),
+        )
+        .await;
+    assert_eq!(upload.0, StatusCode::NO_CONTENT, "{}", upload.1);
+    assert_error(
+        &app.poll(&wrong_token).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+
+    // Without a date of birth the GUID alone gives the result, as before.
+    let (_, plain) = new_guid();
+    let plain_token = app.register_guid(&plain).await;
+    app.upload(
+        &lab,
+        json!({"testResults": [{"id": plain.expose(), "result": 1}]}),
+    )
+    .await;
+    assert_eq!(
+        app.poll(&plain_token).await,
+        (StatusCode::OK, json!({"testResult": 1}))
+    );
+}
+
+async fn malformed_or_reused_dob_ids_are_refused(app: &TestApp) {
+    let (_, hashed, dob_id) = dob_test("2000-01-01");
+    let register = |key: String, dob: Value| {
+        app.post(
+            "/version/v1/registrationToken",
+            json!({"key": key, "keyType": "GUID", "keyDob": dob}),
+        )
+    };
+    for bad in [
+        json!(format!("y{}", &dob_id[1..])),
+        json!(&dob_id[..63]),
+        json!(format!("{dob_id}0")),
+        json!(hashed.expose()),
+        json!(7),
+    ] {
+        let response = register(hashed.expose().to_owned(), bad.clone()).await;
+        assert_eq!(response.0, StatusCode::BAD_REQUEST, "{bad}: {}", response.1);
+    }
+    assert_eq!(app.count("registrations").await, 0, "nothing stored");
+
+    let first = register(hashed.expose().to_owned(), json!(dob_id)).await;
+    assert_eq!(first.0, StatusCode::CREATED, "{}", first.1);
+    // The GUID again, with or without a date of birth; the date-of-birth id
+    // with another GUID; the date-of-birth id as a GUID: all refused, as
+    // cwa-verification-server refuses them.
+    let (_, other) = new_guid();
+    let (_, _, other_dob) = dob_test("2000-01-01");
+    for (key, dob) in [
+        (hashed.expose().to_owned(), json!(other_dob)),
+        (hashed.expose().to_owned(), Value::Null),
+        (other.expose().to_owned(), json!(dob_id)),
+    ] {
+        assert_error(
+            &register(key, dob).await,
+            StatusCode::BAD_REQUEST,
+            "guid_already_registered",
+        );
+    }
+    // A date-of-birth id is not a GUID key (key is 64 hex digits).
+    assert_error(
+        &app.register(&dob_id, "GUID").await,
+        StatusCode::BAD_REQUEST,
+        "invalid_guid",
+    );
+    assert_eq!(app.count("registrations").await, 1);
+}
+
+async fn lab_results_belong_to_the_lab_that_stored_them(app: &TestApp) {
+    let owner = app.add_lab("Labor Eins").await;
+    let intruder = app.add_lab("Labor Zwei").await;
+    let (_, guid) = new_guid();
+    let token = app.register_guid(&guid).await;
+    let upload = app
+        .upload(
+            &owner,
+            json!({"testResults": [{"id": guid.expose(), "result": 2}]}),
+        )
+        .await;
+    assert_eq!(upload.0, StatusCode::NO_CONTENT, "{}", upload.1);
+
+    // Another lab cannot change it, and nothing of its upload is stored.
+    let (_, fresh) = new_guid();
+    let before = app.count("test_results").await;
+    let refused = app
+        .upload(
+            &intruder,
+            json!({"testResults": [{"id": fresh.expose(), "result": 1}, {"id": guid.expose(), "result": 1}]}),
+        )
+        .await;
+    assert_error(&refused, StatusCode::BAD_REQUEST, "result_of_another_lab");
+    assert!(
+        refused.1["message"].as_str().unwrap().contains("result 1"),
+        "{}",
+        refused.1
+    );
+    assert_eq!(app.count("test_results").await, before, "all or nothing");
+    // The same result again from the other lab is refused too: it would
+    // take the result over.
+    assert_error(
+        &app.upload(
+            &intruder,
+            json!({"testResults": [{"id": guid.expose(), "result": 2}]}),
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "result_of_another_lab",
+    );
+    assert_eq!(
+        app.poll(&token).await,
+        (StatusCode::OK, json!({"testResult": 2}))
+    );
+
+    // The owner may correct its own result.
+    let corrected = app
+        .upload(
+            &owner,
+            json!({"testResults": [{"id": guid.expose(), "result": 3}]}),
+        )
+        .await;
+    assert_eq!(corrected.0, StatusCode::NO_CONTENT, "{}", corrected.1);
+    assert_eq!(
+        app.poll(&token).await,
+        (StatusCode::OK, json!({"testResult": 3}))
+    );
+}
+
+async fn lab_key_is_checked_before_the_body_is_read(app: &TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = app.server.base.trim_start_matches("http://").to_owned();
+    // Headers announcing 150,000 bytes, then only a few: the answer comes
+    // without waiting for the rest, so the body was never read.
+    for authorization in ["", "Authorization: Bearer warnlab_wrong\r\n"] {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST /api/v1/lab/results HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n{authorization}Content-Length: 150000\r\n\r\n{{\"testResults\": ["
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 1024];
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer))
+                .await
+                .expect("answered before the body was complete")
+                .unwrap();
+        let answer = String::from_utf8_lossy(&answer[..read]);
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+    // Malformed and oversized bodies without a valid key: 401, not 400 or 413.
+    for body in ["{not json".to_owned(), "x".repeat(300_000)] {
+        let response = app
+            .client
+            .post(format!("{}/api/v1/lab/results", app.server.base))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"], "unauthorized");
+    }
 }

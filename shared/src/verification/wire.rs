@@ -98,6 +98,18 @@ pub struct RegistrationTokenRequest {
     pub key: String,
     /// Which of the two `key` is.
     pub key_type: KeyType,
+    /// With a GUID: the date-of-birth id (`x` and 63 hex digits, see
+    /// [`super::TestGuid::dob_id`]); the result is then given only when the
+    /// lab reported the same result under both. iOS sends `keyDob` (as
+    /// cwa-verification-server's `RegistrationTokenRequest` names it); the
+    /// last Android releases serialize the field as `dateOfBirthKey`
+    /// (cwa-app-android `VerificationApiV1.kt`), so both names are read.
+    #[serde(
+        default,
+        alias = "dateOfBirthKey",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub key_dob: Option<String>,
 }
 
 /// Answer to [`RegistrationTokenRequest`].
@@ -238,5 +250,32 @@ mod tests {
             r#"{"testResult":2,"sc":1}"#
         );
         assert!(serde_json::from_str::<TestResultResponse>(r#"{"testResult":5}"#).is_err());
+    }
+
+    #[test]
+    fn registration_reads_the_date_of_birth_id_under_both_app_names() {
+        let dob = "xfa760e171f000ef5a7f863ab180f6f6e8185c4890224550395281d839d85458";
+        // iOS (`KeyModel`) and cwa-verification-server: `keyDob`; Android's
+        // last releases (Jackson): `dateOfBirthKey`, null when absent; both
+        // add `requestPadding`.
+        let ios: RegistrationTokenRequest = serde_json::from_str(&format!(
+            r#"{{"key":"ab","keyType":"GUID","keyDob":"{dob}","requestPadding":"000"}}"#
+        ))
+        .unwrap();
+        let android: RegistrationTokenRequest = serde_json::from_str(&format!(
+            r#"{{"keyType":"GUID","key":"ab","dateOfBirthKey":"{dob}","requestPadding":"0"}}"#
+        ))
+        .unwrap();
+        assert_eq!(ios, android);
+        assert_eq!(ios.key_dob.as_deref(), Some(dob));
+        let none: RegistrationTokenRequest = serde_json::from_str(
+            r#"{"keyType":"GUID","key":"ab","dateOfBirthKey":null,"requestPadding":""}"#,
+        )
+        .unwrap();
+        assert_eq!(none.key_dob, None);
+        assert_eq!(
+            serde_json::to_string(&ios).unwrap(),
+            format!(r#"{{"key":"ab","keyType":"GUID","keyDob":"{dob}"}}"#)
+        );
     }
 }

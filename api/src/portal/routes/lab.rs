@@ -1,6 +1,7 @@
 //! The lab page's upload: the same rules and store as the lab API, with a
 //! lab user's session instead of an API key. The results are recorded under
-//! the portal user's name as the lab id; the audit log keeps how many.
+//! the portal user's name as the lab id and belong to that user (another
+//! lab's upload for the same test is refused); the audit log keeps how many.
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
@@ -25,7 +26,7 @@ use crate::testresult::{store, validate};
     security(("portal_session" = [], "portal_csrf" = [])),
     responses(
         (status = 200, description = "Stored (role `lab`); a redeemed result is left unchanged and not counted in `stored`", body = LabUploadReceipt),
-        (status = 400, description = "Malformed JSON, 0 or over 1,000 results, or a malformed result (the message names it); nothing stored", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, 0 or over 1,000 results, a malformed result, or a result another lab reported (code `result_of_another_lab`; the message names it); nothing stored", body = ErrorBody),
         (status = 401, description = doc::NO_SESSION, body = ErrorBody),
         (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
         (status = 413, description = "Body over 200,000 bytes", body = ErrorBody),
@@ -38,7 +39,8 @@ pub async fn upload(
 ) -> AppResult<JsonResponse<LabUploadReceipt>> {
     let results = validate::results(&state.db, &request.test_results)?;
     let now = crate::clock::now();
-    let stored = store::upsert(&state.db, &auth.session.name, &results, now).await?;
+    let owner = store::Owner::PortalUser(auth.session.name.clone());
+    let stored = store::upsert(&state.db, &auth.session.name, &owner, &results, now).await?;
     let count = i64::try_from(results.len()).unwrap_or(i64::MAX);
     audit::record(
         &state.db,
