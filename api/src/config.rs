@@ -157,6 +157,8 @@ pub struct ServerConfig {
     pub federation: Option<crate::federation::FederationSettings>,
     /// The gateway role's certificate, key and CA (with `--services gateway`).
     pub gateway_tls: Option<GatewayTls>,
+    /// Bounds on connections, time and requests per client.
+    pub limits: crate::limits::Limits,
 }
 
 /// The files of the gateway's mTLS listener.
@@ -188,6 +190,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("distribution_watch", &self.distribution_watch)
             .field("federation", &self.federation)
             .field("gateway_tls", &self.gateway_tls)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -212,6 +215,7 @@ impl ServerConfig {
             distribution: crate::distribution::DistributionSettings::default(),
             federation: None,
             gateway_tls: None,
+            limits: crate::limits::Limits::default(),
         }
     }
 }

@@ -35,6 +35,9 @@ pub enum AppError {
     /// No longer kept (410).
     #[error("{0}")]
     Gone(&'static str),
+    /// The request body did not arrive within the body read timeout (408).
+    #[error("the request body did not arrive in time")]
+    RequestTimeout,
     /// Body too large (413).
     #[error("the body is larger than {0} bytes")]
     PayloadTooLarge(usize),
@@ -76,6 +79,7 @@ impl AppError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) | Self::TooManyKeys(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -91,6 +95,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
             Self::Gone(_) => "gone",
+            Self::RequestTimeout => "request_timeout",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::TooManyKeys(_) => "too_many_keys",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",

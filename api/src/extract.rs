@@ -82,8 +82,9 @@ async fn read_json<T: DeserializeOwned>(request: Request, limit: usize) -> Resul
 }
 
 /// Reads the whole body, refusing (413) one that is declared or turns out
-/// larger than `limit`.
-async fn read_body(request: Request, limit: usize) -> Result<axum::body::Bytes, AppError> {
+/// larger than `limit`, and (408) one that does not arrive within the
+/// listener's body read timeout.
+pub async fn read_body(request: Request, limit: usize) -> Result<axum::body::Bytes, AppError> {
     let declared_too_large = request
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -95,5 +96,11 @@ async fn read_body(request: Request, limit: usize) -> Result<axum::body::Bytes, 
     }
     axum::body::to_bytes(request.into_body(), limit)
         .await
-        .map_err(|_| AppError::PayloadTooLarge(limit))
+        .map_err(|error| {
+            if crate::server::listener::is_body_timeout(&error) {
+                AppError::RequestTimeout
+            } else {
+                AppError::PayloadTooLarge(limit)
+            }
+        })
 }

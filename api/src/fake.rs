@@ -12,10 +12,17 @@
 //!   `responsePadding` field to [`PADDED_BODY_SIZE`] bytes;
 //! - a real answer is delayed by a random jitter, a fake one by the moving
 //!   average of real durations plus the same jitter, so both follow one model.
+//!
+//! Only successful real requests shape the model, each counted at most
+//! [`MAX_OBSERVATION`]: a fake imitates a success (its status says so), and
+//! a flood of fast failures (or of slow ones) must not drag the delay of
+//! fakes away from what real successes take.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -29,6 +36,8 @@ use shared::verification::Uuid4;
 pub const PADDED_BODY_SIZE: usize = 256;
 /// Upper bound of the random jitter added to every answer.
 pub const MAX_JITTER: Duration = Duration::from_millis(20);
+/// The most one real request counts for in the delay model.
+pub const MAX_OBSERVATION: Duration = Duration::from_secs(2);
 /// Header that marks a fake request.
 pub const FAKE_HEADER: &str = "cwa-fake";
 
@@ -81,7 +90,7 @@ impl DelayModel {
     const ALPHA: f64 = 0.1;
 
     fn record(&self, kind: FakeKind, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
+        let seconds = elapsed.min(MAX_OBSERVATION).as_secs_f64();
         let mut averages = self
             .averages
             .lock()
@@ -117,12 +126,9 @@ pub async fn layer(
         .is_some_and(|value| value.as_bytes() == b"1");
     if fake {
         // The body is read like a real one (so the connection behaves the
-        // same: kept alive, or refused when too large) but never parsed.
-        if axum::body::to_bytes(request.into_body(), kind.body_limit())
-            .await
-            .is_err()
-        {
-            let refused = crate::error::AppError::PayloadTooLarge(kind.body_limit());
+        // same: kept alive, or refused when too large or too slow) but
+        // never parsed.
+        if let Err(refused) = crate::extract::read_body(request, kind.body_limit()).await {
             return pad_response(refused.into_response()).await;
         }
         tokio::time::sleep(model.average(kind) + jitter()).await;
@@ -131,7 +137,9 @@ pub async fn layer(
     }
     let started = Instant::now();
     let response = next.run(request).await;
-    model.record(kind, started.elapsed());
+    if response.status().is_success() {
+        model.record(kind, started.elapsed());
+    }
     let response = pad_response(response).await;
     tokio::time::sleep(jitter()).await;
     response
@@ -205,5 +213,52 @@ mod tests {
         }
         let average = model.average(FakeKind::Tan).as_secs_f64();
         assert!((average - 0.010).abs() < 0.001, "{average}");
+        // One very slow request moves it by at most a tenth of the bound.
+        model.record(FakeKind::Tan, Duration::from_secs(600));
+        assert!(model.average(FakeKind::Tan) < Duration::from_millis(250));
+    }
+
+    async fn post(app: &axum::Router, path: &str) -> StatusCode {
+        use tower_service::Service;
+        let request = axum::http::Request::post(path)
+            .body(Body::empty())
+            .expect("a request");
+        app.clone()
+            .call(request)
+            .await
+            .expect("infallible")
+            .status()
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_fast_failures_does_not_change_the_delay_of_fakes() {
+        let model = Arc::new(DelayModel::default());
+        let app = axum::Router::new()
+            .route(
+                "/success",
+                axum::routing::post(|| async {
+                    tokio::time::sleep(Duration::from_millis(60)).await;
+                    (StatusCode::CREATED, axum::Json(serde_json::json!({})))
+                }),
+            )
+            .route(
+                "/failure",
+                axum::routing::post(|| async {
+                    crate::error::AppError::bad_request("invalid", "refused at once")
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                (Arc::clone(&model), FakeKind::Tan),
+                layer,
+            ));
+        assert_eq!(post(&app, "/success").await, StatusCode::CREATED);
+        let before = model.average(FakeKind::Tan);
+        assert!(before >= Duration::from_millis(60), "{before:?}");
+
+        let flood = (0..500).map(|_| post(&app, "/failure"));
+        for status in futures_util::future::join_all(flood).await {
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+        }
+        assert_eq!(model.average(FakeKind::Tan), before);
     }
 }

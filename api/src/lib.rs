@@ -11,6 +11,7 @@
 //! - [`cleanup`]: the hourly deletion of expired data.
 //! - [`stats`]: daily counters for the portal's statistics.
 //! - [`internal`]: the calls between services, and their own listener.
+//! - [`limits`]: the operator's bounds on connections, time and requests per client.
 //! - [`portal`]: the portal API: accounts, sessions, roles, audit, teleTAN issuance.
 //! - [`fake`]: fake requests, response padding and the delay model.
 //! - [`error`], [`extract`]: the one JSON error shape and the extractors that use it.
@@ -27,6 +28,7 @@ pub mod extract;
 pub mod fake;
 pub mod federation;
 pub mod internal;
+pub mod limits;
 pub mod portal;
 pub mod secrets;
 pub mod server;

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use clap::builder::TypedValueParser;
 
 use super::{CountryArgs, StorageArgs};
 use crate::config::{DEFAULT_LISTEN, FileConfig, ServerConfig, Services};
+use crate::limits::Limits;
 use crate::server::Application;
 
 /// Options of `warn serve`.
@@ -26,14 +28,15 @@ pub struct ServeArgs {
     /// Listen for calls between services here (when they run as separate processes).
     #[arg(long, env = "WARN_INTERNAL_LISTEN", value_name = "ADDR:PORT")]
     pub internal_listen: Option<SocketAddr>,
-    /// Token every call between services carries (at least 32 characters).
-    #[arg(
-        long,
-        env = "WARN_SERVICE_TOKEN",
-        value_name = "TOKEN",
-        hide_env_values = true
-    )]
-    pub service_token: Option<String>,
+    /// Refused: a token on the command line is visible to every user of the
+    /// machine (`ps`). Use --service-token-file or WARN_SERVICE_TOKEN.
+    #[arg(long = "service-token", value_name = "TOKEN", hide = true)]
+    pub service_token_on_command_line: Option<String>,
+    /// File holding the token every call between services carries (at least
+    /// 32 characters; surrounding white space is ignored). The environment
+    /// variable WARN_SERVICE_TOKEN may hold the token itself instead.
+    #[arg(long, env = "WARN_SERVICE_TOKEN_FILE", value_name = "FILE")]
+    pub service_token_file: Option<PathBuf>,
     /// Internal listener of the test result service, when it runs in another process.
     #[arg(long, env = "WARN_TESTRESULT_URL", value_name = "URL")]
     pub testresult_url: Option<String>,
@@ -63,11 +66,104 @@ pub struct ServeArgs {
     /// Federation.
     #[command(flatten)]
     pub federation: super::federation::FederationArgs,
+    /// Limits.
+    #[command(flatten)]
+    pub limits: LimitsArgs,
+}
+
+/// What a stranger can make the server spend (SECURITY.md, "Limits an operator can set").
+#[derive(Debug, clap::Args)]
+pub struct LimitsArgs {
+    /// Open connections the public listener holds at once; more clients wait.
+    #[arg(long, env = "WARN_MAX_CONNECTIONS", value_name = "N",
+          default_value_t = Limits::MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|n| n as usize))]
+    pub max_connections: usize,
+    /// Open connections the internal listener holds at once (its own budget).
+    #[arg(long, env = "WARN_INTERNAL_MAX_CONNECTIONS", value_name = "N",
+          default_value_t = Limits::INTERNAL_MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|n| n as usize))]
+    pub internal_max_connections: usize,
+    /// Seconds a connection may take to send a complete request head.
+    #[arg(long, env = "WARN_HEADER_READ_TIMEOUT", value_name = "SECONDS",
+          default_value_t = Limits::HEADER_READ_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_read_timeout: u64,
+    /// Seconds a request may take to send its body after its head.
+    #[arg(long, env = "WARN_BODY_READ_TIMEOUT", value_name = "SECONDS",
+          default_value_t = Limits::BODY_READ_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub body_read_timeout: u64,
+    /// Seconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "WARN_IDLE_TIMEOUT", value_name = "SECONDS",
+          default_value_t = Limits::IDLE_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub idle_timeout: u64,
+    /// Seconds a TLS handshake may take (the gateway's listener).
+    #[arg(long, env = "WARN_TLS_HANDSHAKE_TIMEOUT", value_name = "SECONDS",
+          default_value_t = Limits::TLS_HANDSHAKE_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub tls_handshake_timeout: u64,
+    /// Requests a minute one client address may send to each phone route (0: no limit).
+    #[arg(long, env = "WARN_PHONE_REQUESTS_PER_MINUTE", value_name = "N",
+          default_value_t = Limits::PHONE_REQUESTS_PER_MINUTE)]
+    pub phone_requests_per_minute: u32,
+    /// Requests a minute one client address may send to the lab API (0: no limit).
+    #[arg(long, env = "WARN_LAB_REQUESTS_PER_MINUTE", value_name = "N",
+          default_value_t = Limits::LAB_REQUESTS_PER_MINUTE)]
+    pub lab_requests_per_minute: u32,
+    /// Proxies in front that append the client to X-Forwarded-For; 0 (the
+    /// default) ignores the header, which any client can write.
+    #[arg(long, env = "WARN_TRUSTED_PROXY_HOPS", value_name = "N", default_value_t = 0,
+          value_parser = clap::value_parser!(u8).map(usize::from))]
+    pub trusted_proxy_hops: usize,
+}
+
+impl LimitsArgs {
+    fn resolve(&self) -> Limits {
+        let seconds = std::time::Duration::from_secs;
+        Limits {
+            max_connections: self.max_connections,
+            internal_max_connections: self.internal_max_connections,
+            header_read_timeout: seconds(self.header_read_timeout),
+            body_read_timeout: seconds(self.body_read_timeout),
+            idle_timeout: seconds(self.idle_timeout),
+            tls_handshake_timeout: seconds(self.tls_handshake_timeout),
+            phone_requests_per_minute: self.phone_requests_per_minute,
+            lab_requests_per_minute: self.lab_requests_per_minute,
+            trusted_proxy_hops: self.trusted_proxy_hops,
+        }
+    }
+}
+
+/// The service token: from `--service-token-file`, else `WARN_SERVICE_TOKEN`,
+/// else the configuration file; never from the command line, where every
+/// user of the machine can read it.
+fn service_token(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Option<String>> {
+    if args.service_token_on_command_line.is_some() {
+        anyhow::bail!(
+            "--service-token on the command line is visible to every user of this machine \
+             (ps): put the token in a file and give --service-token-file FILE, or set \
+             WARN_SERVICE_TOKEN"
+        );
+    }
+    if let Some(path) = &args.service_token_file {
+        let token = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the service token file {}", path.display()))?;
+        return Ok(Some(token.trim().to_owned()));
+    }
+    if let Ok(token) = std::env::var("WARN_SERVICE_TOKEN") {
+        return Ok(Some(token.trim().to_owned()));
+    }
+    Ok(file.service_token.clone())
 }
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     crate::telemetry::init();
+    let service_token = service_token(&args, file)?;
+    let limits = args.limits.resolve();
+    crate::limits::raise_file_limit(&limits);
     let federation = args.federation.resolve(file);
     let config = ServerConfig {
         listen: match args.listen.or(file.listen) {
@@ -81,7 +177,7 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
             .or_else(|| file.services.clone())
             .unwrap_or_else(Services::all),
         internal_listen: args.internal_listen.or(file.internal_listen),
-        service_token: args.service_token.or_else(|| file.service_token.clone()),
+        service_token,
         testresult_url: args.testresult_url.or_else(|| file.testresult_url.clone()),
         verification_url: args
             .verification_url
@@ -98,6 +194,7 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
         distribution: args.distribution.resolve(file),
         federation: federation.national()?,
         gateway_tls: federation.gateway(),
+        limits,
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {

@@ -1,70 +1,53 @@
-//! Serving a router over mutual TLS: every connection presents a client
-//! certificate issued by the federation's CA (rustls checks the chain);
-//! the country in its subject reaches the handlers as [`ClientCountry`].
+//! The gateway's mutual TLS: every connection presents a client certificate
+//! issued by the federation's CA (rustls checks the chain); the country in
+//! its subject reaches the handlers as [`ClientCountry`]. The connections
+//! themselves (limit, handshake timeout, time bounds) are the server's one
+//! listener ([`crate::server::listener`]).
 
-use std::future::Future;
 use std::sync::Arc;
 
-use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use axum::http::Extensions;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+use crate::server::listener::Handshake;
 
 /// The country (`C=`) of the connection's client certificate, when it names one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientCountry(pub Option<String>);
 
-/// Serves `router` on `listener` until `shutdown` completes. A failed
-/// handshake (no certificate, another CA) closes only that connection.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    config: Arc<rustls::ServerConfig>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let acceptor = TlsAcceptor::from(config);
-    let mut connections = tokio::task::JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    tracing::warn!(%error, "accepting a connection failed");
-                    continue;
-                }
-            },
-        };
-        let acceptor = acceptor.clone();
-        let router = router.clone();
-        connections.spawn(async move {
-            let tls = match acceptor.accept(stream).await {
-                Ok(tls) => tls,
-                Err(error) => {
-                    tracing::info!(%error, "TLS handshake refused");
-                    return;
-                }
-            };
-            let country = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|certs| certs.first())
-                .and_then(|cert| super::certs::country_of(cert));
-            let router = router.layer(axum::Extension(ClientCountry(country)));
-            let service = TowerToHyperService::new(router);
-            let served = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-            if let Err(error) = served {
-                tracing::debug!(%error, "connection ended with an error");
-            }
-        });
-        // Forget connections that have ended.
-        while connections.try_join_next().is_some() {}
+/// The TLS handshake of the gateway's listener.
+#[derive(Clone)]
+pub struct MutualTls(TlsAcceptor);
+
+impl MutualTls {
+    /// Handshakes with `config` (which asks for and checks client certificates).
+    pub fn new(config: Arc<rustls::ServerConfig>) -> Self {
+        Self(TlsAcceptor::from(config))
     }
-    connections.abort_all();
-    Ok(())
+}
+
+impl Handshake for MutualTls {
+    type Io = TlsStream<TcpStream>;
+
+    /// A failed handshake (no certificate, another CA) closes only that connection.
+    async fn handshake(&self, stream: TcpStream) -> Option<(Self::Io, Extensions)> {
+        let tls = match self.0.accept(stream).await {
+            Ok(tls) => tls,
+            Err(error) => {
+                tracing::info!(%error, "TLS handshake refused");
+                return None;
+            }
+        };
+        let country = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|certs| certs.first())
+            .and_then(|cert| super::certs::country_of(cert));
+        let mut extensions = Extensions::new();
+        extensions.insert(ClientCountry(country));
+        Some((tls, extensions))
+    }
 }

@@ -1,6 +1,15 @@
 //! Prometheus metrics at `/metrics`: requests by route pattern and status,
-//! and their durations. Labels are the matched route (never the raw path,
-//! a query or a client address), so nothing personal reaches the metrics.
+//! and their durations.
+//!
+//! Served on the internal listener only, never on the public one: counters
+//! such as `warn_submissions_total` move only for real submissions, so a
+//! public page would tell someone who saw a phone's upload whether it was
+//! real (SECURITY.md, "Metrics and plausible deniability").
+//!
+//! Every label takes values from a bounded set, whatever a client sends:
+//! the method one of [`KNOWN_METHODS`] or `other`, the route the matched
+//! pattern (never the raw path, a query or a client address) or
+//! `unmatched`, the status one the server itself answered.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -12,8 +21,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-
-use super::AppState;
 
 /// The process-wide recorder (installed once, shared by every server in
 /// the process, as in tests).
@@ -45,13 +52,25 @@ fn handle() -> &'static PrometheusHandle {
     })
 }
 
-pub(super) fn routes() -> Router<AppState> {
+/// The methods that get their own label value; any other is `other`.
+pub const KNOWN_METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+
+/// The label value of a method: itself when known, else `other`.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    KNOWN_METHODS
+        .into_iter()
+        .find(|known| *known == method.as_str())
+        .unwrap_or("other")
+}
+
+/// `/metrics`, for the internal listener.
+pub(super) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     handle();
     Router::new().route("/metrics", get(render))
 }
 
-/// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+/// Prometheus metrics (on the internal listener only; no token needed there).
+#[utoipa::path(get, path = "/metrics", tag = "internal",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub(crate) async fn render() -> impl IntoResponse {
     (
@@ -66,11 +85,15 @@ pub(super) async fn track(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route),
+        ("status", status),
+    ];
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());

@@ -4,11 +4,18 @@
 //! when the services run as separate processes, the internal listener; opens
 //! the database and assembles the routers of the services this process runs.
 //! [`Application::run_until_stopped`] serves until the shutdown future completes.
+//!
+//! Every listener runs through [`listener::serve`] (connection limit and time
+//! bounds); every answer carries the security headers ([`security_headers`]);
+//! the app-facing routes are rate limited per client ([`rate_limit`]);
+//! `/metrics` is on the internal listener only.
 
 mod health;
+pub mod listener;
 mod metrics;
 pub mod openapi;
 mod portal;
+pub(crate) mod rate_limit;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -69,6 +76,8 @@ struct DistributionLoops {
 
 /// A bound, ready-to-run server.
 pub struct Application {
+    /// Bounds on connections and time for every listener.
+    limits: crate::limits::Limits,
     listener: TcpListener,
     address: SocketAddr,
     router: Router,
@@ -173,21 +182,28 @@ impl Application {
             test_results,
             tan_verifier,
         };
+        let hsts = state.config.portal.secure_cookie;
         let internal = internal.map(|(listener, token)| {
-            let router =
-                crate::internal::routes(token, &state.config.services).with_state(state.clone());
-            (listener, router)
+            let router = crate::internal::routes(token, &state.config.services)
+                .merge(health::routes())
+                .with_state(state.clone())
+                .merge(metrics::routes())
+                .layer(axum::middleware::from_fn(metrics::track));
+            (listener, security_headers(router, hsts))
         });
         let cleanup_interval = state.config.cleanup_interval;
         let portal = state.config.portal.clone();
         let files = distribution
             .as_ref()
             .map(|loops| loops.distribution.files().clone());
+        let limits = state.config.limits.clone();
         let mut router = router(state, files);
         if let Some((federation, _)) = &federation {
             router = router.merge(crate::federation::callback_routes(federation.clone()));
         }
+        let router = security_headers(router, hsts);
         Ok(Self {
+            limits,
             federation,
             tls: None,
             distribution,
@@ -229,9 +245,12 @@ impl Application {
             .merge(crate::federation::openapi::routes())
             .route("/healthz", axum::routing::get(health::healthz))
             .layer(tower_http::trace::TraceLayer::new_for_http());
+        // The gateway speaks only TLS: browsers may pin that.
+        let router = security_headers(router, true);
         let listener = TcpListener::bind(config.listen).await?;
         let address = listener.local_addr()?;
         Ok(Self {
+            limits: config.limits.clone(),
             listener,
             address,
             router,
@@ -299,20 +318,29 @@ impl Application {
             interval.map(|period| tokio::spawn(federation.run_every(period)))
         });
         let internal = self.internal.map(|(listener, router)| {
-            tokio::spawn(
-                axum::serve(no_delay(listener), router)
-                    .with_graceful_shutdown(wait(stopped.clone()))
-                    .into_future(),
-            )
+            tokio::spawn(listener::serve(
+                listener,
+                router,
+                listener::Plain,
+                listener::Bounds::internal(&self.limits),
+                wait(stopped.clone()),
+            ))
         });
+        let bounds = listener::Bounds::public(&self.limits);
         let result = match self.tls {
             Some(tls) => {
-                crate::federation::tls::serve(self.listener, self.router, tls, wait(stopped)).await
+                let handshake = crate::federation::tls::MutualTls::new(tls);
+                listener::serve(self.listener, self.router, handshake, bounds, wait(stopped)).await
             }
             None => {
-                axum::serve(no_delay(self.listener), self.router)
-                    .with_graceful_shutdown(wait(stopped))
-                    .await
+                listener::serve(
+                    self.listener,
+                    self.router,
+                    listener::Plain,
+                    bounds,
+                    wait(stopped),
+                )
+                .await
             }
         };
         if let Some(internal) = internal {
@@ -335,19 +363,39 @@ impl Application {
     }
 }
 
-/// Every accepted connection with `TCP_NODELAY`, as nginx sets it on
-/// keep-alive connections: without it, the last partial segment of a
-/// response waits for the acknowledgement of the previous ones.
-fn no_delay(
-    listener: TcpListener,
-) -> axum::serve::TapIo<TcpListener, impl FnMut(&mut tokio::net::TcpStream) + Send + 'static> {
-    use axum::serve::ListenerExt;
-    listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY on a connection");
-        }
-    })
+/// The headers every answer carries: no content sniffing, no referrer,
+/// a restrictive Content-Security-Policy where the route set none (the
+/// portal and the API page set their own), and HSTS when the service is
+/// reached over TLS (`--secure-cookies`, or the gateway).
+fn security_headers(router: Router, hsts: bool) -> Router {
+    use axum::http::{HeaderValue, header};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let router = router
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ));
+    if hsts {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        ))
+    } else {
+        router
+    }
 }
+
+/// `Strict-Transport-Security`: one year (the preload lists' minimum), this
+/// host only (the operator's other hosts are not ours to pin).
+pub const HSTS: &str = "max-age=31536000";
 
 fn router(
     state: AppState,
@@ -357,7 +405,6 @@ fn router(
     let services = state.config.services.clone();
     let mut api = Router::new()
         .merge(health::routes())
-        .merge(metrics::routes())
         // The federation's callback route is merged by the caller when the
         // federation service is configured; its description goes with it.
         .merge(openapi::routes(state.config.federation.is_some()));
@@ -373,6 +420,13 @@ fn router(
         api = api.merge(crate::testresult::routes::routes());
     }
     // The portal issues teleTANs in-process, so it runs with verification.
+    // One rate-limit layer for the app-facing routes it names: outside the
+    // fake-request layer, so fakes count alike.
+    let rate_limits = rate_limit::RateLimits::new(&state.config.limits);
+    api = api.route_layer(axum::middleware::from_fn_with_state(
+        rate_limits,
+        rate_limit::layer,
+    ));
     if services.runs(Service::Verification) {
         api = api.merge(crate::portal::routes::routes());
     }

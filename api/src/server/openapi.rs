@@ -61,8 +61,8 @@ use super::AppState;
         (name = "submission", description = "Phones: diagnosis keys (SPEC section 4)"),
         (name = "test results", description = "Labs: results by hashed GUID (SPEC section 3)"),
         (name = "distribution", description = "Phones and CDNs: signed key bundles, their indexes, the app configuration, the signing keys (SPEC section 5)"),
-        (name = "internal", description = "Between services, on the internal listener only"),
-        (name = "operations", description = "Health, readiness, metrics, server information"),
+        (name = "internal", description = "On the internal listener only: calls between services (service token), and the operator's metrics"),
+        (name = "operations", description = "Health, readiness, server information"),
     )
 )]
 pub struct ApiDoc;

@@ -10,6 +10,7 @@ mod cli_bundle;
 mod distribution;
 mod federation;
 mod journey;
+mod limits;
 mod openapi;
 mod portal;
 mod portal_client;

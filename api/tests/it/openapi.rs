@@ -14,7 +14,7 @@ use shared::portal::Role;
 use crate::support::{self, TestServer};
 
 /// Every route the public listener serves (the portal's files aside).
-const PUBLIC_ROUTES: [(&str, &str); 34] = [
+const PUBLIC_ROUTES: [(&str, &str); 33] = [
     ("post", "/version/v1/registrationToken"),
     ("post", "/version/v1/testresult"),
     ("post", "/version/v1/tan"),
@@ -23,7 +23,6 @@ const PUBLIC_ROUTES: [(&str, &str); 34] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/api/v1/info"),
-    ("get", "/metrics"),
     ("get", "/version/v1/diagnosis-keys/country"),
     ("get", "/version/v1/diagnosis-keys/country/{country}/date"),
     (

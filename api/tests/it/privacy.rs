@@ -170,3 +170,112 @@ async fn no_secret_reaches_the_logs_or_the_database_files() {
         "an IP address reached the logs: {ip_lines:#?}"
     );
 }
+
+/// What anyone on the internet can read from the public listener about
+/// the server's state: metrics, information, readiness, health.
+async fn public_observables(base: &str) -> Vec<(u16, String)> {
+    let mut seen = Vec::new();
+    for path in ["/metrics", "/api/v1/info", "/readyz", "/healthz"] {
+        let answer = reqwest::get(format!("{base}{path}")).await.unwrap();
+        seen.push((answer.status().as_u16(), answer.text().await.unwrap()));
+    }
+    seen
+}
+
+/// Fourteen valid keys of the last 14 days, encoded as a submission.
+fn submission_payload() -> Vec<u8> {
+    use prost::Message;
+    use proto::exposurenotification::TemporaryExposureKey;
+    let today = i32::try_from(api::clock::now() / 86_400 * 144).unwrap();
+    let keys = (0..14)
+        .map(|day| {
+            let mut data = vec![0u8; 16];
+            getrandom::fill(&mut data).unwrap();
+            TemporaryExposureKey {
+                key_data: Some(data.into()),
+                transmission_risk_level: Some(5),
+                rolling_start_interval_number: Some(today - day * 144),
+                rolling_period: Some(144),
+                report_type: None,
+                days_since_onset_of_symptoms: None,
+            }
+        })
+        .collect();
+    proto::submission::SubmissionPayload {
+        keys,
+        request_padding: vec![0u8; 100].into(),
+        visited_countries: vec![],
+        origin: "DE".into(),
+        consent_to_federation: false,
+        submission_type: 0,
+    }
+    .encode_to_vec()
+}
+
+#[tokio::test]
+async fn a_fake_and_a_real_submission_leave_the_same_public_traces() {
+    let data_dir = tempfile::tempdir().unwrap();
+    let storage = api::config::StorageConfig {
+        data_dir: data_dir.path().join("data"),
+        database_url: None,
+    };
+    let mut config = api::config::ServerConfig::new("127.0.0.1:0".parse().unwrap(), storage);
+    config.internal_listen = Some("127.0.0.1:0".parse().unwrap());
+    config.service_token = Some("privacy-test-service-token-0123456789".into());
+    let app = crate::app::TestApp {
+        server: TestServer::start_in(config, data_dir).await,
+        client: reqwest::Client::new(),
+    };
+    let base = app.server.base.clone();
+    let tan = app.new_tan().await;
+    let before = public_observables(&base).await;
+    assert_eq!(before[0].0, 404, "/metrics is public: {}", before[0].1);
+
+    let real = app
+        .submit_raw(
+            Some(&tan),
+            false,
+            "application/x-protobuf",
+            submission_payload(),
+        )
+        .await;
+    let after_real = public_observables(&base).await;
+    let fake_tan = shared::verification::Uuid4::generate();
+    let fake = app
+        .submit_raw(
+            Some(fake_tan.expose()),
+            true,
+            "application/x-protobuf",
+            submission_payload(),
+        )
+        .await;
+    let after_fake = public_observables(&base).await;
+
+    assert_eq!(
+        real.0,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&real.2)
+    );
+    assert_eq!(fake.0, real.0);
+    assert_eq!(fake.1, real.1, "the same header names");
+    assert_eq!(fake.2.len(), real.2.len(), "the same body size");
+    assert_eq!(
+        after_real, before,
+        "a real submission changed a public answer"
+    );
+    assert_eq!(
+        after_fake, before,
+        "a fake submission changed a public answer"
+    );
+    // The operator still counts real submissions, on the internal listener.
+    let internal = app.server.internal.clone().unwrap();
+    let metrics = reqwest::get(format!("{internal}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("warn_submissions_total"), "{metrics}");
+    app.server.stop().await;
+}

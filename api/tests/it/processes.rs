@@ -19,13 +19,15 @@ struct Replica {
 impl Replica {
     fn start(database_url: &str) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
+        let token_file = data_dir.path().join("service-token");
+        std::fs::write(&token_file, TOKEN).unwrap();
         let args = [
             "--listen".as_ref(),
             "127.0.0.1:0".as_ref(),
             "--internal-listen".as_ref(),
             "127.0.0.1:0".as_ref(),
-            "--service-token".as_ref(),
-            TOKEN.as_ref(),
+            "--service-token-file".as_ref(),
+            token_file.as_os_str(),
             "--database-url".as_ref(),
             database_url.as_ref(),
             "--data-dir".as_ref(),

@@ -210,6 +210,13 @@ fn region_keys(public: &Path, region: &str, ring: &shared::bundle::KeyRing) -> B
     keys
 }
 
+/// The service token in a file of `dir` (never on the command line).
+fn token_file(dir: &Path) -> PathBuf {
+    let file = dir.join("service-token");
+    std::fs::write(&file, TOKEN).expect("the token file is written");
+    file
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     let certs = tempfile::tempdir().expect("temporary folder");
@@ -272,8 +279,8 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
         "127.0.0.1:0".into(),
         "--internal-listen".into(),
         "127.0.0.1:0".into(),
-        "--service-token".into(),
-        TOKEN.into(),
+        "--service-token-file".into(),
+        path(&token_file(de_dir)),
         "--data-dir".into(),
         path(de_dir),
     ];
