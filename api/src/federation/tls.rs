@@ -15,6 +15,11 @@ use tokio_rustls::TlsAcceptor;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientCountry(pub Option<String>);
 
+/// The connection's client certificate (DER), which the gateway's audit
+/// interface names (thumbprint and PEM).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientCertificate(pub Vec<u8>);
+
 /// Serves `router` on `listener` until `shutdown` completes. A failed
 /// handshake (no certificate, another CA) closes only that connection.
 pub async fn serve(
@@ -53,7 +58,16 @@ pub async fn serve(
                 .peer_certificates()
                 .and_then(|certs| certs.first())
                 .and_then(|cert| super::certs::country_of(cert));
-            let router = router.layer(axum::Extension(ClientCountry(country)));
+            let certificate = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|certs| certs.first());
+            let certificate =
+                ClientCertificate(certificate.map(|der| der.to_vec()).unwrap_or_default());
+            let router = router
+                .layer(axum::Extension(ClientCountry(country)))
+                .layer(axum::Extension(certificate));
             let service = TowerToHyperService::new(router);
             let served = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(tls), service)
