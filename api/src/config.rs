@@ -73,6 +73,8 @@ pub struct FileConfig {
     pub federation_min_batch: Option<usize>,
     /// URL the gateway calls when another country's batch arrives.
     pub federation_callback: Option<String>,
+    /// The gateway accepts callback URLs on private addresses and `http`.
+    pub federation_allow_local_callbacks: Option<bool>,
 }
 
 impl FileConfig {
@@ -170,6 +172,9 @@ pub struct GatewayTls {
     pub key: PathBuf,
     /// The CA that issued every country's certificate (PEM).
     pub ca: PathBuf,
+    /// Callback URLs may be `http` and on private or loopback addresses
+    /// (a local set-up only).
+    pub allow_local_callbacks: bool,
 }
 
 impl std::fmt::Debug for ServerConfig {

@@ -32,9 +32,14 @@ pub struct FederationArgs {
     #[arg(long, env = "WARN_FEDERATION_MIN_BATCH", value_name = "N")]
     pub federation_min_batch: Option<usize>,
     /// URL the gateway calls when another country's batch arrives
-    /// (e.g. http://HOST:PORT/federation/v1/callback).
+    /// (e.g. https://HOST/federation/v1/callback).
     #[arg(long, env = "WARN_FEDERATION_CALLBACK", value_name = "URL")]
     pub federation_callback: Option<String>,
+    /// With --services gateway: accept callback URLs that are http or on
+    /// private, loopback or link-local addresses. Only for a local set-up:
+    /// it lets any country make the gateway call internal services.
+    #[arg(long, env = "WARN_FEDERATION_ALLOW_LOCAL_CALLBACKS")]
+    pub federation_allow_local_callbacks: bool,
 }
 
 impl FederationArgs {
@@ -63,6 +68,8 @@ impl FederationArgs {
                 .federation_callback
                 .clone()
                 .or_else(|| file.federation_callback.clone()),
+            federation_allow_local_callbacks: self.federation_allow_local_callbacks
+                || file.federation_allow_local_callbacks.unwrap_or(false),
         }
     }
 
@@ -98,9 +105,12 @@ impl FederationArgs {
 
     /// The gateway's files, when all three are given.
     pub fn gateway(&self) -> Option<GatewayTls> {
-        self.files()
-            .ok()
-            .map(|(cert, key, ca)| GatewayTls { cert, key, ca })
+        self.files().ok().map(|(cert, key, ca)| GatewayTls {
+            cert,
+            key,
+            ca,
+            allow_local_callbacks: self.federation_allow_local_callbacks,
+        })
     }
 }
 

@@ -5,10 +5,50 @@
 use proto::efgs;
 use shared::keys::{DiagnosisKey, ReportType};
 
-/// Most keys in one batch (the gateway answers 413 above).
+/// Most keys in one batch (the gateway answers 413 above; EFGS
+/// `upload-settings.maximum-upload-batch-size`).
 pub const MAX_KEYS_PER_BATCH: usize = 5_000;
 /// The content type of a batch.
 pub const CONTENT_TYPE: &str = "application/protobuf; version=1.0";
+/// The transmission risk level that says "not set" (EFGS
+/// `DiagnosisKeyBatchValidator.TRL_DEFAULT_VALUE`).
+pub const TRL_NOT_SET: i32 = 0x7fff_ffff;
+
+/// The checks EFGS makes on every uploaded key
+/// (`DiagnosisKeyBatchValidator` in efgs-federation-gateway): 16 bytes of
+/// key data; a rolling start from midnight UTC 15 days ago to the next
+/// 10-minute interval after `now`; a rolling period 1 to 144; a
+/// transmission risk level 0 to 8 or [`TRL_NOT_SET`]. Nothing else: the
+/// gateway keeps every other field as it came.
+pub fn check_for_gateway(key: &efgs::DiagnosisKey, now: i64) -> Result<(), String> {
+    if key.key_data.len() != 16 {
+        return Err(format!(
+            "the key data is {} bytes, not 16",
+            key.key_data.len()
+        ));
+    }
+    let earliest = (now.div_euclid(86_400) - 15) * 86_400 / 600;
+    let latest = now.div_euclid(600) + 1;
+    let start = i64::from(key.rolling_start_interval_number);
+    if !(earliest..=latest).contains(&start) {
+        return Err(format!(
+            "rolling start interval number {start} is outside {earliest}..={latest}"
+        ));
+    }
+    if !(1..=144).contains(&key.rolling_period) {
+        return Err(format!(
+            "rolling period {} is not 1 to 144",
+            key.rolling_period
+        ));
+    }
+    let level = key.transmission_risk_level;
+    if !(0..=8).contains(&level) && level != TRL_NOT_SET {
+        return Err(format!(
+            "transmission risk level {level} is not 0 to 8 nor 0x7fffffff (not set)"
+        ));
+    }
+    Ok(())
+}
 
 /// Days since onset of symptoms as the EFGS encodes them in the protobuf's
 /// `days_since_onset_of_symptoms`: one signed integer carries both the days
@@ -130,7 +170,7 @@ pub struct FederatedKey {
     pub key: DiagnosisKey,
     /// ISO 3166 alpha-2 code of the country whose user submitted it.
     pub origin: String,
-    /// Countries the user visited, sorted, unique.
+    /// Countries the user visited, as they travel.
     pub visited: Vec<String>,
     /// Days since onset of symptoms as the gateway carries them.
     pub dsos: Dsos,
@@ -207,8 +247,6 @@ impl FederatedKey {
             }
             visited.push(country.clone());
         }
-        visited.sort();
-        visited.dedup();
         Ok(Self {
             key: checked,
             origin: key.origin.clone(),

@@ -10,7 +10,16 @@
 //! - Download: every batch since the last run (the first run after start:
 //!   the gateway's 14 days), by `nextBatchTag`, each once
 //!   (`federation_downloads`); on a schedule and when the gateway calls
-//!   back. Keys are checked again; keys of this country's origin are dropped.
+//!   back. Each batch with keys is audited first
+//!   (`/diagnosiskeys/audit/download/{date}/{batchTag}`): every origin's
+//!   keys must carry that country's signature over EFGS's canonical bytes,
+//!   by a certificate of the federation's CA; a batch that fails is not
+//!   stored (and is tried again by the next run). Keys are checked again;
+//!   keys of this country's origin are dropped.
+//! - Requests and answers as cwa-server's federation client sends and
+//!   reads them (`FederationGatewayClient`): `application/protobuf;
+//!   version=1.0` both ways, JSON for the 207 of an upload; answers are
+//!   read with a size limit.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,6 +89,7 @@ pub struct Federation {
     gateway: url::Url,
     client: super::client::FederationClient,
     identity: Arc<Identity>,
+    ca: Arc<x509_cert::Certificate>,
     min_batch: usize,
     callback_url: Option<String>,
     /// One run at a time in this process (schedule and callbacks).
@@ -111,6 +121,8 @@ pub struct FederationReport {
     pub batches_downloaded: u64,
     /// Foreign keys stored.
     pub keys_downloaded: u64,
+    /// Batches not stored because their audit failed.
+    pub batches_refused: u64,
 }
 
 impl std::fmt::Display for FederationReport {
@@ -123,7 +135,11 @@ impl std::fmt::Display for FederationReport {
             self.keys_waiting,
             self.keys_downloaded,
             self.batches_downloaded
-        )
+        )?;
+        if self.batches_refused > 0 {
+            write!(f, ", {} batches refused by the audit", self.batches_refused)?;
+        }
+        Ok(())
     }
 }
 
@@ -145,6 +161,12 @@ impl Federation {
         }
         let ca = certs::load_ca(&settings.ca)?;
         let client = certs::http_client(&identity, &ca)?;
+        let ca_parsed = {
+            use der::Decode;
+            x509_cert::Certificate::from_der(ca.as_ref()).map_err(|error| {
+                FederationError::Config(format!("{}: {error}", settings.ca.display()))
+            })?
+        };
         let gateway = url::Url::parse(&settings.gateway_url)
             .map_err(|error| FederationError::Config(format!("gateway URL: {error}")))?;
         Ok(Self {
@@ -153,6 +175,7 @@ impl Federation {
             gateway,
             client,
             identity: Arc::new(identity),
+            ca: Arc::new(ca_parsed),
             min_batch: settings.min_batch.unwrap_or(DEFAULT_MIN_BATCH).max(1),
             callback_url: settings.callback_url.clone(),
             running: Arc::new(tokio::sync::Mutex::new(())),
@@ -247,6 +270,7 @@ impl Federation {
                     self.url("diagnosiskeys/upload")?.as_str(),
                     &[
                         ("content-type", batch::CONTENT_TYPE),
+                        ("accept", "application/json; version=1.0"),
                         ("batchTag", &tag),
                         ("batchSignature", &signature),
                     ],
@@ -255,19 +279,29 @@ impl Federation {
                 .await
                 .map_err(FederationError::Gateway)?;
             let status = answer.status;
-            // 201: every key stored; 207: the others were known already.
-            // Either way the gateway holds them all.
-            if status != axum::http::StatusCode::CREATED
-                && status != axum::http::StatusCode::MULTI_STATUS
-            {
+            let held: Vec<&FederatedKey> = if status == axum::http::StatusCode::CREATED {
+                chunk.iter().collect()
+            } else if status == axum::http::StatusCode::MULTI_STATUS {
+                // EFGS stored nothing: the keys it listed under 409 it
+                // holds already; the others wait for the next run (as
+                // cwa-server's `Upload` retries them).
+                let result: MultiStatus = serde_json::from_slice(&answer.body).map_err(|_| {
+                    FederationError::Gateway(format!("upload answered 207: {}", answer.text()))
+                })?;
+                result
+                    .conflicts
+                    .iter()
+                    .filter_map(|index| chunk.get(*index))
+                    .collect()
+            } else {
                 return Err(FederationError::Gateway(format!(
                     "upload refused with {status}: {}",
                     answer.text()
                 )));
-            }
-            mark_uploaded(&self.db, &tag, chunk, now, status.as_u16()).await?;
+            };
+            mark_uploaded(&self.db, &tag, &held, now, status.as_u16()).await?;
             report.batches_uploaded += 1;
-            report.keys_uploaded += chunk.len() as u64;
+            report.keys_uploaded += held.len() as u64;
         }
         Ok(())
     }
@@ -281,10 +315,10 @@ impl Federation {
         let url = self.url(&format!("diagnosiskeys/download/{date}"))?;
         let mut tag: Option<String> = None;
         loop {
-            let headers: Vec<(&str, &str)> = match &tag {
-                Some(tag) => vec![("batchTag", tag.as_str())],
-                None => Vec::new(),
-            };
+            let mut headers: Vec<(&str, &str)> = vec![("accept", batch::CONTENT_TYPE)];
+            if let Some(tag) = &tag {
+                headers.push(("batchTag", tag.as_str()));
+            }
             let answer = self
                 .client
                 .get(url.as_str(), &headers)
@@ -312,16 +346,87 @@ impl Federation {
                 let batch = DiagnosisKeyBatch::decode(body).map_err(|_| {
                     FederationError::Gateway(format!("batch {this} is not protobuf"))
                 })?;
-                let stored = self.store_foreign(&batch, now).await?;
-                record_download(&self.db, &this, date, now, stored).await?;
-                report.batches_downloaded += 1;
-                report.keys_downloaded += stored;
+                match self.audit(date, &this, &batch, now).await {
+                    Ok(()) => {
+                        let stored = self.store_foreign(&batch, now).await?;
+                        record_download(&self.db, &this, date, now, stored).await?;
+                        report.batches_downloaded += 1;
+                        report.keys_downloaded += stored;
+                    }
+                    Err(error) => {
+                        tracing::warn!(batch = %this, %error, "federation: batch refused by its audit");
+                        report.batches_refused += 1;
+                    }
+                }
             }
             match next {
                 Some(next) if next != "null" && next != this => tag = Some(next),
                 _ => return Ok(()),
             }
         }
+    }
+
+    /// Checks a downloaded batch against the gateway's audit interface:
+    /// for each origin in the batch, the one upload of that country it
+    /// names must have signed exactly these keys (EFGS canonical bytes)
+    /// with a certificate of the federation's CA for that country.
+    async fn audit(
+        &self,
+        date: &str,
+        tag: &str,
+        batch: &DiagnosisKeyBatch,
+        now: i64,
+    ) -> Result<(), String> {
+        if batch.keys.is_empty() {
+            return Ok(());
+        }
+        let mut url = self
+            .url("diagnosiskeys/audit/download/")
+            .map_err(|error| error.to_string())?;
+        url.path_segments_mut()
+            .map_err(|()| "the gateway URL cannot take a path".to_owned())?
+            .pop_if_empty()
+            .push(date)
+            .push(tag);
+        let answer = self
+            .client
+            .get(url.as_str(), &[("accept", "application/json")])
+            .await?;
+        if answer.status != axum::http::StatusCode::OK {
+            return Err(format!("the audit answered {}", answer.status));
+        }
+        let entries: Vec<AuditEntry> = serde_json::from_slice(&answer.body)
+            .map_err(|error| format!("the audit is not JSON: {error}"))?;
+        let mut origins: std::collections::BTreeMap<&str, Vec<proto::efgs::DiagnosisKey>> =
+            std::collections::BTreeMap::new();
+        for key in &batch.keys {
+            origins
+                .entry(key.origin.as_str())
+                .or_default()
+                .push(key.clone());
+        }
+        for (origin, keys) in origins {
+            let mut uploads = entries.iter().filter(|entry| entry.country == origin);
+            let (Some(entry), None) = (uploads.next(), uploads.next()) else {
+                return Err(format!(
+                    "the audit names no single upload of {origin}; cannot verify its keys"
+                ));
+            };
+            if usize::try_from(entry.amount).ok() != Some(keys.len()) {
+                return Err(format!(
+                    "the audit counts {} keys of {origin}, the batch holds {}",
+                    entry.amount,
+                    keys.len()
+                ));
+            }
+            let bytes = super::signature::canonical_bytes(&DiagnosisKeyBatch { keys });
+            let signer = super::signature::verify(&bytes, &entry.batch_signature, &self.ca, now)
+                .map_err(|error| format!("{origin}'s signature: {error}"))?;
+            if signer.country != origin {
+                return Err(format!("{origin}'s keys are signed by {}", signer.country));
+            }
+        }
+        Ok(())
     }
 
     /// Stores the valid foreign keys of a batch; answers how many were new.
@@ -371,6 +476,23 @@ impl Federation {
             }
         }
     }
+}
+
+/// The 207 of an upload (cwa-server's `BatchUploadResponse`): indices
+/// into the uploaded batch.
+#[derive(Debug, serde::Deserialize)]
+struct MultiStatus {
+    #[serde(rename = "409", default)]
+    conflicts: Vec<usize>,
+}
+
+/// What the national side reads of an audit entry.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditEntry {
+    country: String,
+    amount: i64,
+    batch_signature: String,
 }
 
 fn random_hex() -> String {
@@ -432,7 +554,7 @@ async fn consenting_keys(
 async fn mark_uploaded(
     db: &Db,
     tag: &str,
-    keys: &[FederatedKey],
+    keys: &[&FederatedKey],
     now: i64,
     status: u16,
 ) -> Result<(), sqlx::Error> {

@@ -21,11 +21,13 @@ use utoipa::{Modify, OpenApi};
             sentence}`."
     ),
     paths(
-        super::gateway::upload,
-        super::gateway::download,
-        super::gateway::list_callbacks,
-        super::gateway::register_callback,
-        super::gateway::delete_callback,
+        super::gateway::upload::upload,
+        super::gateway::download::download,
+        super::gateway::download::download_options,
+        super::gateway::download::audit,
+        super::gateway::callbacks::list_callbacks,
+        super::gateway::callbacks::register_callback,
+        super::gateway::callbacks::delete_callback,
         healthz,
     ),
     modifiers(&CountryCertificate),

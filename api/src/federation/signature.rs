@@ -1,12 +1,10 @@
 //! The batch signature of the gateway contract: a detached CMS (PKCS#7)
 //! `SignedData`, base64, over the canonical bytes of a batch.
 //!
-//! Canonical bytes: the keys are sorted by their base64 key data; each key
-//! is written as its fields, each the base64 of its big-endian value (the
-//! integers as 4 bytes, the countries joined by `,` and the origin as
-//! UTF-8), every field followed by `.`; the keys are concatenated. So the
-//! order of the keys in the protobuf does not matter, and every field that
-//! travels is covered.
+//! Canonical bytes, as EFGS computes them ([`canonical_bytes`]): one
+//! record per key, every field the base64 of its big-endian value followed
+//! by `.`; the records sorted by the base64 of each whole record, then
+//! concatenated. Every field that travels is covered, exactly as it travels.
 //!
 //! The signature carries the signer's certificate; the gateway checks that
 //! a trusted CA issued it and that its `C=` is the uploader's country.
@@ -42,33 +40,66 @@ mod oid {
     pub const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
 }
 
-/// The canonical bytes of a batch, which the signature covers.
+/// Appends the base64 of `bytes` and the `.` separator.
+fn push_field(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(STANDARD.encode(bytes).as_bytes());
+    out.push(b'.');
+}
+
+/// What Java's `String.getBytes(US_ASCII)` gives: every character that is
+/// not ASCII becomes `?` (EFGS and cwa-server encode the countries so).
+fn us_ascii(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| u8::try_from(c).ok().filter(u8::is_ascii).unwrap_or(b'?'))
+        .collect()
+}
+
+/// The signed record of one key, as EFGS writes it
+/// (`BatchSignatureUtils.generateBytesToVerify(DiagnosisKey)` in
+/// eu-federation-gateway-service/efgs-federation-gateway; cwa-server's
+/// `BatchSigner.createBytesForKey` is the same): each field as the base64 of
+/// its bytes followed by `.`, in field order; the integers as 4 big-endian
+/// bytes (the unsigned ones by their bit pattern), the visited countries
+/// joined by `,` exactly as they travel (neither sorted nor deduplicated),
+/// the countries as US-ASCII.
+pub fn record_bytes(key: &proto::efgs::DiagnosisKey) -> Vec<u8> {
+    let mut out = Vec::with_capacity(120);
+    push_field(&mut out, &key.key_data);
+    push_field(&mut out, &key.rolling_start_interval_number.to_be_bytes());
+    push_field(&mut out, &key.rolling_period.to_be_bytes());
+    push_field(&mut out, &key.transmission_risk_level.to_be_bytes());
+    push_field(&mut out, &us_ascii(&key.visited_countries.join(",")));
+    push_field(&mut out, &us_ascii(&key.origin));
+    push_field(&mut out, &key.report_type.to_be_bytes());
+    push_field(&mut out, &key.days_since_onset_of_symptoms.to_be_bytes());
+    out
+}
+
+/// The canonical bytes of a batch, which the signature covers: the records
+/// of its keys ([`record_bytes`]) sorted by the base64 of each whole record
+/// (EFGS `BatchSignatureUtils.sortBatchByKeyData`, despite its name, and
+/// cwa-server's `BatchSigner.createBytesToSign`), concatenated. The order
+/// of the keys in the protobuf does not matter.
 pub fn canonical_bytes(batch: &DiagnosisKeyBatch) -> Vec<u8> {
-    let mut keys: Vec<(String, &proto::efgs::DiagnosisKey)> = batch
+    let mut records: Vec<(String, Vec<u8>)> = batch
         .keys
         .iter()
-        .map(|key| (STANDARD.encode(&key.key_data), key))
+        .map(|key| {
+            let record = record_bytes(key);
+            (STANDARD.encode(&record), record)
+        })
         .collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = String::new();
-    let int = |out: &mut String, value: i32| {
-        out.push_str(&STANDARD.encode(value.to_be_bytes()));
-        out.push('.');
-    };
-    for (data, key) in keys {
-        out.push_str(&data);
-        out.push('.');
-        int(&mut out, key.rolling_start_interval_number as i32);
-        int(&mut out, key.rolling_period as i32);
-        int(&mut out, key.transmission_risk_level);
-        out.push_str(&STANDARD.encode(key.visited_countries.join(",")));
-        out.push('.');
-        out.push_str(&STANDARD.encode(&key.origin));
-        out.push('.');
-        int(&mut out, key.report_type);
-        int(&mut out, key.days_since_onset_of_symptoms);
-    }
-    out.into_bytes()
+    // Java compares the base64 strings by UTF-16 code unit: for base64
+    // (ASCII) that is the byte order.
+    records.sort_by(|a, b| a.0.cmp(&b.0));
+    records.into_iter().flat_map(|(_, record)| record).collect()
+}
+
+/// The payload hash by which EFGS tells a key it holds already
+/// (`DiagnosisKeyMapper.protoToEntity`: SHA-256 of the key's record, unique
+/// in its table): lower-case hex.
+pub fn record_hash(key: &proto::efgs::DiagnosisKey) -> String {
+    hex::encode(Sha256::digest(record_bytes(key)))
 }
 
 /// Why a signature could not be made.
@@ -161,14 +192,23 @@ fn malformed(error: impl std::fmt::Display) -> VerifyError {
     VerifyError::Malformed(error.to_string())
 }
 
-/// Verifies a detached signature over `content`; answers the country
-/// (`C=`) of the signing certificate, which `ca` must have issued.
+/// Who signed a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signer {
+    /// The country (`C=`) of the signing certificate.
+    pub country: String,
+    /// The signing certificate, DER.
+    pub certificate: Vec<u8>,
+}
+
+/// Verifies a detached signature over `content`; answers the signer, whose
+/// certificate `ca` must have issued.
 pub fn verify(
     content: &[u8],
     signature_b64: &str,
     ca: &Certificate,
     now: i64,
-) -> Result<String, VerifyError> {
+) -> Result<Signer, VerifyError> {
     let bytes = STANDARD.decode(signature_b64.trim()).map_err(malformed)?;
     let info = ContentInfo::from_der(&bytes).map_err(malformed)?;
     if info.content_type != oid::SIGNED_DATA {
@@ -222,8 +262,12 @@ pub fn verify(
     let signed_bytes = attrs.to_der().map_err(malformed)?;
     key.verify(&signed_bytes, &signature)
         .map_err(|_| VerifyError::Mismatch)?;
-    super::certs::country_of_parsed(cert)
-        .ok_or_else(|| VerifyError::Untrusted("the certificate names no country".into()))
+    let country = super::certs::country_of_parsed(cert)
+        .ok_or_else(|| VerifyError::Untrusted("the certificate names no country".into()))?;
+    Ok(Signer {
+        country,
+        certificate: cert.to_der().map_err(malformed)?,
+    })
 }
 
 fn public_key(cert: &Certificate) -> Result<p256::ecdsa::VerifyingKey, String> {
@@ -292,23 +336,189 @@ mod tests {
         }
     }
 
+    /// Keys of EFGS's cross-language test data
+    /// (`src/test/resources/CSharpTestdata.txt` in
+    /// eu-federation-gateway-service/efgs-federation-gateway, read by
+    /// `BatchSignatureUtilsTest.testCSharpCrossLanguageCalculation`): key
+    /// data, rolling start, rolling period and transmission risk level as
+    /// big-endian bytes, the visited countries as written, the origin, the
+    /// report type, the days since onset as big-endian bytes, and the base64
+    /// of the key's whole record as the C# and Java implementations compute it.
+    #[allow(clippy::type_complexity)]
+    const EFGS_RECORDS: [(
+        [u8; 16],
+        [u8; 4],
+        [u8; 4],
+        [u8; 4],
+        &str,
+        &str,
+        i32,
+        [u8; 4],
+        &str,
+    ); 5] = [
+        (
+            [
+                35, 199, 183, 54, 37, 140, 135, 101, 121, 66, 103, 81, 194, 203, 139, 34,
+            ],
+            [176, 95, 200, 53],
+            [169, 54, 23, 39],
+            [105, 15, 54, 106],
+            "ZA,HN,DJ,EE,DJ,AF,DJ,CL,BA,DJ",
+            "DE",
+            1,
+            [240, 255, 255, 255],
+            "SThlM05pV01oMlY1UW1kUndzdUxJZz09LnNGL0lOUT09LnFUWVhKdz09LmFRODJhZz09LldrRXNTRTRzUkVvc1JVVXNSRW9zUVVZc1JFb3NRMHdzUWtFc1JFbz0uUkVVPS5BQUFBQVE9PS44UC8vL3c9PS4=",
+        ),
+        (
+            [
+                125, 182, 176, 190, 95, 41, 3, 106, 235, 51, 249, 138, 108, 114, 109, 37,
+            ],
+            [225, 81, 1, 36],
+            [104, 30, 137, 13],
+            [95, 141, 58, 29],
+            "MC,CA,GR,DJ,ET,DJ,DJ,DJ,JM,DJ",
+            "DE",
+            1,
+            [42, 0, 0, 0],
+            "ZmJhd3ZsOHBBMnJyTS9tS2JISnRKUT09LjRWRUJKQT09LmFCNkpEUT09Llg0MDZIUT09LlRVTXNRMEVzUjFJc1JFb3NSVlFzUkVvc1JFb3NSRW9zU2swc1JFbz0uUkVVPS5BQUFBQVE9PS5LZ0FBQUE9PS4=",
+        ),
+        (
+            [
+                188, 131, 153, 229, 197, 176, 161, 4, 108, 98, 31, 69, 189, 53, 35, 175,
+            ],
+            [106, 216, 213, 14],
+            [105, 130, 131, 109],
+            [127, 244, 218, 38],
+            "DJ,AL,DJ,DJ,DJ,DJ,DJ,DJ,CN,DJ",
+            "DE",
+            1,
+            [240, 255, 255, 255],
+            "dklPWjVjV3dvUVJzWWg5RnZUVWpydz09LmF0alZEZz09LmFZS0RiUT09LmYvVGFKZz09LlJFb3NRVXdzUkVvc1JFb3NSRW9zUkVvc1JFb3NSRW9zUTA0c1JFbz0uUkVVPS5BQUFBQVE9PS44UC8vL3c9PS4=",
+        ),
+        (
+            [
+                62, 55, 12, 55, 119, 117, 240, 134, 173, 188, 131, 220, 252, 252, 160, 85,
+            ],
+            [18, 116, 237, 23],
+            [114, 91, 1, 64],
+            [156, 88, 77, 113],
+            "DJ,LK,DJ,DJ,CN,CL,DJ,DJ,DJ,SN",
+            "DE",
+            1,
+            [218, 255, 255, 255],
+            "UGpjTU4zZDE4SWF0dklQYy9QeWdWUT09LkVuVHRGdz09LmNsc0JRQT09Lm5GaE5jUT09LlJFb3NURXNzUkVvc1JFb3NRMDRzUTB3c1JFb3NSRW9zUkVvc1UwND0uUkVVPS5BQUFBQVE9PS4ydi8vL3c9PS4=",
+        ),
+        (
+            [
+                162, 178, 23, 89, 36, 231, 57, 134, 190, 174, 191, 227, 188, 194, 47, 178,
+            ],
+            [107, 116, 155, 24],
+            [167, 155, 223, 85],
+            [108, 143, 1, 9],
+            "DJ,FI,DJ,IN,DJ,DJ,DJ,DJ,DJ,419",
+            "DE",
+            1,
+            [29, 0, 0, 0],
+            "b3JJWFdTVG5PWWErcnIvanZNSXZzZz09LmEzU2JHQT09LnA1dmZWUT09LmJJOEJDUT09LlJFb3NSa2tzUkVvc1NVNHNSRW9zUkVvc1JFb3NSRW9zUkVvc05ERTUuUkVVPS5BQUFBQVE9PS5IUUFBQUE9PS4=",
+        ),
+    ];
+
+    fn efgs_keys() -> Vec<(proto::efgs::DiagnosisKey, &'static str)> {
+        EFGS_RECORDS
+            .iter()
+            .map(
+                |(data, start, period, trl, visited, origin, report, dsos, record)| {
+                    let key = proto::efgs::DiagnosisKey {
+                        key_data: data.to_vec().into(),
+                        rolling_start_interval_number: u32::from_be_bytes(*start),
+                        rolling_period: u32::from_be_bytes(*period),
+                        transmission_risk_level: i32::from_be_bytes(*trl),
+                        visited_countries: visited.split(',').map(str::to_owned).collect(),
+                        origin: (*origin).to_owned(),
+                        report_type: *report,
+                        days_since_onset_of_symptoms: i32::from_be_bytes(*dsos),
+                    };
+                    (key, *record)
+                },
+            )
+            .collect()
+    }
+
     #[test]
-    fn canonical_bytes_ignore_key_order_and_cover_every_field() {
-        let mut reversed = batch("DE");
-        reversed.keys.reverse();
-        assert_eq!(canonical_bytes(&batch("DE")), canonical_bytes(&reversed));
-        let text = String::from_utf8(canonical_bytes(&batch("DE"))).expect("ASCII");
-        // Key data, then each field as base64 of its big-endian bytes.
-        assert!(text.starts_with(
-            "AAAAAAAAAAAAAAAAAAAAAA==.ACxAIA==.AAAAkA==.AAAABQ==.RlIsTkw=.REU=.AAAAAQ==./////g==."
-        ));
-        assert_ne!(canonical_bytes(&batch("DE")), canonical_bytes(&batch("FR")));
-        // The days since onset as they travel (EFGS-encoded) are covered.
-        let mut unknown = batch("DE");
-        unknown.keys[0].days_since_onset_of_symptoms = 3998;
-        let text = String::from_utf8(canonical_bytes(&unknown)).expect("ASCII");
-        assert!(text.contains(".AAAPng==."), "{text}");
-        assert_ne!(canonical_bytes(&unknown), canonical_bytes(&batch("DE")));
+    fn each_record_is_byte_for_byte_what_efgs_computes() {
+        for (key, expected) in efgs_keys() {
+            assert_eq!(
+                STANDARD.encode(record_bytes(&key)),
+                expected,
+                "key {:?}",
+                key.key_data
+            );
+        }
+    }
+
+    #[test]
+    fn a_batch_is_its_records_sorted_by_their_base64() {
+        let keys = efgs_keys();
+        // The published records, sorted as strings, decoded, concatenated.
+        let mut published: Vec<&str> = keys.iter().map(|(_, record)| *record).collect();
+        published.sort_unstable();
+        let expected: Vec<u8> = published
+            .iter()
+            .flat_map(|record| STANDARD.decode(record).expect("base64"))
+            .collect();
+        let mut batch = DiagnosisKeyBatch {
+            keys: keys.into_iter().map(|(key, _)| key).collect(),
+        };
+        assert_eq!(canonical_bytes(&batch), expected);
+        batch.keys.reverse();
+        assert_eq!(canonical_bytes(&batch), expected, "the key order matters");
+    }
+
+    #[test]
+    fn records_sort_by_their_own_base64_not_by_key_data() {
+        // Key data "B..." sorts before "Cz..." by its base64, but the record
+        // "Cz..." encodes to "Q3..." ('3' is below every letter in ASCII)
+        // and the record "B..." to "Qk...": EFGS puts "Cz..." first.
+        let key = |data: &str| proto::efgs::DiagnosisKey {
+            key_data: STANDARD.decode(data).expect("base64").into(),
+            rolling_start_interval_number: 2_900_000,
+            rolling_period: 144,
+            transmission_risk_level: 0x7fff_ffff,
+            visited_countries: vec!["NL".into(), "FR".into(), "NL".into()],
+            origin: "DE".into(),
+            report_type: 1,
+            days_since_onset_of_symptoms: -2,
+        };
+        let (b, cz) = (
+            key("BAAAAAAAAAAAAAAAAAAAAA=="),
+            key("CzAAAAAAAAAAAAAAAAAAAA=="),
+        );
+        let batch = DiagnosisKeyBatch {
+            keys: vec![b.clone(), cz.clone()],
+        };
+        let mut expected = record_bytes(&cz);
+        expected.extend(record_bytes(&b));
+        assert_eq!(canonical_bytes(&batch), expected);
+        // The visited countries are covered as they travel, order and
+        // repetitions included; so is an unset transmission risk level.
+        let text = String::from_utf8(record_bytes(&b)).expect("ASCII");
+        assert!(
+            text.contains(&format!(".{}.", STANDARD.encode("NL,FR,NL"))),
+            "{text}"
+        );
+        assert!(text.contains(".f////w==."), "{text}");
+        assert!(text.ends_with(".AAAAAQ==./////g==."), "{text}");
+    }
+
+    #[test]
+    fn countries_are_written_as_us_ascii() {
+        let mut key = efgs_keys().remove(0).0;
+        key.origin = "DÉ".into();
+        let text = String::from_utf8(record_bytes(&key)).expect("ASCII");
+        assert!(
+            text.contains(&format!(".{}.", STANDARD.encode("D?"))),
+            "{text}"
+        );
     }
 
     #[test]
@@ -319,10 +529,9 @@ mod tests {
         let bytes = canonical_bytes(&batch("DE"));
         let signature = sign(&bytes, &de).expect("signed");
         let now = crate::clock::now();
-        assert_eq!(
-            verify(&bytes, &signature, &ca(dir.path()), now),
-            Ok("DE".into())
-        );
+        let signer = verify(&bytes, &signature, &ca(dir.path()), now).expect("verifies");
+        assert_eq!(signer.country, "DE");
+        assert_eq!(signer.certificate, de.cert.to_vec());
         // Other content.
         let other = canonical_bytes(&batch("FR"));
         assert_eq!(

@@ -17,6 +17,11 @@ use crate::server::listener::Handshake;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientCountry(pub Option<String>);
 
+/// The connection's client certificate (DER), which the gateway's audit
+/// interface names (thumbprint and PEM).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientCertificate(pub Vec<u8>);
+
 /// The TLS handshake of the gateway's listener.
 #[derive(Clone)]
 pub struct MutualTls(TlsAcceptor);
@@ -46,8 +51,16 @@ impl Handshake for MutualTls {
             .peer_certificates()
             .and_then(|certs| certs.first())
             .and_then(|cert| super::certs::country_of(cert));
+        let certificate = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .and_then(|certs| certs.first())
+            .map(|der| der.to_vec())
+            .unwrap_or_default();
         let mut extensions = Extensions::new();
         extensions.insert(ClientCountry(country));
+        extensions.insert(ClientCertificate(certificate));
         Some((tls, extensions))
     }
 }

@@ -239,7 +239,11 @@ impl Application {
         let state = gateway::GatewayState {
             db: db.clone(),
             ca: Arc::new(ca_parsed),
-            callbacks: certs::http_client(&identity, &ca)?,
+            callbacks: crate::federation::client::FederationClient::for_callbacks(
+                certs::client_config(&identity, &ca)?,
+                tls.allow_local_callbacks,
+            ),
+            allow_local_callbacks: tls.allow_local_callbacks,
         };
         let router = gateway::routes(state)
             .merge(crate::federation::openapi::routes())

@@ -374,9 +374,11 @@ async fn the_portal_answers_carry_the_described_fields() {
 
 /// Every route of the gateway role (`warn serve --services gateway`) but
 /// its `/openapi.json`.
-const GATEWAY_ROUTES: [(&str, &str); 6] = [
+const GATEWAY_ROUTES: [(&str, &str); 8] = [
     ("post", "/diagnosiskeys/upload"),
     ("get", "/diagnosiskeys/download/{date}"),
+    ("options", "/diagnosiskeys/download/{date}"),
+    ("get", "/diagnosiskeys/audit/download/{date}/{batchTag}"),
     ("get", "/diagnosiskeys/callback"),
     ("put", "/diagnosiskeys/callback/{id}"),
     ("delete", "/diagnosiskeys/callback/{id}"),
@@ -433,7 +435,10 @@ async fn the_gateway_describes_its_own_routes_and_only_real_ones() {
     assert_eq!(missing.status, 404);
     assert!(!missing.text().contains("\"error\""), "{}", missing.text());
     for (method, path) in GATEWAY_ROUTES {
-        let example = path.replace("{date}", &today).replace("{id}", "probe");
+        let example = path
+            .replace("{date}", &today)
+            .replace("{id}", "probe")
+            .replace("{batchTag}", "probe");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("a method");
         let answer = send(method.clone(), example).await;
         assert_ne!(answer.status, 405, "{method} {path}");

@@ -1,32 +1,63 @@
-//! The gateway's tables: batches (`gateway_batches`) and their keys
-//! (`gateway_keys`), stored in one transaction per upload and read back
-//! per downloading country.
+//! The gateway's tables: batches (`gateway_batches`, with what the audit
+//! interface answers) and their keys (`gateway_keys`, every field as
+//! uploaded, each whole record once), stored in one transaction per upload.
 
 use futures_util::TryStreamExt;
+use proto::efgs::DiagnosisKey;
 use sqlx::Row;
 
 use super::RETENTION_DAYS;
 use crate::db::Db;
-use crate::federation::batch::{self, FederatedKey};
+use crate::federation::batch;
+use crate::federation::signature::record_hash;
 
-/// What storing a batch did.
-pub(super) struct Stored {
-    /// The gateway's tag of the batch; `None` when every key was known.
-    pub(super) tag: Option<String>,
-    /// Indices of the keys stored.
-    pub(super) created: Vec<usize>,
-    /// Indices of keys stored before (by any batch).
-    pub(super) conflicts: Vec<usize>,
+/// Who uploaded a batch, as the audit interface tells it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Uploader {
+    /// ISO 3166 code of the client certificate.
+    pub(super) country: String,
+    /// The uploader's batch tag.
+    pub(super) upload_tag: String,
+    /// The `batchSignature` header as sent.
+    pub(super) signature: String,
+    /// SHA-256 hex and PEM of the TLS client certificate.
+    pub(super) thumbprint: String,
+    pub(super) certificate: String,
+    /// SHA-256 hex and PEM of the signing certificate.
+    pub(super) signer_thumbprint: String,
+    pub(super) signer_certificate: String,
 }
 
-/// Stores a batch in one transaction; `None` when the uploader used the tag before.
+/// What storing a batch did.
+pub(super) enum Stored {
+    /// Every key stored; the gateway's tag of the batch.
+    Created(String),
+    /// Some keys' records were held already (their indices); nothing stored.
+    Conflicts(Vec<usize>),
+    /// The upload tag was used before (by any country); nothing stored.
+    TagUsed,
+}
+
+/// Whether any country used `upload_tag` before.
+pub(super) async fn upload_tag_used(db: &Db, upload_tag: &str) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("SELECT 1 FROM gateway_batches WHERE upload_tag = $1")
+            .bind(upload_tag)
+            .fetch_optional(db.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+/// Stores a batch in one transaction, all or nothing (EFGS
+/// `DiagnosisKeyEntityService.saveDiagnosisKeyEntities` rolls back when a
+/// key's payload hash is held already).
 pub(super) async fn store_batch(
     db: &Db,
-    uploader: &str,
-    upload_tag: &str,
-    keys: &[FederatedKey],
+    uploader: &Uploader,
+    keys: &[DiagnosisKey],
     now: i64,
-) -> Result<Option<Stored>, sqlx::Error> {
+) -> Result<Stored, sqlx::Error> {
     let date = batch::date_of(now);
     let mut tx = db.pool().begin().await?;
     // Batches past the retention go first (their keys with them).
@@ -43,122 +74,151 @@ pub(super) async fn store_batch(
         .execute(&mut *tx)
         .await?;
     let id: Option<i64> = sqlx::query(
-        "INSERT INTO gateway_batches (tag, uploader, upload_tag, batch_date, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (uploader, upload_tag) DO NOTHING RETURNING id",
+        "INSERT INTO gateway_batches (tag, uploader, upload_tag, batch_date, created_at, \
+         batch_signature, uploader_thumbprint, uploader_certificate, signer_thumbprint, \
+         signer_certificate, key_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT DO NOTHING RETURNING id",
     )
-    .bind(format!("pending-{uploader}-{upload_tag}"))
-    .bind(uploader)
-    .bind(upload_tag)
+    .bind(format!("pending-{}", uploader.upload_tag))
+    .bind(&uploader.country)
+    .bind(&uploader.upload_tag)
     .bind(&date)
     .bind(now)
+    .bind(&uploader.signature)
+    .bind(&uploader.thumbprint)
+    .bind(&uploader.certificate)
+    .bind(&uploader.signer_thumbprint)
+    .bind(&uploader.signer_certificate)
+    .bind(i64::try_from(keys.len()).unwrap_or(i64::MAX))
     .fetch_optional(&mut *tx)
     .await?
     .map(|row| row.try_get("id"))
     .transpose()?;
     let Some(id) = id else {
-        return Ok(None);
+        return Ok(Stored::TagUsed);
     };
-    let (mut created, mut conflicts) = (Vec::new(), Vec::new());
+    let mut conflicts = Vec::new();
     for (index, key) in keys.iter().enumerate() {
+        let visited = serde_json::to_string(&key.visited_countries).unwrap_or_default();
         let done = sqlx::query(
-            "INSERT INTO gateway_keys (key_data, batch_id, rolling_start_interval_number, \
-             rolling_period, transmission_risk_level, visited_countries, origin, report_type, \
-             days_since_onset_of_symptoms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO gateway_keys (payload_hash, batch_id, position, key_data, \
+             rolling_start_interval_number, rolling_period, transmission_risk_level, \
+             visited_countries, origin, report_type, days_since_onset_of_symptoms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
         )
-        .bind(key.key.key_data.to_vec())
+        .bind(record_hash(key))
         .bind(id)
-        .bind(i64::from(key.key.rolling_start_interval_number))
-        .bind(i64::from(key.key.rolling_period))
-        .bind(i64::from(key.key.transmission_risk_level))
-        .bind(key.visited.join(","))
+        .bind(i64::try_from(index).unwrap_or(i64::MAX))
+        .bind(key.key_data.to_vec())
+        .bind(i64::from(key.rolling_start_interval_number))
+        .bind(i64::from(key.rolling_period))
+        .bind(i64::from(key.transmission_risk_level))
+        .bind(visited)
         .bind(&key.origin)
-        .bind(i64::from(key.key.report_type.code()))
-        // As it came: the EFGS encoding (see `batch::Dsos`).
-        .bind(i64::from(key.dsos.encode()))
+        .bind(i64::from(key.report_type))
+        .bind(i64::from(key.days_since_onset_of_symptoms))
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 1 {
-            created.push(index);
-        } else {
+        if done.rows_affected() == 0 {
             conflicts.push(index);
         }
     }
-    let tag = if created.is_empty() {
-        // Nothing new: the tag stays used, but no empty batch is served.
-        sqlx::query("UPDATE gateway_batches SET tag = $1 WHERE id = $2")
-            .bind(format!("empty-{id}"))
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        None
-    } else {
-        let tag = format!("{}-{id}", date.replace('-', ""));
-        sqlx::query("UPDATE gateway_batches SET tag = $1 WHERE id = $2")
-            .bind(&tag)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        Some(tag)
-    };
+    if !conflicts.is_empty() {
+        tx.rollback().await?;
+        return Ok(Stored::Conflicts(conflicts));
+    }
+    let tag = format!("{}-{id}", date.replace('-', ""));
+    sqlx::query("UPDATE gateway_batches SET tag = $1 WHERE id = $2")
+        .bind(&tag)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(Some(Stored {
-        tag,
-        created,
-        conflicts,
-    }))
+    Ok(Stored::Created(tag))
 }
 
-/// The batches of `date` that `country` may download, in upload order.
-pub(super) async fn batches_for(
+/// A stored batch.
+pub(super) struct BatchRow {
+    pub(super) id: i64,
+    pub(super) tag: String,
+    pub(super) date: String,
+    pub(super) created_at: i64,
+    pub(super) uploader: Uploader,
+    pub(super) key_count: i64,
+}
+
+const BATCH_COLUMNS: &str = "id, tag, batch_date, created_at, uploader, upload_tag, \
+    batch_signature, uploader_thumbprint, uploader_certificate, signer_thumbprint, \
+    signer_certificate, key_count";
+
+fn batch_row(row: &sqlx::any::AnyRow) -> Result<BatchRow, sqlx::Error> {
+    Ok(BatchRow {
+        id: row.try_get(0)?,
+        tag: row.try_get(1)?,
+        date: row.try_get(2)?,
+        created_at: row.try_get(3)?,
+        uploader: Uploader {
+            country: row.try_get(4)?,
+            upload_tag: row.try_get(5)?,
+            signature: row.try_get(6)?,
+            thumbprint: row.try_get(7)?,
+            certificate: row.try_get(8)?,
+            signer_thumbprint: row.try_get(9)?,
+            signer_certificate: row.try_get(10)?,
+        },
+        key_count: row.try_get(11)?,
+    })
+}
+
+/// The batch with the gateway's tag `tag`.
+pub(super) async fn batch_by_tag(db: &Db, tag: &str) -> Result<Option<BatchRow>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {BATCH_COLUMNS} FROM gateway_batches WHERE tag = $1"
+    )))
+    .bind(tag)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(batch_row).transpose()
+}
+
+/// The first batch of `date` with keys, and the one after `after` (by id).
+pub(super) async fn next_batch(
     db: &Db,
     date: &str,
-    country: &str,
-) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    let mut rows = sqlx::query(
-        "SELECT b.id, b.tag FROM gateway_batches b WHERE b.batch_date = $1 AND b.uploader <> $2 \
-         AND EXISTS (SELECT 1 FROM gateway_keys k WHERE k.batch_id = b.id AND k.origin <> $2) \
-         ORDER BY b.id",
-    )
+    after: i64,
+) -> Result<Option<BatchRow>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {BATCH_COLUMNS} FROM gateway_batches WHERE batch_date = $1 AND id > $2 \
+         AND tag NOT LIKE 'pending-%' ORDER BY id LIMIT 1"
+    )))
     .bind(date)
-    .bind(country)
-    .fetch(db.pool());
-    let mut batches = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        batches.push((row.try_get(0)?, row.try_get(1)?));
-    }
-    Ok(batches)
+    .bind(after)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(batch_row).transpose()
 }
 
-/// The keys of one batch, without those of `requester`'s origin.
-pub(super) async fn batch_keys(
-    db: &Db,
-    batch_id: i64,
-    requester: &str,
-) -> Result<Vec<proto::efgs::DiagnosisKey>, sqlx::Error> {
+/// The keys of one batch in upload order, each exactly as uploaded.
+pub(super) async fn batch_keys(db: &Db, batch_id: i64) -> Result<Vec<DiagnosisKey>, sqlx::Error> {
     let mut rows = sqlx::query(
         "SELECT key_data, rolling_start_interval_number, rolling_period, transmission_risk_level, \
          visited_countries, origin, report_type, days_since_onset_of_symptoms \
-         FROM gateway_keys WHERE batch_id = $1 AND origin <> $2 ORDER BY key_data",
+         FROM gateway_keys WHERE batch_id = $1 ORDER BY position, id",
     )
     .bind(batch_id)
-    .bind(requester)
     .fetch(db.pool());
     let mut keys = Vec::new();
     let int = |value: i64| i32::try_from(value).unwrap_or(0);
+    let unsigned = |value: i64| u32::try_from(value).unwrap_or(0);
     while let Some(row) = rows.try_next().await? {
         let data: Vec<u8> = row.try_get(0)?;
         let visited: String = row.try_get(4)?;
-        keys.push(proto::efgs::DiagnosisKey {
+        keys.push(DiagnosisKey {
             key_data: data.into(),
-            rolling_start_interval_number: u32::try_from(row.try_get::<i64, _>(1)?).unwrap_or(0),
-            rolling_period: u32::try_from(row.try_get::<i64, _>(2)?).unwrap_or(0),
+            rolling_start_interval_number: unsigned(row.try_get(1)?),
+            rolling_period: unsigned(row.try_get(2)?),
             transmission_risk_level: int(row.try_get(3)?),
-            visited_countries: visited
-                .split(',')
-                .filter(|code| !code.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            visited_countries: serde_json::from_str(&visited).unwrap_or_default(),
             origin: row.try_get(5)?,
             report_type: int(row.try_get(6)?),
             days_since_onset_of_symptoms: int(row.try_get(7)?),

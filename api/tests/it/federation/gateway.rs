@@ -19,7 +19,8 @@ use super::{certificates, client, get, keys, signed, upload};
 pub struct Gateway {
     /// `https://localhost:PORT`.
     pub base: String,
-    db: api::db::Db,
+    /// A pool on the gateway's database.
+    pub db: api::db::Db,
     certs: tempfile::TempDir,
     _data: tempfile::TempDir,
     stop: tokio::sync::oneshot::Sender<()>,
@@ -30,6 +31,11 @@ impl Gateway {
     /// Starts a gateway (SQLite without `database_url`) with certificates
     /// for DE, FR and NL.
     pub async fn start(database_url: Option<String>) -> Self {
+        Self::start_with(database_url, false).await
+    }
+
+    /// Starts a gateway; `allow_local_callbacks` as the operator's option.
+    pub async fn start_with(database_url: Option<String>, allow_local_callbacks: bool) -> Self {
         let certs = certificates(&["DE", "FR", "NL"]);
         let data = tempfile::tempdir().expect("temporary folder");
         let storage = StorageConfig {
@@ -46,6 +52,7 @@ impl Gateway {
             cert: certs.path().join("gateway.pem"),
             key: certs.path().join("gateway.key"),
             ca: certs.path().join("ca.pem"),
+            allow_local_callbacks,
         });
         let app = Application::build(config)
             .await
@@ -74,7 +81,8 @@ impl Gateway {
         self.certs.path()
     }
 
-    async fn count(&self, table: &str) -> i64 {
+    /// Rows of a table.
+    pub async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) AS n FROM {table}"
@@ -204,15 +212,29 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
     let (status, _) = upload(&de, &gateway.base, "not-protobuf", vec![0xff; 7], "x").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    // Days since onset in no EFGS range (15: past "onset known", short of
-    // a one-day range), signed correctly.
-    let mut out_of_range = keys(3, "DE", &["FR"]);
-    out_of_range[1].dsos = Dsos::Onset(15);
-    let (body_range, signature_range) = signed(&out_of_range, gateway.dir(), "DE");
-    let (status, text) = upload(&de, &gateway.base, "dsos", body_range, &signature_range).await;
+    // A transmission risk level EFGS's validator refuses (9), signed
+    // correctly.
+    let mut batch = DiagnosisKeyBatch {
+        keys: keys(3, "DE", &["FR"]).iter().map(|key| key.to_efgs()).collect(),
+    };
+    batch.keys[1].transmission_risk_level = 9;
+    let identity = api::federation::certs::Identity::in_dir(gateway.dir(), "DE").expect("DE");
+    let signature_range = api::federation::signature::sign(
+        &api::federation::signature::canonical_bytes(&batch),
+        &identity,
+    )
+    .expect("signed");
+    let (status, text) = upload(
+        &de,
+        &gateway.base,
+        "trl",
+        batch.encode_to_vec(),
+        &signature_range,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
     assert!(
-        text.contains("key 1") && text.contains("EFGS range"),
+        text.contains("key 1") && text.contains("transmission risk level"),
         "{text}"
     );
 
@@ -244,11 +266,21 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
     assert_eq!(gateway.count("gateway_keys").await, 20);
     assert_eq!(gateway.count("gateway_batches").await, 1);
 
-    // The same tag from another country is that country's own tag.
+    // A batch tag is unique across all countries (EFGS counts the uploads
+    // of a tag, whoever made them).
     let fr = client(gateway.dir(), "FR");
     let fr_keys = keys(2, "FR", &["DE"]);
     let (fr_body, fr_signature) = signed(&fr_keys, gateway.dir(), "FR");
-    let (status, text) = upload(&fr, &gateway.base, "batch-1", fr_body, &fr_signature).await;
+    let (status, text) = upload(
+        &fr,
+        &gateway.base,
+        "batch-1",
+        fr_body.clone(),
+        &fr_signature,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{text}");
+    let (status, text) = upload(&fr, &gateway.base, "batch-fr", fr_body, &fr_signature).await;
     assert_eq!(status, StatusCode::CREATED, "{text}");
 
     // A client certificate from another CA does not get past the handshake.
@@ -291,10 +323,10 @@ async fn download_all(
     let mut next: Option<String> = None;
     let url = format!("{base}/diagnosiskeys/download/{date}");
     loop {
-        let headers: Vec<(&str, &str)> = match &next {
-            Some(tag) => vec![("batchTag", tag.as_str())],
-            None => Vec::new(),
-        };
+        let mut headers: Vec<(&str, &str)> = vec![("accept", "application/protobuf; version=1.0")];
+        if let Some(tag) = &next {
+            headers.push(("batchTag", tag.as_str()));
+        }
         let answer = get(client, &url, &headers)
             .await
             .expect("the gateway answers");
@@ -377,11 +409,8 @@ async fn paging_returns_every_batch_once_and_never_own_keys(gateway: &Gateway) {
             keys.iter().all(|(_, origin)| origin != country),
             "{country} got its own keys"
         );
-        let batches = match country {
-            "DE" => 2,
-            _ => 4,
-        };
-        assert_eq!(tags.len(), batches, "{country}: {tags:?}");
+        // Every batch of the date, the caller's own ones without keys.
+        assert_eq!(tags.len(), 5, "{country}: {tags:?}");
     }
 
     // An unknown tag is 404; a date past the retention 410; a bad date 400.
@@ -412,12 +441,20 @@ async fn known_keys_answer_207(gateway: &Gateway) {
     let mut second = first[..2].to_vec();
     second.extend(keys(2, "DE", &["FR"]));
     let (body, signature) = signed(&second, gateway.dir(), "DE");
-    let (status, text) = upload(&de, &gateway.base, "second", body, &signature).await;
+    let (status, text) = upload(&de, &gateway.base, "second", body.clone(), &signature).await;
     assert_eq!(status, StatusCode::MULTI_STATUS, "{text}");
     let answer: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-    assert_eq!(answer["201"], serde_json::json!([2, 3]));
+    // EFGS rolls the batch back: nothing stored, 201 empty, and the tag
+    // stays free.
+    assert_eq!(answer["201"], serde_json::json!([]));
     assert_eq!(answer["409"], serde_json::json!([0, 1]));
     assert_eq!(answer["500"], serde_json::json!([]));
+    assert_eq!(gateway.count("gateway_keys").await, 4);
+    assert_eq!(gateway.count("gateway_batches").await, 1);
+    let fresh: Vec<_> = second[2..].to_vec();
+    let (fresh_body, fresh_signature) = signed(&fresh, gateway.dir(), "DE");
+    let (status, text) = upload(&de, &gateway.base, "second", fresh_body, &fresh_signature).await;
+    assert_eq!(status, StatusCode::CREATED, "{text}");
     assert_eq!(gateway.count("gateway_keys").await, 6);
 }
 
@@ -504,7 +541,9 @@ async fn days_since_onset_travel_as_encoded(gateway: &Gateway) {
     assert_eq!(status, StatusCode::CREATED, "{text}");
 
     let url = format!("{}/diagnosiskeys/download/{}", gateway.base, today());
-    let answer = get(&fr, &url, &[]).await.expect("the gateway answers");
+    let answer = get(&fr, &url, &[("accept", "application/protobuf; version=1.0")])
+        .await
+        .expect("the gateway answers");
     assert_eq!(answer.status, Status::OK);
     let served = DiagnosisKeyBatch::decode(answer.body).expect("a batch");
     let got: std::collections::BTreeMap<Vec<u8>, i32> = served
@@ -549,7 +588,7 @@ async fn callbacks_belong_to_their_country(gateway: &Gateway) {
             serde_json::from_slice::<serde_json::Value>(&answer.body).expect("JSON")
         }
     };
-    let url = "https://de.example/federation/v1/callback";
+    let url = "https://1.1.1.1/federation/v1/callback";
     let answer = send(&de, Method::PUT, callback("de-1", &format!("?url={url}"))).await;
     assert_eq!(answer.status, Status::OK, "{}", answer.text());
     assert_eq!(
@@ -559,10 +598,10 @@ async fn callbacks_belong_to_their_country(gateway: &Gateway) {
     assert_eq!(list(&fr).await, serde_json::json!([]));
 
     for (id, query, code) in [
-        ("de-2", "?url=ftp://de.example/x", "invalid_url"),
+        ("de-2", "?url=ftp://1.1.1.1/x", "invalid_url"),
         ("de-2", "?url=not%20a%20url", "invalid_url"),
         ("de-2", "", "invalid_url"),
-        ("de%202", "?url=https://de.example/", "invalid_callback_id"),
+        ("de%202", "?url=https://1.1.1.1/", "invalid_callback_id"),
     ] {
         let answer = send(&de, Method::PUT, callback(id, query)).await;
         assert_eq!(answer.status, Status::BAD_REQUEST, "{id}{query}");

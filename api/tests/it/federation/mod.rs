@@ -2,8 +2,10 @@
 //! a country never sees its own keys) on SQLite and PostgreSQL, and three
 //! `warn serve` processes (DE, FR, gateway) exchanging keys end to end.
 
+mod efgs;
 pub mod gateway;
 mod three_processes;
+pub mod wire;
 
 use std::path::Path;
 

@@ -1,8 +1,11 @@
 //! Three `warn serve` processes on loopback: a gateway, DE and FR, each
-//! with its own database and certificate. A DE user who visited FR submits
-//! keys with consent, another without; after DE's federation run the
-//! gateway calls FR back, FR downloads, and FR's distribution publishes
-//! the consenting keys in its FR and EUR bundles, signed with FR's key.
+//! with its own database and certificate. Eight DE users who visited FR
+//! submit keys with consent (112 keys), another without; DE's federation
+//! run signs one batch over EFGS's canonical bytes, the gateway verifies
+//! it and calls FR back, FR downloads, verifies DE's signature through the
+//! audit interface, and FR's distribution publishes the consenting keys in
+//! its FR and EUR bundles, signed with FR's key. The test verifies DE's
+//! signature itself too, over canonical bytes computed by hand.
 //! The other keys never leave DE. The keys' unknown days since onset
 //! travel as EFGS "symptom status unknown" and come back as unknown. The
 //! gateway reads its options from a configuration file.
@@ -217,6 +220,52 @@ fn token_file(dir: &Path) -> PathBuf {
     file
 }
 
+/// Downloads today's batch as FR, reads its audit entry and verifies DE's
+/// signature over the EFGS canonical bytes of the keys, computed by hand.
+async fn verify_de_signature(
+    fr: &api::federation::client::FederationClient,
+    gateway: &str,
+    certs: &Path,
+    consenting: &BTreeSet<Vec<u8>>,
+) {
+    let date = api::federation::batch::date_of(api::clock::now());
+    let answer = super::get(
+        fr,
+        &format!("{gateway}/diagnosiskeys/download/{date}"),
+        &[("accept", "application/protobuf; version=1.0")],
+    )
+    .await
+    .expect("the gateway answers");
+    assert_eq!(answer.status, 200);
+    let keys = super::wire::decode(&answer.body);
+    assert_eq!(keys.len(), consenting.len());
+    let tag = answer.header("batchTag").expect("a tag").to_owned();
+    let audit = super::get(
+        fr,
+        &format!("{gateway}/diagnosiskeys/audit/download/{date}/{tag}"),
+        &[("accept", "application/json")],
+    )
+    .await
+    .expect("the gateway answers");
+    assert_eq!(audit.status, 200, "{}", audit.text());
+    let entries: Value = serde_json::from_slice(&audit.body).expect("JSON");
+    assert_eq!(entries[0]["country"], "DE");
+    assert_eq!(entries[0]["amount"], 112);
+    let ca = {
+        use der::Decode;
+        let der = api::federation::certs::load_ca(&certs.join("ca.pem")).expect("CA");
+        x509_cert::Certificate::from_der(der.as_ref()).expect("CA parses")
+    };
+    let signer = api::federation::signature::verify(
+        &super::wire::canonical(&keys),
+        entries[0]["batchSignature"].as_str().expect("a signature"),
+        &ca,
+        api::clock::now(),
+    )
+    .expect("DE's signature verifies over EFGS's canonical bytes");
+    assert_eq!(signer.country, "DE");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     let certs = tempfile::tempdir().expect("temporary folder");
@@ -251,12 +300,15 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
         ),
     )
     .expect("the configuration file is written");
+    // FR's callback is http on loopback: the operator allows it for this
+    // local set-up.
     let gateway = WarnProcess::start(
         &[
             "--config".into(),
             path(&gateway_toml),
             "--listen".into(),
             "127.0.0.1:0".into(),
+            "--federation-allow-local-callbacks".into(),
         ],
         false,
     );
@@ -308,7 +360,11 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     }
     assert!(registered, "FR did not register its callback");
 
-    let consenting = submit(&de, "agent-consent", true).await;
+    let mut consenting = BTreeSet::new();
+    for user in 0..8 {
+        consenting.extend(submit(&de, &format!("agent-consent-{user}"), true).await);
+    }
+    assert_eq!(consenting.len(), 112);
     let private = submit(&de, "agent-private", false).await;
 
     // DE's federation run, past the embargo of today's keys.
@@ -323,7 +379,7 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     ];
     sync.extend(federation_args(certs.path(), "DE", &gateway_url));
     let report = warn_ok(&sync);
-    assert!(report.contains("14 keys uploaded in 1 batches"), "{report}");
+    assert!(report.contains("112 keys uploaded in 1 batches"), "{report}");
     // A second run uploads nothing again, and DE never gets its own keys back.
     let report = warn_ok(&sync);
     assert!(report.contains("0 keys uploaded"), "{report}");
@@ -348,6 +404,7 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     }
     assert_eq!(at_fr, consenting, "FR's stored foreign keys (by callback)");
     assert!(at_fr.is_disjoint(&private));
+    verify_de_signature(&fr_client, &gateway_url, certs.path(), &consenting).await;
 
     // The phones sent no days since onset: they travel as "symptom status
     // unknown" counted from the submission day (EFGS 4000 + d, d = the
