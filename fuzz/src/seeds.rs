@@ -109,8 +109,9 @@ pub fn lab_csv() -> Vec<Seed> {
     vec![
         (
             "comma",
-            b"guid,result,sample time\n3fa85f64-5717-4562-b3fc-2c963f66afa6,positive,2026-11-20T09:30:00Z\n\
+            "guid,result,sample time\n3fa85f64-5717-4562-b3fc-2c963f66afa6,positive,2026-11-20T09:30:00Z\n\
               7c9e6679-7425-40de-944b-e07fc1f90ae7,1,1795140000\nabc,ungültig,\n"
+                .as_bytes()
                 .to_vec(),
         ),
         (
@@ -136,7 +137,11 @@ pub fn json_bodies() -> Vec<Seed> {
             1,
             r#"{"registrationToken":"1ea6ce8a-9740-41ea-bb37-0242ac130002"}"#.into(),
         ),
-        ("tan_verify", 2, r#"{"tan":"edc07f08-a1aa-11ea-bb37-0242ac130002"}"#.into()),
+        (
+            "tan_verify",
+            2,
+            r#"{"tan":"edc07f08-a1aa-11ea-bb37-0242ac130002"}"#.into(),
+        ),
         (
             "lab_results",
             3,
@@ -147,7 +152,11 @@ pub fn json_bodies() -> Vec<Seed> {
         ("app_result", 4, format!(r#"{{"id":"{guid_hash}"}}"#)),
         ("login", 5, r#"{"name":"anna","password":"secret"}"#.into()),
         ("totp", 6, r#"{"code":"123456"}"#.into()),
-        ("create_user", 7, r#"{"name":"ben","role":"hotline"}"#.into()),
+        (
+            "create_user",
+            7,
+            r#"{"name":"ben","role":"hotline"}"#.into(),
+        ),
         ("teletan_batch", 8, r#"{"count":50}"#.into()),
         ("lab_key", 9, r#"{"name":"Labor Berlin"}"#.into()),
         (
@@ -155,7 +164,11 @@ pub fn json_bodies() -> Vec<Seed> {
             10,
             r#"{"actor":"anna","action":"login","since":1,"until":2,"beforeId":3}"#.into(),
         ),
-        ("error", 11, r#"{"error":"bad","message":"a sentence"}"#.into()),
+        (
+            "error",
+            11,
+            r#"{"error":"bad","message":"a sentence"}"#.into(),
+        ),
     ];
     bodies
         .into_iter()
