@@ -118,15 +118,8 @@ fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
                 .env("CHROMIUM", CHROMIUM),
         )
     })?;
-    steps.run("tests wasm32 (headless Chromium)", || wasm_tests(shell))?;
-    steps.run("fuzz (each target briefly)", || {
-        crate::fuzz::fuzz(shell, &crate::fuzz::TARGETS, CI_FUZZ_SECONDS).map(drop)
-    })
+    steps.run("tests wasm32 (headless Chromium)", || wasm_tests(shell))
 }
-
-/// Seconds each fuzz target runs in `cargo xtask test` (7 targets: under a
-/// minute of fuzzing after the build; the long runs are `cargo xtask fuzz`).
-const CI_FUZZ_SECONDS: u64 = 5;
 
 /// Builds the two browser apps with trunk, never downloading anything: the
 /// staff portal (`index.html`) into `dist/`, then the public verifier
