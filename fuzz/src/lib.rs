@@ -116,7 +116,7 @@ pub fn lab_csv(data: &[u8]) {
 
 /// The JSON bodies: the first byte picks the type, the rest is the body.
 pub fn json_bodies(data: &[u8]) {
-    use shared::portal as portal;
+    use shared::portal;
     use shared::verification::wire;
     let Some((&which, body)) = data.split_first() else {
         return;
@@ -188,7 +188,9 @@ fn efgs_fixture() -> &'static (x509_cert::Certificate, Vec<u8>, i64) {
         // Read at start (not compiled in), so `examples/seeds.rs` can
         // renew them without a rebuild of the targets.
         let read = |name: &str| {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures")
+                .join(name);
             std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
         };
         let ca = x509_cert::Certificate::from_der(&read("efgs-ca.der"))
@@ -202,3 +204,22 @@ fn efgs_fixture() -> &'static (x509_cert::Certificate, Vec<u8>, i64) {
 }
 
 pub mod seeds;
+
+#[cfg(test)]
+mod tests {
+    /// Every committed seed goes through its target without a panic.
+    #[test]
+    fn every_seed_passes_its_target() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+        for target in super::TARGETS {
+            let seeds: Vec<_> = std::fs::read_dir(root.join(target))
+                .unwrap_or_else(|error| panic!("seeds/{target}: {error}"))
+                .map(|entry| entry.expect("entry").path())
+                .collect();
+            assert!(!seeds.is_empty(), "no seed for {target}");
+            for seed in seeds {
+                super::run(target, &std::fs::read(&seed).expect("readable seed"));
+            }
+        }
+    }
+}
