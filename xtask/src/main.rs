@@ -7,15 +7,20 @@
 //!   browser tests) and the wasm32 tests in headless Chromium.
 //! - `cargo xtask screenshots`: every page at 1280 px and 390 px into
 //!   `target/screenshots/`.
+//! - `cargo xtask fuzz [TARGET|all] [SECONDS]`: the fuzz targets of `fuzz/`.
+//! - `cargo xtask load soak [MINUTES] [sqlite|postgres]`: a mixed load on
+//!   `warn serve` over time (memory, errors, p99 per route).
 //!
 //! Layout: [`shell`] (running commands), [`setup`] (tool installs, each only
 //! when missing), [`tasks`] (the commands above, step by step).
 
 mod css;
+mod fuzz;
 mod load;
 mod load_api;
 mod setup;
 mod shell;
+mod soak;
 mod tasks;
 
 use std::process::ExitCode;
@@ -39,7 +44,14 @@ commands:
   load api [SECONDS [CONNECTIONS]]
                   the verification service under wrk on SQLite and PostgreSQL,
                   beside a trivial route (default: 10 s, 256 connections)
-  load serve      warn serve against nginx on the same published folder (wrk)";
+  load serve      warn serve against nginx on the same published folder (wrk)
+  load soak [MINUTES [sqlite|postgres]]
+                  a mixed load (registrations, polls, lab uploads, submissions
+                  with fakes, distribution runs) on warn serve: errors, p99 per
+                  route, memory over time (default: 10 minutes, sqlite)
+  fuzz [TARGET|all [SECONDS]]
+                  the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer), each for
+                  SECONDS (default: all, 10 s each)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -66,7 +78,11 @@ fn main() -> ExitCode {
             };
             Shell::new().and_then(|shell| load_api::run(&shell, &options))
         }
+        Some("load") if rest.first().map(String::as_str) == Some("soak") => {
+            Shell::new().and_then(|shell| soak::run(&shell, &rest[1..]))
+        }
         Some("load") => Shell::new().and_then(|shell| load::run(&shell, &rest)),
+        Some("fuzz") => Shell::new().and_then(|shell| fuzz::run(&shell, &rest)),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
