@@ -17,7 +17,8 @@ struct Replica {
 }
 
 impl Replica {
-    fn start(database_url: &str) -> Self {
+    /// Every process on one database shares one hash key (`key_file`).
+    fn start(database_url: &str, key_file: &std::path::Path) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let token_file = data_dir.path().join("service-token");
         std::fs::write(&token_file, TOKEN).unwrap();
@@ -32,6 +33,8 @@ impl Replica {
             database_url.as_ref(),
             "--data-dir".as_ref(),
             data_dir.path().as_os_str(),
+            "--hash-key-file".as_ref(),
+            key_file.as_os_str(),
         ];
         Self {
             process: WarnProcess::start::<&std::ffi::OsStr>(&args, true),
@@ -97,8 +100,15 @@ async fn single_use_holds_across_two_processes_on_postgres() {
             "no PostgreSQL server at 127.0.0.1:5432",
         );
     };
-    let first = Replica::start(&database.url);
-    let second = Replica::start(&database.url);
+    let key_dir = tempfile::tempdir().unwrap();
+    let key_file = key_dir.path().join("hash.key");
+    std::fs::write(
+        &key_file,
+        shared::verification::HashKey::generate().to_hex(),
+    )
+    .unwrap();
+    let first = Replica::start(&database.url, &key_file);
+    let second = Replica::start(&database.url, &key_file);
     let both = |path: &str, internal: bool| {
         let base = |process: &Replica| {
             if internal {
