@@ -2,9 +2,8 @@
 //! (`POST /api/v1/lab/results`) and the portal's lab page
 //! (`POST /api/v1/portal/lab/results`).
 
-use shared::verification::HashedGuid;
-use shared::verification::wire::{LabTestResult, MAX_LAB_RESULTS_PER_REQUEST, TestResult};
 use shared::verification::TestId;
+use shared::verification::wire::{LabTestResult, MAX_LAB_RESULTS_PER_REQUEST, TestResult};
 
 use super::store::NewResult;
 use crate::db::Db;

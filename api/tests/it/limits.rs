@@ -21,6 +21,7 @@ async fn server_with(limits: Limits) -> TestServer {
     let storage = StorageConfig {
         data_dir: data_dir.path().join("data"),
         database_url: None,
+        hash_key_file: None,
     };
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage);
     config.internal_listen = Some("127.0.0.1:0".parse().expect("address"));
@@ -228,6 +229,7 @@ async fn a_silent_tls_connection_to_the_gateway_is_closed() {
     let storage = StorageConfig {
         data_dir: data_dir.path().join("data"),
         database_url: None,
+        hash_key_file: None,
     };
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage);
     config.services = "gateway".parse().expect("a service");
@@ -235,6 +237,7 @@ async fn a_silent_tls_connection_to_the_gateway_is_closed() {
         cert: certs.path().join("gateway.pem"),
         key: certs.path().join("gateway.key"),
         ca: certs.path().join("ca.pem"),
+        allow_local_callbacks: true,
     });
     config.limits = short(500, 30_000, 30_000);
     let server = TestServer::start_in(config, data_dir).await;

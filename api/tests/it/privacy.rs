@@ -218,6 +218,7 @@ async fn a_fake_and_a_real_submission_leave_the_same_public_traces() {
     let storage = api::config::StorageConfig {
         data_dir: data_dir.path().join("data"),
         database_url: None,
+        hash_key_file: None,
     };
     let mut config = api::config::ServerConfig::new("127.0.0.1:0".parse().unwrap(), storage);
     config.internal_listen = Some("127.0.0.1:0".parse().unwrap());

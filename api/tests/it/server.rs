@@ -33,6 +33,7 @@ async fn server_with_internal_listener(secure_cookies: bool) -> TestServer {
     let storage = api::config::StorageConfig {
         data_dir: data_dir.path().join("data"),
         database_url: None,
+        hash_key_file: None,
     };
     let mut config = api::config::ServerConfig::new("127.0.0.1:0".parse().unwrap(), storage);
     config.internal_listen = Some("127.0.0.1:0".parse().unwrap());

@@ -125,7 +125,12 @@ async fn a_used_batch_tag_is_409_before_the_signature_is_checked() {
             wire::encode(&wire::keys(2, country, &["NL"])),
         )
         .await;
-        assert_eq!(answer.status, StatusCode::CONFLICT, "{country}: {}", answer.text());
+        assert_eq!(
+            answer.status,
+            StatusCode::CONFLICT,
+            "{country}: {}",
+            answer.text()
+        );
     }
     assert_eq!(gateway.count("gateway_batches").await, 1);
     gateway.stop().await;
@@ -152,8 +157,16 @@ async fn json_uploads_and_media_versions() {
     let url = format!("{}/diagnosiskeys/upload", gateway.base);
     for (content_type, tag, expected) in [
         ("application/json", "j0", StatusCode::BAD_REQUEST),
-        ("application/json; version=2.0", "j1", StatusCode::NOT_ACCEPTABLE),
-        ("text/plain; version=1.0", "j2", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        (
+            "application/json; version=2.0",
+            "j1",
+            StatusCode::NOT_ACCEPTABLE,
+        ),
+        (
+            "text/plain; version=1.0",
+            "j2",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
         ("application/json; version=1.0", "j3", StatusCode::CREATED),
     ] {
         let answer = send(
@@ -180,9 +193,15 @@ async fn json_uploads_and_media_versions() {
     )
     .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-    assert_eq!(answer.header("content-type"), Some("application/json; version=1.0"));
+    assert_eq!(
+        answer.header("content-type"),
+        Some("application/json; version=1.0")
+    );
     let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("JSON");
-    assert_eq!(body["keys"][1]["visitedCountries"], serde_json::json!(["FR", "NL"]));
+    assert_eq!(
+        body["keys"][1]["visitedCountries"],
+        serde_json::json!(["FR", "NL"])
+    );
     assert_eq!(body["keys"][1]["reportType"], "CONFIRMED_TEST");
     // Accept without a version: 415, as EFGS's converter answers.
     let answer = send(
@@ -215,7 +234,16 @@ async fn the_audit_names_the_upload_and_its_signature_verifies() {
     let audit = |date: String, tag: String| {
         let de = de.clone();
         let url = format!("{}/diagnosiskeys/audit/download/{date}/{tag}", gateway.base);
-        async move { send(&de, Method::GET, &url, &[("accept", "application/json")], Vec::new()).await }
+        async move {
+            send(
+                &de,
+                Method::GET,
+                &url,
+                &[("accept", "application/json")],
+                Vec::new(),
+            )
+            .await
+        }
     };
     let answer = audit(today(), tag.clone()).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
@@ -240,7 +268,11 @@ async fn the_audit_names_the_upload_and_its_signature_verifies() {
             .is_some_and(|pem| pem.starts_with("-----BEGIN CERTIFICATE-----")),
         "{entry}"
     );
-    assert!(entry["uploadedTime"].as_str().is_some_and(|time| time.ends_with('Z')));
+    assert!(
+        entry["uploadedTime"]
+            .as_str()
+            .is_some_and(|time| time.ends_with('Z'))
+    );
     let ca = {
         use der::Decode;
         let der = api::federation::certs::load_ca(&gateway.dir().join("ca.pem")).expect("CA");
@@ -256,12 +288,21 @@ async fn the_audit_names_the_upload_and_its_signature_verifies() {
     assert_eq!(signer.country, "NL");
 
     // Unknown tag, another date: 404; too old: 410; not a date: 400.
-    assert_eq!(audit(today(), "no-such".into()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        audit(today(), "no-such".into()).await.status,
+        StatusCode::NOT_FOUND
+    );
     let yesterday = api::federation::batch::date_of(api::clock::now() - 86_400);
-    assert_eq!(audit(yesterday, tag.clone()).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        audit(yesterday, tag.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
     let old = api::federation::batch::date_of(api::clock::now() - 30 * 86_400);
     assert_eq!(audit(old, tag.clone()).await.status, StatusCode::GONE);
-    assert_eq!(audit("soon".into(), tag).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        audit("soon".into(), tag).await.status,
+        StatusCode::BAD_REQUEST
+    );
     gateway.stop().await;
 }
 
@@ -283,7 +324,10 @@ async fn download_statuses_and_options() {
         &fr,
         Method::GET,
         &format!("{}/diagnosiskeys/download/{yesterday}", gateway.base),
-        &[("accept", "application/protobuf; version=1.0"), ("batchTag", &tag)],
+        &[
+            ("accept", "application/protobuf; version=1.0"),
+            ("batchTag", &tag),
+        ],
         Vec::new(),
     )
     .await;

@@ -215,7 +215,10 @@ async fn refused_batches_store_nothing(gateway: &Gateway) {
     // A transmission risk level EFGS's validator refuses (9), signed
     // correctly.
     let mut batch = DiagnosisKeyBatch {
-        keys: keys(3, "DE", &["FR"]).iter().map(|key| key.to_efgs()).collect(),
+        keys: keys(3, "DE", &["FR"])
+            .iter()
+            .map(|key| key.to_efgs())
+            .collect(),
     };
     batch.keys[1].transmission_risk_level = 9;
     let identity = api::federation::certs::Identity::in_dir(gateway.dir(), "DE").expect("DE");
@@ -541,9 +544,13 @@ async fn days_since_onset_travel_as_encoded(gateway: &Gateway) {
     assert_eq!(status, StatusCode::CREATED, "{text}");
 
     let url = format!("{}/diagnosiskeys/download/{}", gateway.base, today());
-    let answer = get(&fr, &url, &[("accept", "application/protobuf; version=1.0")])
-        .await
-        .expect("the gateway answers");
+    let answer = get(
+        &fr,
+        &url,
+        &[("accept", "application/protobuf; version=1.0")],
+    )
+    .await
+    .expect("the gateway answers");
     assert_eq!(answer.status, Status::OK);
     let served = DiagnosisKeyBatch::decode(answer.body).expect("a batch");
     let got: std::collections::BTreeMap<Vec<u8>, i32> = served

@@ -379,7 +379,10 @@ async fn consenting_keys_travel_from_de_to_fr_bundles_and_others_stay() {
     ];
     sync.extend(federation_args(certs.path(), "DE", &gateway_url));
     let report = warn_ok(&sync);
-    assert!(report.contains("112 keys uploaded in 1 batches"), "{report}");
+    assert!(
+        report.contains("112 keys uploaded in 1 batches"),
+        "{report}"
+    );
     // A second run uploads nothing again, and DE never gets its own keys back.
     let report = warn_ok(&sync);
     assert!(report.contains("0 keys uploaded"), "{report}");

@@ -214,7 +214,6 @@ pub fn keys(count: usize, origin: &str, visited: &[&str]) -> Vec<Key> {
 /// The body and the signature (over [`canonical`]) by `signer`'s certificate.
 pub fn signed(keys: &[Key], dir: &std::path::Path, signer: &str) -> (Vec<u8>, String) {
     let identity = api::federation::certs::Identity::in_dir(dir, signer).expect("identity");
-    let signature =
-        api::federation::signature::sign(&canonical(keys), &identity).expect("signed");
+    let signature = api::federation::signature::sign(&canonical(keys), &identity).expect("signed");
     (encode(keys), signature)
 }
