@@ -12,8 +12,6 @@
 //!   computes from diagnosis keys and the RPIs it observed.
 //! - [`portal`]: the JSON bodies of the portal API and the portal roles.
 //! - [`lab_csv`]: the lab upload's CSV file, read and checked in the browser.
-//! - [`messages`]: the German and English sentence for each error code of
-//!   the server, saying what to do.
 //! - [`risk`]: risk scoring, versions 1 and 2, and the application
 //!   configuration that parameterises it.
 
@@ -21,7 +19,6 @@ pub mod bundle;
 pub mod en;
 pub mod keys;
 pub mod lab_csv;
-pub mod messages;
 pub mod portal;
 pub mod risk;
 pub mod verification;
