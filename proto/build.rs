@@ -5,7 +5,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "proto/export.proto",
         "proto/submission_payload.proto",
+        "proto/app_config_common.proto",
         "proto/app_config.proto",
+        "proto/app_config_v2.proto",
         "proto/efgs.proto",
     ];
     for file in files {
@@ -16,6 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Key data as `Bytes`: decoding a 600,000-key bundle then slices the
         // input instead of allocating one vector per key.
         .bytes(["."])
+        // Maps as `BTreeMap`: encoded in key order, so a configuration's
+        // bytes (and its signature, and whether a run rewrites its file)
+        // are the same on every run; a `HashMap` would encode in a random order.
+        .btree_map(["."])
         .compile_fds(descriptors)?;
     Ok(())
 }

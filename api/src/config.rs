@@ -59,7 +59,7 @@ pub struct FileConfig {
     pub publish_url: Option<String>,
     /// Fewest keys per hourly bundle (default 140).
     pub min_keys: Option<usize>,
-    /// JSON file replacing the default application configuration.
+    /// TOML (or .json) file whose values replace the default application configuration.
     pub app_config: Option<PathBuf>,
     /// Base URL of the federation gateway (`https://HOST:PORT`).
     pub federation_gateway: Option<String>,

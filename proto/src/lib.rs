@@ -2,7 +2,10 @@
 //!
 //! - [`exposurenotification`]: the Apple/Google key export format (`export.bin`, `export.sig`).
 //! - [`submission`]: the payload phones send to `POST /version/v1/diagnosis-keys`.
-//! - [`appconfig`]: the application configuration published as a signed bundle.
+//! - [`appconfig`]: the application configurations published as signed bundles
+//!   (version 1 `ApplicationConfiguration`, and the `ApplicationConfigurationAndroid`
+//!   and `ApplicationConfigurationIOS` the released apps read), with the official
+//!   field numbers.
 //! - [`efgs`]: the batches of the European Federation Gateway Service.
 //!
 //! The `.proto` files are the source of truth; `build.rs` compiles them with
@@ -20,7 +23,7 @@ pub mod submission {
     include!(concat!(env!("OUT_DIR"), "/submission.rs"));
 }
 
-/// The application configuration (risk parameters, versions 1 and 2).
+/// The application configurations (versions 1 and 2, Android and iOS).
 pub mod appconfig {
     include!(concat!(env!("OUT_DIR"), "/appconfig.rs"));
 }

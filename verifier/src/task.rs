@@ -48,8 +48,10 @@ pub enum Request {
         /// A name per attached bundle.
         sources: Vec<String>,
     },
-    /// Verify the attached signed application configuration with `keys`
-    /// and read it.
+    /// Verify the attached signed application configurations with `keys`
+    /// and read them: the v1 `app_config` and `app_config_android` (both
+    /// risk models), or `app_config_android` alone (version 2; version 1
+    /// then has the production values).
     Config {
         /// The server's published keys.
         keys: Vec<PublishedKey>,
@@ -154,13 +156,17 @@ pub fn handle(
                 }
             }
         }
-        Request::Config { keys } => match files {
-            [bytes] => match verify_config(keys, bytes) {
+        Request::Config { keys } => {
+            let verified = match files {
+                [android] => verify_config(keys, None, android),
+                [v1, android] => verify_config(keys, Some(v1), android),
+                _ => Err(count_mismatch(2, files.len())),
+            };
+            match verified {
                 Ok(report) => WorkerMessage::Config(Box::new(report)),
                 Err(reason) => WorkerMessage::Failed(reason),
-            },
-            _ => WorkerMessage::Failed(count_mismatch(1, files.len())),
-        },
+            }
+        }
         Request::Match(spec) => match job::run(spec, files, progress) {
             Ok(outcome) => WorkerMessage::Done(Box::new(outcome)),
             Err(error) => error.message(),
@@ -168,17 +174,35 @@ pub fn handle(
     }
 }
 
-/// Verifies the signed application configuration `bytes` with `keys` and
-/// reads it.
-pub fn verify_config(keys: &[PublishedKey], bytes: &[u8]) -> Result<ConfigReport, Reason> {
+/// Verifies the signed configurations (the v1 `app_config` when given, and
+/// `app_config_android`) with `keys` and reads them as the apps do, from the
+/// official field numbers.
+pub fn verify_config(
+    keys: &[PublishedKey],
+    v1: Option<&[u8]>,
+    android: &[u8],
+) -> Result<ConfigReport, Reason> {
     let ring =
         key_ring(keys, "").map_err(|problem| Reason::of(|language| problem.describe(language)))?;
-    let (payload, signed_by) = verify_payload(bytes, &ring)
-        .map_err(|error| Reason::of(|language| describe_bundle_error(&error, language)))?;
-    let decoded = proto::appconfig::ApplicationConfiguration::decode(payload.as_slice())
-        .map_err(|error| Reason::of(|_| format!("export.bin: {error}")))?;
-    let config =
-        ApplicationConfig::try_from(&decoded).map_err(|error| Reason::of(|_| error.to_string()))?;
+    let verify = |bytes: &[u8], name: &'static str| {
+        let (payload, signed_by) = verify_payload(bytes, &ring).map_err(|error| {
+            Reason::of(|language| format!("{name}: {}", describe_bundle_error(&error, language)))
+        })?;
+        Ok::<_, Reason>((payload, signed_by))
+    };
+    let (payload, signed_by) = verify(android, "app_config_android")?;
+    let android = proto::appconfig::ApplicationConfigurationAndroid::decode(payload.as_slice())
+        .map_err(|error| Reason::of(|_| format!("app_config_android: export.bin: {error}")))?;
+    let v1 = match v1 {
+        Some(bytes) => {
+            let (payload, _) = verify(bytes, "app_config")?;
+            proto::appconfig::ApplicationConfiguration::decode(payload.as_slice())
+                .map_err(|error| Reason::of(|_| format!("app_config: export.bin: {error}")))?
+        }
+        None => shared::risk::defaults::default_application_configuration(),
+    };
+    let config = ApplicationConfig::from_published(&v1, &android)
+        .map_err(|error| Reason::of(|_| error.to_string()))?;
     Ok(ConfigReport { config, signed_by })
 }
 
@@ -270,37 +294,50 @@ mod tests {
     }
 
     #[test]
-    fn the_signed_configuration_is_read_and_a_tampered_one_refused() {
+    fn the_signed_configurations_are_read_and_a_tampered_one_refused() {
         let signer = Signer::generate(KeyIdentity::new("DE", "v1"));
-        let config = shared::risk::defaults::default_application_configuration();
-        let expected = ApplicationConfig::try_from(&config).expect("the defaults read");
-        let signed = sign_payload(&config.encode_to_vec(), &[&signer]);
+        let v1 = shared::risk::defaults::default_application_configuration();
+        let android = proto::appconfig::ApplicationConfigurationAndroid {
+            risk_calculation_parameters: Some((&shared::risk::defaults::v2()).into()),
+            ..Default::default()
+        };
+        let expected = ApplicationConfig::from_published(&v1, &android).expect("the defaults read");
+        let signed_v1 = sign_payload(&v1.encode_to_vec(), &[&signer]);
+        let signed_android = sign_payload(&android.encode_to_vec(), &[&signer]);
         let request = Request::Config {
             keys: vec![PublishedKey::of(&signer)],
         };
-        let WorkerMessage::Config(report) = handle(&request, std::slice::from_ref(&signed), |_| {})
-        else {
+        let WorkerMessage::Config(report) = handle(
+            &request,
+            &[signed_v1.clone(), signed_android.clone()],
+            |_| {},
+        ) else {
             panic!("the configuration did not verify");
         };
         assert_eq!(report.signed_by, *signer.identity());
         assert_eq!(report.config, expected);
+        assert_eq!(report.config.v1.min_risk_score, 11);
 
         let stranger = Signer::generate(KeyIdentity::new("DE", "v1"));
-        let foreign = sign_payload(&config.encode_to_vec(), &[&stranger]);
-        let WorkerMessage::Failed(reason) = handle(&request, &[foreign], |_| {}) else {
+        let foreign = sign_payload(&android.encode_to_vec(), &[&stranger]);
+        let WorkerMessage::Failed(reason) = handle(&request, &[signed_v1, foreign], |_| {}) else {
             panic!("a configuration of another key verified");
         };
         assert!(
-            reason.english.starts_with("the signature does not match"),
+            reason
+                .english
+                .starts_with("app_config_android: the signature does not match"),
             "{reason:?}"
         );
         assert!(
-            reason.german.starts_with("die Signatur passt nicht"),
+            reason
+                .german
+                .starts_with("app_config_android: die Signatur passt nicht"),
             "{reason:?}"
         );
         let WorkerMessage::Failed(reason) = handle(&request, &[], |_| {}) else {
             panic!("no file verified");
         };
-        assert_eq!(reason.english, "1 names but 0 files");
+        assert_eq!(reason.english, "2 names but 0 files");
     }
 }

@@ -22,7 +22,8 @@ pub struct DistributionArgs {
     /// Fewest keys an hourly bundle may hold; fewer are carried forward (default 140).
     #[arg(long, env = "WARN_MIN_KEYS", value_name = "N")]
     pub min_keys: Option<usize>,
-    /// JSON file that replaces the default application configuration.
+    /// TOML (or .json) file whose values replace those of the default
+    /// application configuration (api/src/distribution/app-config.toml).
     #[arg(long, env = "WARN_APP_CONFIG", value_name = "FILE")]
     pub app_config: Option<PathBuf>,
 }

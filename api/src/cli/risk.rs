@@ -1,5 +1,6 @@
 //! `warn risk v1|v2`: risk scores computed as a phone computes them, from
-//! JSON files in the apps' shapes (docs/risk.md).
+//! JSON files in the apps' shapes (docs/risk.md); `warn risk config`: a
+//! signed configuration as the apps download it, verified and decoded.
 //!
 //! Their `--config` names a JSON input and shares its name with the global
 //! `--config` (the server's TOML file), so these commands must not load
@@ -22,6 +23,43 @@ pub enum RiskCommand {
     /// Version 2 (exposure windows): prints the result object, or with
     /// `--steps` every intermediate value as well.
     V2(V2Args),
+    /// A signed configuration as the apps download it (`app_config`,
+    /// `app_config_android`, `app_config_ios`): verifies its signature and
+    /// prints what it says as JSON, which `risk v1 --config` and
+    /// `risk v2 --config` read.
+    Config(ConfigArgs),
+}
+
+/// Options of `warn risk config`.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// A trusted public key (SPKI PEM, as `warn key show` prints it); repeat for several.
+    #[arg(
+        long = "key",
+        value_delimiter = ',',
+        value_name = "PUBLIC.pem",
+        required = true
+    )]
+    pub keys: Vec<PathBuf>,
+    /// Which configuration [default: from the file name: `app_config` is
+    /// v1, `app_config_android` android, `app_config_ios` ios].
+    #[arg(long, value_enum)]
+    pub kind: Option<ConfigKind>,
+    /// The signed configuration (a zip with `export.bin` and `export.sig`).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// The three published configurations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigKind {
+    /// `/version/v1/configuration/country/{country}/app_config`.
+    V1,
+    /// `/version/v2/app_config_android`.
+    Android,
+    /// `/version/v2/app_config_ios`.
+    Ios,
 }
 
 /// Options of `warn risk v1`.
@@ -56,6 +94,7 @@ pub struct V2Args {
 /// Runs a risk subcommand.
 pub fn run(command: RiskCommand) -> anyhow::Result<ExitCode> {
     match command {
+        RiskCommand::Config(args) => print_json(&read_signed_config(&args)?),
         RiskCommand::V1(args) => {
             let calculation = risk_v1(args.config.as_deref(), &args.exposures)?;
             print_json(&calculation)
@@ -99,6 +138,104 @@ fn risk_v1(config: Option<&Path>, exposures: &Path) -> anyhow::Result<V1Output> 
         risk_class: calculation.risk_class.clone(),
         calculation,
     })
+}
+
+/// Verifies and decodes a signed configuration file.
+fn read_signed_config(args: &ConfigArgs) -> anyhow::Result<serde_json::Value> {
+    use prost::Message as _;
+    use proto::appconfig as pb;
+    let mut ring = shared::bundle::KeyRing::new();
+    for path in &args.keys {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        ring.add_pem(&pem)
+            .with_context(|| path.display().to_string())?;
+    }
+    let kind = match args.kind {
+        Some(kind) => kind,
+        None => {
+            let name = args
+                .file
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or("");
+            if name.contains("app_config_android") {
+                ConfigKind::Android
+            } else if name.contains("app_config_ios") {
+                ConfigKind::Ios
+            } else if name.contains("app_config") {
+                ConfigKind::V1
+            } else {
+                return Err(anyhow!(
+                    "{}: say which configuration it is with --kind v1|android|ios",
+                    args.file.display()
+                ));
+            }
+        }
+    };
+    let bytes = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let (payload, signed_by) = shared::bundle::verify_payload(&bytes, &ring)
+        .map_err(|error| anyhow!("invalid: {}: {error}", args.file.display()))?;
+    let context = || format!("{}: export.bin", args.file.display());
+    let mut value = match kind {
+        ConfigKind::V1 => {
+            let config =
+                pb::ApplicationConfiguration::decode(payload.as_slice()).with_context(context)?;
+            let v1 = V1Config::try_from(&config).with_context(context)?;
+            let mut value = serde_json::to_value(v1)?;
+            value["supportedCountries"] = serde_json::to_value(&config.supported_countries)?;
+            value
+        }
+        ConfigKind::Android => {
+            let config = pb::ApplicationConfigurationAndroid::decode(payload.as_slice())
+                .with_context(context)?;
+            let parameters = config
+                .risk_calculation_parameters
+                .as_ref()
+                .ok_or_else(|| anyhow!("{}: no riskCalculationParameters", context()))?;
+            serde_json::json!({
+                "minVersionCode": config.min_version_code,
+                "latestVersionCode": config.latest_version_code,
+                "supportedCountries": config.supported_countries.clone(),
+                "maxEncounterAgeInDays": parameters.max_encounter_age_in_days,
+                "riskCalculationParameters": RiskCalculationParameters::try_from(parameters).with_context(context)?,
+                "diagnosisKeysDataMapping": shared::risk::published::data_mapping_of(&config),
+            })
+        }
+        ConfigKind::Ios => {
+            let config = pb::ApplicationConfigurationIos::decode(payload.as_slice())
+                .with_context(context)?;
+            let parameters = config
+                .risk_calculation_parameters
+                .as_ref()
+                .ok_or_else(|| anyhow!("{}: no riskCalculationParameters", context()))?;
+            let version = |version: &Option<pb::SemanticVersion>| {
+                version
+                    .as_ref()
+                    .map(|v| format!("{}.{}.{}", v.major, v.minor, v.patch))
+            };
+            let exposure = config.exposure_configuration.clone().unwrap_or_default();
+            serde_json::json!({
+                "minVersion": version(&config.min_version),
+                "latestVersion": version(&config.latest_version),
+                "supportedCountries": config.supported_countries.clone(),
+                "maxEncounterAgeInDays": parameters.max_encounter_age_in_days,
+                "riskCalculationParameters": RiskCalculationParameters::try_from(parameters).with_context(context)?,
+                "infectiousnessForDaysSinceOnsetOfSymptoms": exposure
+                    .infectiousness_for_days_since_onset_of_symptoms
+                    .into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+                "reportTypeNoneMap": exposure.report_type_none_map,
+            })
+        }
+    };
+    value["kind"] = serde_json::to_value(kind)?;
+    value["signedBy"] = serde_json::json!({
+        "keyId": signed_by.key_id,
+        "keyVersion": signed_by.key_version,
+    });
+    Ok(value)
 }
 
 /// Reads risk calculation parameters, alone or inside a whole

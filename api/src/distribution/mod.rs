@@ -3,6 +3,8 @@
 //! indexes, in an object store that a CDN (or `warn serve`) serves.
 //!
 //! - [`plan`]: the assembly as a pure function (keys in, plan out).
+//! - [`app_config`]: the published application configurations (v1, and
+//!   the Android and iOS ones the released apps read) from one operator file.
 //! - [`store`]: reading the keys, deleting old ones, recording runs.
 //! - [`signing`]: the signing keys in the data folder, and their rotation.
 //! - [`publish`]: the object store and the public paths.
@@ -10,6 +12,7 @@
 //! - [`serve`]: `GET /version/v1/...` from memory, with ETags.
 //! - [`seed`]: realistic demo submissions (`warn demo seed`).
 
+pub mod app_config;
 pub mod plan;
 pub mod publish;
 pub mod run;
@@ -23,7 +26,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use indicatif::ProgressBar;
-use prost::Message;
 
 use crate::config::Countries;
 use crate::db::Db;
@@ -55,7 +57,8 @@ pub struct DistributionSettings {
     /// A configured signing key file (PKCS#8 PEM with Key-Id/Key-Version
     /// lines); without it the keys of `DATA_DIR/signing` are used.
     pub signing_key: Option<PathBuf>,
-    /// JSON file overriding the default application configuration.
+    /// TOML (or JSON) file whose values replace those of the default
+    /// application configuration (`app-config.toml`).
     pub app_config: Option<PathBuf>,
 }
 
@@ -67,7 +70,8 @@ pub struct Distribution {
     settings: DistributionSettings,
     home: String,
     publisher: Publisher,
-    app_config: Bytes,
+    minimum_trl: u8,
+    configurations: Vec<(String, Bytes)>,
     files: PublishedFiles,
     /// The latest finished run whose files are loaded (0: none yet).
     loaded_run: std::sync::Arc<tokio::sync::Mutex<i64>>,
@@ -86,14 +90,17 @@ impl Distribution {
             Some(url) => Publisher::from_url(url)?,
             None => Publisher::local(&data_dir.join(PUBLIC_DIR))?,
         };
-        let app_config = app_config(settings.app_config.as_deref(), countries)?;
+        let supported: Vec<String> = countries.supported().map(str::to_owned).collect();
+        let config = app_config::load(settings.app_config.as_deref())?;
+        let configurations = app_config::encode(&config, countries.home(), &supported)?;
         let distribution = Self {
             db,
             data_dir: data_dir.to_owned(),
             settings,
             home: countries.home().to_owned(),
             publisher,
-            app_config,
+            minimum_trl: config.minimum_trl_value_allowed,
+            configurations,
             files: PublishedFiles::default(),
             loaded_run: std::sync::Arc::default(),
         };
@@ -155,7 +162,8 @@ impl Distribution {
             now,
             min_keys: self.settings.min_keys.unwrap_or(DEFAULT_MIN_KEYS),
             home: self.home.clone(),
-            app_config: self.app_config.clone(),
+            minimum_trl: self.minimum_trl,
+            configurations: self.configurations.clone(),
         };
         run::run_once(&self.db, &self.publisher, &keys, &options, progress).await
     }
@@ -226,25 +234,4 @@ impl Distribution {
             }
         }
     }
-}
-
-/// The encoded application configuration: the defaults (SPEC section 8)
-/// with the supported countries, or a JSON file in the shape `warn risk`
-/// reads.
-fn app_config(path: Option<&Path>, countries: &Countries) -> Result<Bytes, RunError> {
-    let config = match path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|error| RunError::Config(format!("{}: {error}", path.display())))?;
-            serde_json::from_str::<shared::risk::ApplicationConfig>(&text)
-                .map_err(|error| RunError::Config(format!("{}: {error}", path.display())))?
-        }
-        None => shared::risk::ApplicationConfig {
-            supported_countries: countries.supported().map(str::to_owned).collect(),
-            ..shared::risk::ApplicationConfig::default()
-        },
-    };
-    Ok(proto::appconfig::ApplicationConfiguration::from(&config)
-        .encode_to_vec()
-        .into())
 }

@@ -317,7 +317,10 @@ pub fn content_type(content: &[u8]) -> &'static str {
 /// The `Cache-Control` of a published file: long for bundles, short for
 /// what changes every run (indexes, keys, the configuration).
 pub fn cache_control(path: &str, content: &[u8]) -> &'static str {
-    if content.starts_with(b"PK") && !path.ends_with("/app_config") {
+    let configuration = ["/app_config", "/app_config_android", "/app_config_ios"]
+        .iter()
+        .any(|name| path.ends_with(name));
+    if content.starts_with(b"PK") && !configuration {
         BUNDLE_CACHE_CONTROL
     } else {
         INDEX_CACHE_CONTROL
@@ -373,6 +376,16 @@ pub mod paths {
     /// The signed application configuration.
     pub fn app_config(region: &str) -> String {
         format!("{ROOT}/configuration/country/{region}/app_config")
+    }
+
+    /// The signed `ApplicationConfigurationAndroid` under `version/{version}`.
+    pub fn app_config_android(version: &str) -> String {
+        format!("version/{version}/app_config_android")
+    }
+
+    /// The signed `ApplicationConfigurationIOS` under `version/{version}`.
+    pub fn app_config_ios(version: &str) -> String {
+        format!("version/{version}/app_config_ios")
     }
 
     /// The public keys that verify bundles, as JSON.

@@ -23,11 +23,13 @@ pub struct RunOptions {
     pub min_keys: usize,
     /// This server's country: its region gets every local key, and the
     /// foreign keys (from the federation gateway) of users who visited it.
-    /// When foreign keys are in the window, the countries they visited get
-    /// regions of their own (with those keys), and `EUR` gets every key.
+    /// `EUR` always gets every key; no other region is published.
     pub home: String,
-    /// The encoded `ApplicationConfiguration` to publish signed.
-    pub app_config: Bytes,
+    /// Keys with a lower transmission risk level are not published
+    /// (cwa-server's `minimum-trl-value-allowed`).
+    pub minimum_trl: u8,
+    /// The encoded configurations to publish signed, by public path.
+    pub configurations: Vec<(String, Bytes)>,
 }
 
 /// What a run did.
@@ -137,7 +139,18 @@ pub async fn run_once(
         keys_deleted: store::delete_expired_keys(db, window_start).await?,
         ..RunReport::default()
     };
-    let keys = Arc::new(store::publishable_keys(db, plan::hour_of(options.now)).await?);
+    // Published copies: keys under the minimum level stay out, the others
+    // carry cwa-server's encoding of their level (the stored rows keep what
+    // was submitted).
+    let keys: Vec<PublishableKey> = store::publishable_keys(db, plan::hour_of(options.now))
+        .await?
+        .into_iter()
+        .filter_map(|stored| {
+            let key = shared::publication::published_key(&stored.key, options.minimum_trl)?;
+            Some(PublishableKey { key, ..stored })
+        })
+        .collect();
+    let keys = Arc::new(keys);
     let rules = PlanRules {
         now: options.now,
         min_keys: options.min_keys,
@@ -167,14 +180,9 @@ pub async fn run_once(
         &mut report,
         publisher.put(&paths::keys(), keys_json.into()).await?,
     );
-    for region in &region_names {
-        let payload = shared::bundle::sign_payload(&options.app_config, &[signing.active()]);
-        count(
-            &mut report,
-            publisher
-                .put(&paths::app_config(region), payload.into())
-                .await?,
-        );
+    for (path, configuration) in &options.configurations {
+        let payload = shared::bundle::sign_payload(configuration, &[signing.active()]);
+        count(&mut report, publisher.put(path, payload.into()).await?);
     }
 
     let mut jobs = Vec::new();
@@ -265,42 +273,24 @@ async fn previous_regions(publisher: &Publisher) -> Result<Vec<String>, RunError
     }
 }
 
-/// The regions of a run, each with the indices of its keys (`None`: every key).
+/// The regions of a run, each with the indices of its keys (`None`: every
+/// key): the home country (its own keys and the foreign keys of users who
+/// visited it) and `EUR` (every key), always, and nothing else, as
+/// cwa-server's `DiagnosisKeysCountryDirectory` publishes `{home, EUR}`.
+/// The released apps download `EUR` only; a partner's visited countries
+/// never make a region (each would cost a bundle per hour and day: issue
+/// 15, point 10).
 fn regions(home: &str, keys: &[PublishableKey]) -> Vec<(String, Option<Vec<usize>>)> {
-    let foreign: Vec<usize> = (0..keys.len())
-        .filter(|&index| keys[index].is_foreign(home))
-        .collect();
-    if foreign.is_empty() {
-        return vec![(home.to_owned(), None)];
-    }
-    let mut visited: BTreeSet<&str> = BTreeSet::new();
-    for &index in &foreign {
-        let key = &keys[index];
-        visited.extend(
-            key.visited
-                .split(',')
-                .filter(|code| !code.is_empty() && code.as_bytes() != key.origin),
-        );
-    }
-    let home_keys: Vec<usize> = (0..keys.len())
-        .filter(|&index| !keys[index].is_foreign(home) || keys[index].visited(home))
-        .collect();
-    let mut regions = vec![(home.to_owned(), Some(home_keys))];
-    for country in visited {
-        if country == home || country == EUR {
-            continue;
-        }
-        let members = foreign
-            .iter()
-            .copied()
-            .filter(|&index| {
-                keys[index].visited(country) && keys[index].origin != country.as_bytes()
-            })
-            .collect();
-        regions.push((country.to_owned(), Some(members)));
-    }
-    regions.push((EUR.to_owned(), None));
-    regions
+    let home_keys = if keys.iter().any(|key| key.is_foreign(home)) {
+        Some(
+            (0..keys.len())
+                .filter(|&index| !keys[index].is_foreign(home) || keys[index].visited(home))
+                .collect(),
+        )
+    } else {
+        None
+    };
+    vec![(home.to_owned(), home_keys), (EUR.to_owned(), None)]
 }
 
 /// The region that holds every key, local and foreign.
@@ -479,33 +469,42 @@ mod region_tests {
     }
 
     #[test]
-    fn local_keys_alone_make_the_home_region_only() {
+    fn local_keys_alone_make_the_home_region_and_eur() {
         let keys = [key(1, "FR", "DE,FR"), key(2, "FR", "FR")];
-        assert_eq!(regions("FR", &keys), vec![("FR".to_owned(), None)]);
+        assert_eq!(
+            regions("FR", &keys),
+            vec![("FR".to_owned(), None), ("EUR".to_owned(), None)]
+        );
     }
 
     #[test]
-    fn foreign_keys_go_to_the_countries_they_visited_and_eur() {
+    fn no_keys_still_make_the_home_region_and_eur() {
+        let names: Vec<String> = regions("DE", &[])
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(names, ["DE", "EUR"]);
+    }
+
+    #[test]
+    fn visited_countries_make_no_region_and_eur_holds_every_key() {
+        let visited: Vec<String> = (b'A'..=b'Z')
+            .flat_map(|first| {
+                (b'A'..=b'B').map(move |second| format!("{}{}", first as char, second as char))
+            })
+            .take(40)
+            .collect();
         let keys = [
-            key(1, "FR", "FR"),       // local
-            key(2, "DE", "DE,FR"),    // visited FR
-            key(3, "DE", "DE,NL"),    // visited NL, not FR
-            key(4, "NL", "DE,FR,NL"), // visited DE and FR
+            key(1, "FR", "FR"),               // local
+            key(2, "DE", "DE,FR"),            // visited FR
+            key(3, "DE", "DE,NL"),            // visited NL, not FR
+            key(4, "NL", &visited.join(",")), // 40 made-up codes, not FR
+            key(5, "NL", "DE,FR,NL"),         // visited DE and FR
         ];
         let regions = regions("FR", &keys);
         let names: Vec<&str> = regions.iter().map(|(name, _)| name.as_str()).collect();
-        assert_eq!(names, ["FR", "DE", "NL", "EUR"]);
-        assert_eq!(regions[0].1, Some(vec![0, 1, 3]), "home: local + visitors");
-        assert_eq!(
-            regions[1].1,
-            Some(vec![3]),
-            "DE: foreign keys that visited DE, not DE's own"
-        );
-        assert_eq!(
-            regions[2].1,
-            Some(vec![2]),
-            "NL: DE's key that visited NL, not NL's own"
-        );
-        assert_eq!(regions[3].1, None, "EUR: every key");
+        assert_eq!(names, ["FR", "EUR"]);
+        assert_eq!(regions[0].1, Some(vec![0, 1, 4]), "home: local + visitors");
+        assert_eq!(regions[1].1, None, "EUR: every key");
     }
 }

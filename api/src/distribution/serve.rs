@@ -1,4 +1,5 @@
-//! Serving the published files under `/version/v1/...` from memory.
+//! Serving the published files under `/version/v1/...` and
+//! `/version/v2/...` from memory.
 //!
 //! The whole published tree (a few hundred files, tens of megabytes for a
 //! million keys) is loaded into a map with a precomputed ETag after each
@@ -37,7 +38,9 @@ impl PublishedFiles {
     /// Loads every file of the store, replacing what was held.
     pub async fn reload(&self, publisher: &Publisher) -> Result<usize, PublishError> {
         let mut files = HashMap::new();
-        for path in publisher.list(ROOT).await? {
+        let mut listed = publisher.list(ROOT).await?;
+        listed.extend(publisher.list(ROOT_V2).await?);
+        for path in listed {
             if let Some(body) = publisher.get(&path).await? {
                 let entry = entry(&path, body);
                 files.insert(path, entry);
@@ -68,19 +71,35 @@ fn entry(path: &str, body: Bytes) -> Entry {
     }
 }
 
-/// `GET /version/v1/{*path}`.
+/// The published tree of version 2: the configurations the released apps read.
+const ROOT_V2: &str = "version/v2";
+
+/// `GET /version/v1/{*path}` and `GET /version/v2/{*path}`.
 pub fn routes<S>(files: PublishedFiles) -> Router<S> {
     Router::new()
-        .route("/version/v1/{*path}", get(serve))
+        .route("/version/v1/{*path}", get(serve_v1))
+        .route("/version/v2/{*path}", get(serve_v2))
         .with_state(files)
 }
 
-async fn serve(
+async fn serve_v1(
     State(files): State<PublishedFiles>,
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(entry) = files.lookup(&format!("{ROOT}/{}", path.trim_end_matches('/'))) else {
+    serve(&files, ROOT, &path, &headers)
+}
+
+async fn serve_v2(
+    State(files): State<PublishedFiles>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    serve(&files, ROOT_V2, &path, &headers)
+}
+
+fn serve(files: &PublishedFiles, root: &str, path: &str, headers: &HeaderMap) -> Response {
+    let Some(entry) = files.lookup(&format!("{root}/{}", path.trim_end_matches('/'))) else {
         return crate::error::AppError::NotFound("no such file").into_response();
     };
     let common = [
@@ -128,7 +147,7 @@ pub(crate) mod doc {
     /// The countries with bundles.
     #[utoipa::path(get, path = "/version/v1/diagnosis-keys/country", tag = "distribution",
         responses(
-            (status = 200, description = "ISO 3166 codes, e.g. `[\"DE\"]`; ETag, max-age 300", body = Vec<String>),
+            (status = 200, description = "The home country, the supported countries that foreign keys visited, and `EUR` (every key), e.g. `[\"DE\", \"EUR\"]`; ETag, max-age 300", body = Vec<String>),
             (status = 304, description = "Unchanged since the ETag of If-None-Match"),
             (status = 404, description = NOT_FOUND, body = ErrorBody),
         ))]
@@ -184,15 +203,33 @@ pub(crate) mod doc {
         ))]
     pub(crate) fn hour_bundle() {}
 
-    /// The signed application configuration.
+    /// The signed application configuration, version 1.
     #[utoipa::path(get, path = "/version/v1/configuration/country/{country}/app_config", tag = "distribution",
-        params(("country" = String, Path, description = "ISO 3166 alpha-2 code", example = "DE")),
+        params(("country" = String, Path, description = "ISO 3166 alpha-2 code: the home country", example = "DE")),
         responses(
-            (status = 200, description = "A signed bundle whose `export.bin` is the ApplicationConfiguration protobuf; ETag, max-age 300", body = Bundle, content_type = "application/zip"),
+            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official v1 `ApplicationConfiguration` protobuf, no header; ETag, max-age 300", body = Bundle, content_type = "application/zip"),
             (status = 304, description = "Unchanged since the ETag of If-None-Match"),
             (status = 404, description = NOT_FOUND, body = ErrorBody),
         ))]
     pub(crate) fn app_config() {}
+
+    /// The signed configuration the released Android app reads.
+    #[utoipa::path(get, path = "/version/v2/app_config_android", tag = "distribution",
+        responses(
+            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official `ApplicationConfigurationAndroid` protobuf, no header; the same file is at `/version/v1/app_config_android`; ETag, max-age 300", body = Bundle, content_type = "application/zip"),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn app_config_android() {}
+
+    /// The signed configuration the released iOS app reads.
+    #[utoipa::path(get, path = "/version/v2/app_config_ios", tag = "distribution",
+        responses(
+            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official `ApplicationConfigurationIOS` protobuf, no header; the same file is at `/version/v1/app_config_ios`; ETag, max-age 300", body = Bundle, content_type = "application/zip"),
+            (status = 304, description = "Unchanged since the ETag of If-None-Match"),
+            (status = 404, description = NOT_FOUND, body = ErrorBody),
+        ))]
+    pub(crate) fn app_config_ios() {}
 
     /// The public keys that verify bundles.
     #[utoipa::path(get, path = "/version/v1/keys", tag = "distribution",

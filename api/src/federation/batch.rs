@@ -228,9 +228,13 @@ impl FederatedKey {
                 key.days_since_onset_of_symptoms
             )
         })?;
+        let level = match key.transmission_risk_level {
+            level @ 1..=8 => level,
+            _ => i32::from(trl_from_dsos(key.days_since_onset_of_symptoms)),
+        };
         let checked = DiagnosisKey::new(
             key_data,
-            i64::from(key.transmission_risk_level),
+            i64::from(level),
             i64::from(key.rolling_start_interval_number),
             i64::from(key.rolling_period),
             ReportType::from_code(key.report_type),
@@ -253,6 +257,52 @@ impl FederatedKey {
             visited,
             dsos,
         })
+    }
+}
+
+/// The transmission risk level of a downloaded key that carries none (0,
+/// or EFGS's "not set" [`TRL_NOT_SET`], which most members send since
+/// Exposure Notification v2), from its EFGS days since onset, as
+/// cwa-server's download service derives it (`FederationKeyNormalizer`,
+/// `tek-field-derivations.trl-from-dsos` of
+/// `common/persistence/src/main/resources/derivation-maps.yaml`, and its
+/// `default-trl` 1 for a value the map lacks).
+pub fn trl_from_dsos(days_since_onset: i32) -> u8 {
+    match days_since_onset {
+        // Onset known.
+        -5 | 5 | 6 => 2,
+        -4 => 4,
+        -3 | 2 => 6,
+        -2 => 7,
+        -1..=1 => 8,
+        3 => 5,
+        4 => 3,
+        // Onset within a range of 7 days.
+        692 | 704 => 2,
+        693 | 703 => 3,
+        694 | 702 => 4,
+        695 | 696 | 699 | 700 => 6,
+        697 | 698 => 7,
+        701 => 5,
+        // Symptomatic, onset unknown.
+        1992 => 2,
+        1993 => 3,
+        1994 | 2000 => 5,
+        1995 => 7,
+        1996..=1998 => 8,
+        1999 => 6,
+        // Asymptomatic.
+        2997 => 2,
+        2998 => 3,
+        2999 | 3000 => 4,
+        // Symptom status unknown.
+        3992 => 2,
+        3993 => 3,
+        3994 => 4,
+        3995 | 3999 => 6,
+        3996..=3998 => 7,
+        4000 => 5,
+        _ => 1,
     }
 }
 
@@ -437,6 +487,46 @@ mod tests {
             let error = FederatedKey::from_efgs(&wire_key(bad)).expect_err("refused");
             assert!(error.contains("no EFGS range"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn a_key_without_a_level_gets_cwa_servers_level_from_its_days_since_onset() {
+        // derivation-maps.yaml: a few values of each range, and the default.
+        for (days, level) in [
+            (-14, 1),
+            (-5, 2),
+            (-4, 4),
+            (-1, 8),
+            (0, 8),
+            (1, 8),
+            (2, 6),
+            (3, 5),
+            (4, 3),
+            (6, 2),
+            (7, 1),
+            (21, 1),
+            (697, 7),
+            (701, 5),
+            (1996, 8),
+            (2000, 5),
+            (2999, 4),
+            (3000, 4),
+            (3996, 7),
+            (4000, 5),
+            (100, 1),
+            (i32::MAX, 1),
+        ] {
+            assert_eq!(trl_from_dsos(days), level, "days since onset {days}");
+        }
+        for sent in [0, TRL_NOT_SET] {
+            let mut wire = wire_key(3996);
+            wire.transmission_risk_level = sent;
+            let key = FederatedKey::from_efgs(&wire).expect("accepted");
+            assert_eq!(key.key.transmission_risk_level, 7, "sent {sent}");
+            assert_eq!(key.to_efgs().transmission_risk_level, 7);
+        }
+        let sent = FederatedKey::from_efgs(&wire_key(3996)).expect("accepted");
+        assert_eq!(sent.key.transmission_risk_level, 5, "a level 1..8 is kept");
     }
 
     #[test]

@@ -37,6 +37,10 @@ use crate::limits::Limits;
 
 /// How long a stopping server lets open connections finish their request.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How long a closing connection reads and drops what its client still
+/// sends, at most ([`linger`]), and how long it waits for the next bytes.
+const LINGER_TIME: Duration = Duration::from_secs(10);
+const LINGER_QUIET: Duration = Duration::from_secs(2);
 /// The largest request head (and read buffer) of a connection.
 const MAX_BUFFER: usize = 64 * 1024;
 
@@ -197,32 +201,75 @@ impl Connection {
         };
         let mut builder = hyper::server::conn::http1::Builder::new();
         builder.max_buf_size(MAX_BUFFER);
-        let connection = builder.serve_connection(TokioIo::new(io), service);
-        tokio::pin!(connection);
+        let mut connection = builder.serve_connection(TokioIo::new(io), service);
         let mut shutting_down = false;
         loop {
             let deadline = phase.deadline(&self.bounds);
-            tokio::select! {
-                served = connection.as_mut() => {
-                    if let Err(error) = served {
-                        tracing::debug!(%error, "connection ended with an error");
-                    }
-                    break;
+            let event = tokio::select! {
+                served = std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)) => {
+                    Event::Served(served)
                 }
-                _ = closing.wait_for(|closing| *closing), if !shutting_down => {
+                _ = closing.wait_for(|closing| *closing), if !shutting_down => Event::Closing,
+                () = tokio::time::sleep_until(deadline) => Event::Deadline,
+                () = phase.changed.notified() => Event::Changed,
+            };
+            match event {
+                Event::Served(Ok(())) => {
+                    linger(connection.into_parts().io.into_inner()).await;
+                    return;
+                }
+                Event::Served(Err(error)) => {
+                    tracing::debug!(%error, "connection ended with an error");
+                    return;
+                }
+                Event::Closing => {
                     shutting_down = true;
-                    connection.as_mut().graceful_shutdown();
+                    Pin::new(&mut connection).graceful_shutdown();
                 }
-                () = tokio::time::sleep_until(deadline) => {
-                    if phase.expired(&self.bounds, Instant::now()) {
-                        tracing::debug!("connection past its time bound; closed");
-                        break;
-                    }
+                Event::Deadline if phase.expired(&self.bounds, Instant::now()) => {
+                    tracing::debug!("connection past its time bound; closed");
+                    return;
                 }
-                () = phase.changed.notified() => {}
+                Event::Deadline | Event::Changed => {}
             }
         }
     }
+}
+
+/// What woke a connection's watcher.
+enum Event {
+    /// hyper is done with the connection (the client closed, or hyper
+    /// will not read another request on it).
+    Served(hyper::Result<()>),
+    /// The server is stopping.
+    Closing,
+    /// A time bound may have passed.
+    Deadline,
+    /// The phase changed: a deadline may have come closer.
+    Changed,
+}
+
+/// Closes a connection as nginx's lingering close does: the answer is sent,
+/// the write side shut (FIN, after TLS's close_notify), and what the client
+/// still sends is read and dropped until it closes, for at most
+/// [`LINGER_TIME`] and while bytes keep coming within [`LINGER_QUIET`].
+/// Closing with unread bytes would make the kernel answer them with a reset,
+/// and a client still sending a body that was refused before it was read
+/// (a 401, 403 or 413) could lose the answer to that reset.
+async fn linger<I: AsyncRead + AsyncWrite + Unpin>(mut io: I) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let drain = async {
+        if io.shutdown().await.is_err() {
+            return;
+        }
+        let mut sink = [0u8; 16 * 1024];
+        while let Ok(Ok(read)) = tokio::time::timeout(LINGER_QUIET, io.read(&mut sink)).await {
+            if read == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, drain).await;
 }
 
 /// Where a connection is, for its time bounds.

@@ -43,6 +43,8 @@ use super::AppState;
         crate::distribution::serve::doc::hour_index,
         crate::distribution::serve::doc::hour_bundle,
         crate::distribution::serve::doc::app_config,
+        crate::distribution::serve::doc::app_config_android,
+        crate::distribution::serve::doc::app_config_ios,
         crate::distribution::serve::doc::keys,
         crate::internal::verify_tan,
         crate::verification::reservation::reserve,

@@ -9,10 +9,34 @@ use super::store::NewResult;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 
+/// One checked result of a lab's upload, before its id is hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedResult {
+    /// A hashed GUID or a date-of-birth id.
+    pub id: TestId,
+    /// Negative, positive or invalid.
+    pub result: TestResult,
+    /// When the sample was taken (unix seconds), if the lab said.
+    pub sample_collected_at: Option<i64>,
+}
+
 /// Checks 1 to 1,000 results and turns them into what the store takes (ids
-/// hashed under `db`'s key); the
-/// first broken result is named (by its index) in a 400.
+/// hashed under `db`'s key); the first broken result is named (by its
+/// index) in a 400.
 pub fn results(db: &Db, items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
+    Ok(checked(items)?
+        .into_iter()
+        .map(|checked| NewResult {
+            id_hash: db.hash(&checked.id),
+            result: checked.result,
+            sample_collected_at: checked.sample_collected_at,
+        })
+        .collect())
+}
+
+/// The rules alone (no key, no storage): 1 to 1,000 results, each with a
+/// valid id, a lab result (1, 2 or 3) and no negative sample time.
+pub fn checked(items: &[LabTestResult]) -> AppResult<Vec<CheckedResult>> {
     let count = items.len();
     if count == 0 || count > MAX_LAB_RESULTS_PER_REQUEST {
         return Err(AppError::bad_request(
@@ -46,8 +70,8 @@ pub fn results(db: &Db, items: &[LabTestResult]) -> AppResult<Vec<NewResult>> {
                     format!("result {index}: sc must be unix seconds"),
                 ));
             }
-            Ok(NewResult {
-                id_hash: db.hash(&id),
+            Ok(CheckedResult {
+                id,
                 result,
                 sample_collected_at: item.sc,
             })

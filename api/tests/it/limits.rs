@@ -361,3 +361,49 @@ async fn forwarded_for_counts_only_when_the_operator_trusts_a_proxy() {
     }
     behind_proxy.stop().await;
 }
+
+/// A request refused before its body is read (a lab upload without a lab
+/// key: 401) still gets its answer while the client goes on sending a body
+/// far larger than the kernel's buffers: the server reads and drops the
+/// rest before it closes (a lingering close). Closing at once would answer
+/// the unread bytes with a reset: the client's writes would fail and, as
+/// often as not, the answer would be lost with them.
+#[tokio::test]
+async fn a_request_refused_before_its_body_still_gets_its_answer() {
+    let server = server_with(Limits::default()).await;
+    let body_size: usize = 24 * 1024 * 1024;
+    for _ in 0..3 {
+        let stream = TcpStream::connect(address(&server.base))
+            .await
+            .expect("connect");
+        let (mut reader, mut writer) = stream.into_split();
+        let sending = tokio::spawn(async move {
+            let head = format!(
+                "POST /api/v1/lab/results HTTP/1.1\r\nhost: localhost\r\n\
+                 content-type: application/json\r\ncontent-length: {body_size}\r\n\r\n"
+            );
+            writer.write_all(head.as_bytes()).await?;
+            let chunk = vec![b' '; 64 * 1024];
+            for _ in 0..body_size / chunk.len() {
+                writer.write_all(&chunk).await?;
+            }
+            writer.flush().await
+        });
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(20), reader.read_to_end(&mut answer))
+            .await
+            .expect("the server closes within its linger time")
+            .expect("the answer is read without a reset");
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 401"),
+            "answer: {}",
+            answer.lines().next().unwrap_or_default()
+        );
+        sending
+            .await
+            .expect("the sender ends")
+            .expect("every byte of the body is taken (no reset)");
+    }
+    server.stop().await;
+}

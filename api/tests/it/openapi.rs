@@ -14,7 +14,7 @@ use shared::portal::Role;
 use crate::support::{self, TestServer};
 
 /// Every route the public listener serves (the portal's files aside).
-const PUBLIC_ROUTES: [(&str, &str); 33] = [
+const PUBLIC_ROUTES: [(&str, &str); 35] = [
     ("post", "/version/v1/registrationToken"),
     ("post", "/version/v1/testresult"),
     ("post", "/version/v1/tan"),
@@ -41,6 +41,8 @@ const PUBLIC_ROUTES: [(&str, &str); 33] = [
         "get",
         "/version/v1/configuration/country/{country}/app_config",
     ),
+    ("get", "/version/v2/app_config_android"),
+    ("get", "/version/v2/app_config_ios"),
     ("get", "/version/v1/keys"),
     ("post", "/api/v1/portal/login"),
     ("post", "/api/v1/portal/login/totp"),

@@ -38,7 +38,7 @@ use crate::worker;
 
 const CHANNEL: &str = "warn-phones";
 const DATES: &str = "/version/v1/diagnosis-keys/country/DE/date";
-const APP_CONFIG: &str = "/version/v1/configuration/country/DE/app_config";
+const APP_CONFIG: &str = "/version/v2/app_config_android";
 
 fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64

@@ -18,6 +18,8 @@ use crate::worker::{PageWorker, unexpected};
 use verifier::task::{Reason, Request, WorkerMessage};
 
 const APP_CONFIG: &str = "/version/v1/configuration/country/DE/app_config";
+/// The configuration the released Android app reads (version 2 parameters).
+const APP_CONFIG_ANDROID: &str = "/version/v2/app_config_android";
 
 /// Where the configuration the calculators use came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,16 +94,18 @@ pub fn RiskPage() -> impl IntoView {
     }
 }
 
-/// Downloads the keys and the configuration bundle and has the worker
-/// verify and read it.
+/// Downloads the keys and the two configuration bundles (v1, and the
+/// Android one with the version 2 parameters) and has the worker verify
+/// and read them.
 async fn load_config(worker: PageWorker) -> Result<(ApplicationConfig, KeyIdentity), Reason> {
     let reason = |error: api::ApiError| Reason {
         german: error.describe(Lang::De),
         english: error.describe(Lang::En),
     };
     let keys = api::published_keys().await.map_err(reason)?;
-    let bundle = api::bytes(APP_CONFIG).await.map_err(reason)?;
-    match worker.call(Request::Config { keys }, &[bundle]).await {
+    let v1 = api::bytes(APP_CONFIG).await.map_err(reason)?;
+    let android = api::bytes(APP_CONFIG_ANDROID).await.map_err(reason)?;
+    match worker.call(Request::Config { keys }, &[v1, android]).await {
         WorkerMessage::Config(report) => Ok((report.config, report.signed_by)),
         WorkerMessage::Failed(reason) => Err(reason),
         other => Err(unexpected(&other)),

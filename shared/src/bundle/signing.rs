@@ -258,12 +258,13 @@ impl KeyRing {
 }
 
 /// Signs a payload that has no header of its own (the configuration bundle)
-/// and wraps it in a bundle.
+/// and wraps it in a bundle; each signature says batch 1 of 1, as
+/// cwa-server's configuration signatures do.
 pub fn sign_payload(payload: &[u8], signers: &[&Signer]) -> Vec<u8> {
     let list = TekSignatureList {
         signatures: signers
             .iter()
-            .map(|signer| signer.tek_signature(payload, None))
+            .map(|signer| signer.tek_signature(payload, Some((1, 1))))
             .collect(),
     };
     write_archive(payload, &list.encode_to_vec())

@@ -1,6 +1,7 @@
 //! The application configuration in JSON (the protobuf's field names, as
-//! the apps write them) and its conversion to and from the protobuf that
-//! the server publishes. The production values are in [`super::defaults`].
+//! the apps write them) and its conversion to and from the official
+//! protobufs that the server publishes (v1 `ApplicationConfiguration`, v2
+//! `ApplicationConfigurationAndroid`). The production values are in [`super::defaults`].
 
 use proto::appconfig as pb;
 use proto::appconfig::normalized_time_to_risk_level_mapping::RiskLevel as PbRiskLevel;
@@ -37,14 +38,6 @@ pub enum ConfigError {
     /// A message field that must be present is absent.
     #[error("{0} is missing")]
     Missing(&'static str),
-    /// A score list without exactly 8 values.
-    #[error("exposureConfig.{list} must hold 8 scores, got {count}")]
-    ScoreCount {
-        /// Which list.
-        list: &'static str,
-        /// How many it holds.
-        count: usize,
-    },
     /// A score outside 0..=8.
     #[error("exposureConfig.{list} scores must be 0 to 8, got {score}")]
     Score {
@@ -68,11 +61,21 @@ pub enum ConfigError {
 
 // JSON → protobuf: every value fits.
 
-impl From<&ApplicationConfig> for pb::ApplicationConfiguration {
-    fn from(config: &ApplicationConfig) -> Self {
-        let v1 = &config.v1;
+/// The framework's score `score` (0 to 8) as the official `RiskLevel` enum
+/// number: the score is the number.
+fn score(score: u8) -> i32 {
+    i32::from(score)
+}
+
+impl From<&V1Config> for pb::ApplicationConfiguration {
+    /// The version 1 risk parameters; the other fields stay empty.
+    fn from(v1: &V1Config) -> Self {
+        use pb::risk_score_parameters as scores_pb;
         let scores = &v1.exposure_config;
-        let list = |scores: &[u8; 8]| scores.iter().map(|score| i32::from(*score)).collect();
+        let [t1, t2, t3, t4, t5, t6, t7, t8] = scores.transmission.map(score);
+        let [d1, d2, d3, d4, d5, d6, d7, d8] = scores.duration.map(score);
+        let [e1, e2, e3, e4, e5, e6, e7, e8] = scores.days_since_last_exposure.map(score);
+        let [a1, a2, a3, a4, a5, a6, a7, a8] = scores.attenuation.map(score);
         let duration = &v1.attenuation_duration;
         Self {
             min_risk_score: i32::try_from(v1.min_risk_score).unwrap_or(i32::MAX),
@@ -90,13 +93,49 @@ impl From<&ApplicationConfig> for pb::ApplicationConfiguration {
                     .collect(),
             }),
             exposure_config: Some(pb::RiskScoreParameters {
-                transmission: list(&scores.transmission),
+                transmission: Some(scores_pb::TransmissionRiskParameters {
+                    app_defined1: t1,
+                    app_defined2: t2,
+                    app_defined3: t3,
+                    app_defined4: t4,
+                    app_defined5: t5,
+                    app_defined6: t6,
+                    app_defined7: t7,
+                    app_defined8: t8,
+                }),
                 transmission_weight: scores.transmission_weight,
-                duration: list(&scores.duration),
+                duration: Some(scores_pb::DurationRiskParameters {
+                    eq0_min: d1,
+                    gt0_le5_min: d2,
+                    gt5_le10_min: d3,
+                    gt10_le15_min: d4,
+                    gt15_le20_min: d5,
+                    gt20_le25_min: d6,
+                    gt25_le30_min: d7,
+                    gt30_min: d8,
+                }),
                 duration_weight: scores.duration_weight,
-                days_since_last_exposure: list(&scores.days_since_last_exposure),
+                days_since_last_exposure: Some(scores_pb::DaysSinceLastExposureRiskParameters {
+                    ge14_days: e1,
+                    ge12_lt14_days: e2,
+                    ge10_lt12_days: e3,
+                    ge8_lt10_days: e4,
+                    ge6_lt8_days: e5,
+                    ge4_lt6_days: e6,
+                    ge2_lt4_days: e7,
+                    ge0_lt2_days: e8,
+                }),
                 days_weight: scores.days_weight,
-                attenuation: list(&scores.attenuation),
+                attenuation: Some(scores_pb::AttenuationRiskParameters {
+                    gt73_dbm: a1,
+                    gt63_le73_dbm: a2,
+                    gt51_le63_dbm: a3,
+                    gt33_le51_dbm: a4,
+                    gt27_le33_dbm: a5,
+                    gt15_le27_dbm: a6,
+                    gt10_le15_dbm: a7,
+                    le10_dbm: a8,
+                }),
                 attenuation_weight: scores.attenuation_weight,
             }),
             attenuation_duration: Some(pb::AttenuationDuration {
@@ -112,10 +151,7 @@ impl From<&ApplicationConfig> for pb::ApplicationConfiguration {
                 default_bucket_offset: duration.default_bucket_offset,
                 risk_score_normalization_divisor: duration.risk_score_normalization_divisor,
             }),
-            risk_calculation_parameters: Some(pb::RiskCalculationParameters::from(
-                &config.risk_calculation_parameters,
-            )),
-            supported_countries: config.supported_countries.clone(),
+            ..Self::default()
         }
     }
 }
@@ -198,6 +234,8 @@ impl From<&RiskCalculationParameters> for pb::RiskCalculationParameters {
                     transmission_risk_value: mapping.transmission_risk_value,
                 })
                 .collect(),
+            max_encounter_age_in_days: 0,
+            transmission_risk_level_multiplier: 0.0,
         }
     }
 }
@@ -218,20 +256,13 @@ fn range_from_pb(range: &Option<pb::Range>, name: &'static str) -> Result<Range,
     })
 }
 
-fn scores_from_pb(scores: &[i32], list: &'static str) -> Result<[u8; 8], ConfigError> {
-    let scores: &[i32; 8] = scores.try_into().map_err(|_| ConfigError::ScoreCount {
-        list,
-        count: scores.len(),
-    })?;
+fn scores_from_pb(scores: [i32; 8], list: &'static str) -> Result<[u8; 8], ConfigError> {
     let mut out = [0u8; 8];
     for (slot, score) in out.iter_mut().zip(scores) {
-        *slot = u8::try_from(*score)
+        *slot = u8::try_from(score)
             .ok()
             .filter(|score| *score <= super::v1::MAX_BUCKET_SCORE)
-            .ok_or(ConfigError::Score {
-                list,
-                score: *score,
-            })?;
+            .ok_or(ConfigError::Score { list, score })?;
     }
     Ok(out)
 }
@@ -261,16 +292,24 @@ fn levels_from_pb(
         .collect()
 }
 
-impl TryFrom<&pb::ApplicationConfiguration> for ApplicationConfig {
+impl TryFrom<&pb::ApplicationConfiguration> for V1Config {
     type Error = ConfigError;
 
+    /// The version 1 risk parameters of the official v1 configuration.
     fn try_from(config: &pb::ApplicationConfiguration) -> Result<Self, ConfigError> {
         let scores = present(&config.exposure_config, "exposureConfig")?;
+        let transmission = present(&scores.transmission, "exposureConfig.transmission")?;
+        let duration_scores = present(&scores.duration, "exposureConfig.duration")?;
+        let days = present(
+            &scores.days_since_last_exposure,
+            "exposureConfig.daysSinceLastExposure",
+        )?;
+        let attenuation = present(&scores.attenuation, "exposureConfig.attenuation")?;
         let duration = present(&config.attenuation_duration, "attenuationDuration")?;
         let thresholds = present(&duration.thresholds, "attenuationDuration.thresholds")?;
         let weights = present(&duration.weights, "attenuationDuration.weights")?;
         let classes = present(&config.risk_score_classes, "riskScoreClasses")?;
-        let v1 = V1Config {
+        Ok(V1Config {
             min_risk_score: u32::try_from(config.min_risk_score)
                 .map_err(|_| ConfigError::MinRiskScore(config.min_risk_score))?,
             risk_score_classes: RiskScoreClassification {
@@ -286,13 +325,58 @@ impl TryFrom<&pb::ApplicationConfiguration> for ApplicationConfig {
                     .collect(),
             },
             exposure_config: RiskScoreParameters {
-                transmission: scores_from_pb(&scores.transmission, "transmission")?,
-                duration: scores_from_pb(&scores.duration, "duration")?,
+                transmission: scores_from_pb(
+                    [
+                        transmission.app_defined1,
+                        transmission.app_defined2,
+                        transmission.app_defined3,
+                        transmission.app_defined4,
+                        transmission.app_defined5,
+                        transmission.app_defined6,
+                        transmission.app_defined7,
+                        transmission.app_defined8,
+                    ],
+                    "transmission",
+                )?,
+                duration: scores_from_pb(
+                    [
+                        duration_scores.eq0_min,
+                        duration_scores.gt0_le5_min,
+                        duration_scores.gt5_le10_min,
+                        duration_scores.gt10_le15_min,
+                        duration_scores.gt15_le20_min,
+                        duration_scores.gt20_le25_min,
+                        duration_scores.gt25_le30_min,
+                        duration_scores.gt30_min,
+                    ],
+                    "duration",
+                )?,
                 days_since_last_exposure: scores_from_pb(
-                    &scores.days_since_last_exposure,
+                    [
+                        days.ge14_days,
+                        days.ge12_lt14_days,
+                        days.ge10_lt12_days,
+                        days.ge8_lt10_days,
+                        days.ge6_lt8_days,
+                        days.ge4_lt6_days,
+                        days.ge2_lt4_days,
+                        days.ge0_lt2_days,
+                    ],
                     "daysSinceLastExposure",
                 )?,
-                attenuation: scores_from_pb(&scores.attenuation, "attenuation")?,
+                attenuation: scores_from_pb(
+                    [
+                        attenuation.gt73_dbm,
+                        attenuation.gt63_le73_dbm,
+                        attenuation.gt51_le63_dbm,
+                        attenuation.gt33_le51_dbm,
+                        attenuation.gt27_le33_dbm,
+                        attenuation.gt15_le27_dbm,
+                        attenuation.gt10_le15_dbm,
+                        attenuation.le10_dbm,
+                    ],
+                    "attenuation",
+                )?,
                 transmission_weight: scores.transmission_weight,
                 duration_weight: scores.duration_weight,
                 days_weight: scores.days_weight,
@@ -311,15 +395,27 @@ impl TryFrom<&pb::ApplicationConfiguration> for ApplicationConfig {
                 default_bucket_offset: duration.default_bucket_offset,
                 risk_score_normalization_divisor: duration.risk_score_normalization_divisor,
             },
-        };
+        })
+    }
+}
+
+impl ApplicationConfig {
+    /// What the risk calculators need, read from the published
+    /// configurations: version 1 from the v1 `ApplicationConfiguration`,
+    /// version 2 from `ApplicationConfigurationAndroid` (the iOS one
+    /// carries the same `riskCalculationParameters`).
+    pub fn from_published(
+        v1: &pb::ApplicationConfiguration,
+        android: &pb::ApplicationConfigurationAndroid,
+    ) -> Result<Self, ConfigError> {
         let parameters = present(
-            &config.risk_calculation_parameters,
+            &android.risk_calculation_parameters,
             "riskCalculationParameters",
         )?;
         Ok(Self {
-            v1,
+            v1: V1Config::try_from(v1)?,
             risk_calculation_parameters: RiskCalculationParameters::try_from(parameters)?,
-            supported_countries: config.supported_countries.clone(),
+            supported_countries: v1.supported_countries.clone(),
         })
     }
 }

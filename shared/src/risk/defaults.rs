@@ -1,10 +1,13 @@
-//! The production configuration: what the server publishes unless told
-//! otherwise.
+//! The reference configuration that `warn risk`, the portal's risk page and
+//! the verifier score with unless given another.
 //!
-//! The values are those SPEC section 8 names. Where it names none, they are
-//! CWA's production values: windows with less than 10 minutes below 73 dB
-//! and windows with TRL 1 or 2 are dropped, and the per-window table uses
-//! the per-day thresholds (`[0, 13)` LOW, `[13, 99999]` HIGH).
+//! The values are those SPEC section 8 names. Where it names none, they
+//! follow an earlier cwa-server `v2/risk-calculation-parameters.yaml`:
+//! windows with less than 10 minutes below 73 dB and windows with TRL 1 or
+//! 2 are dropped, and the per-window table uses the per-day thresholds
+//! (`[0, 13)` LOW, `[13, 99999]` HIGH). The configuration published for the
+//! apps carries cwa-server's last values instead
+//! (`api/src/distribution/app-config.toml`).
 
 use proto::appconfig as pb;
 
@@ -30,9 +33,10 @@ impl Default for ApplicationConfig {
     }
 }
 
-/// The production configuration as the server publishes it.
+/// The version 1 risk parameters of the production configuration, as the
+/// official v1 protobuf (the other fields empty).
 pub fn default_application_configuration() -> pb::ApplicationConfiguration {
-    pb::ApplicationConfiguration::from(&ApplicationConfig::default())
+    pb::ApplicationConfiguration::from(&v1())
 }
 
 /// Version 1: the reference architecture's values (CWA, late 2020).
@@ -45,13 +49,13 @@ pub fn v1() -> V1Config {
                     label: "LOW".into(),
                     min: 0,
                     max: 15,
-                    url: String::new(),
+                    url: "https://www.coronawarn.app".into(),
                 },
                 RiskScoreClass {
                     label: "HIGH".into(),
                     min: 15,
                     max: 9999,
-                    url: String::new(),
+                    url: "https://www.coronawarn.app".into(),
                 },
             ],
         },
@@ -60,10 +64,12 @@ pub fn v1() -> V1Config {
             duration: [0, 0, 0, 1, 1, 1, 1, 1],
             days_since_last_exposure: [5; 8],
             attenuation: [0, 2, 2, 2, 2, 2, 2, 2],
-            transmission_weight: 1.0,
-            duration_weight: 1.0,
-            days_weight: 1.0,
-            attenuation_weight: 1.0,
+            // cwa-server's main-config/exposure-config.yaml; the framework
+            // multiplies the scores alone, so they do not change a score.
+            transmission_weight: 50.0,
+            duration_weight: 50.0,
+            days_weight: 20.0,
+            attenuation_weight: 50.0,
         },
         attenuation_duration: AttenuationDuration {
             thresholds: Thresholds {

@@ -10,10 +10,13 @@
 //! - [`config`]: the application configuration in the apps' JSON shape and
 //!   its conversion to and from the protobuf.
 //! - [`defaults`]: the production values, the default configuration.
+//! - [`published`]: the operator's document from which the signed v1,
+//!   Android and iOS configurations are built.
 //! - [`Range`] and [`RiskLevel`]: the pieces both JSON shapes share.
 
 pub mod config;
 pub mod defaults;
+pub mod published;
 pub mod v1;
 pub mod v2;
 

@@ -102,6 +102,56 @@ async fn published_files_carry_etag_and_cache_control_and_answer_304() {
     server.stop().await;
 }
 
+/// What the Android app's `AppConfigServer` needs of the answer (an
+/// `ETag`, else "Server has no ETAG"; `Date` for the clock offset;
+/// `Cache-Control` max-age as the cache's validity) and the iOS app's
+/// `If-None-Match` request (`ResourceLocator.appConfiguration`).
+#[tokio::test]
+async fn the_app_configurations_are_served_as_the_apps_fetch_them() {
+    let (server, client) = served().await;
+    for path in [
+        "version/v2/app_config_android",
+        "version/v2/app_config_ios",
+        "version/v1/app_config_android",
+        "version/v1/app_config_ios",
+    ] {
+        let url = format!("{}/{path}", server.base);
+        let response = client.get(&url).send().await.expect("request");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            "application/zip",
+            "{path}"
+        );
+        assert_eq!(
+            response.headers()[CACHE_CONTROL],
+            "public, max-age=300",
+            "{path}"
+        );
+        assert!(
+            response.headers().contains_key(reqwest::header::DATE),
+            "{path}: no Date"
+        );
+        let etag = response.headers()[ETAG].clone();
+        let body = response.bytes().await.expect("body");
+        assert!(body.starts_with(b"PK"), "{path}: a zip");
+        let again = client
+            .get(&url)
+            .header(IF_NONE_MATCH, etag)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+    }
+    let missing = client
+        .get(format!("{}/version/v2/app_config_windows", server.base))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn unknown_paths_and_traversal_answer_404() {
     let (server, _) = served().await;
@@ -113,6 +163,8 @@ async fn unknown_paths_and_traversal_answer_404() {
         "/version/v1/%2e%2e/%2e%2e/warn.db",
         "/version/v1/diagnosis-keys/country/DE/date/2026-11-20/index",
         "/version/v1/..%2f..%2fsigning/v1.pem",
+        "/version/v2/../../warn.db",
+        "/version/v2/%2e%2e/v1/keys/../../../warn.db",
     ] {
         let status = raw_get(&server.base, path).await;
         assert!(status == 404 || status == 400, "{path}: {status}");
