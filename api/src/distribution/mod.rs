@@ -69,6 +69,7 @@ pub struct Distribution {
     data_dir: PathBuf,
     settings: DistributionSettings,
     home: String,
+    supported: Vec<String>,
     publisher: Publisher,
     minimum_trl: u8,
     configurations: Vec<(String, Bytes)>,
@@ -98,6 +99,7 @@ impl Distribution {
             data_dir: data_dir.to_owned(),
             settings,
             home: countries.home().to_owned(),
+            supported,
             publisher,
             minimum_trl: config.minimum_trl_value_allowed,
             configurations,
@@ -162,6 +164,7 @@ impl Distribution {
             now,
             min_keys: self.settings.min_keys.unwrap_or(DEFAULT_MIN_KEYS),
             home: self.home.clone(),
+            supported: self.supported.clone(),
             minimum_trl: self.minimum_trl,
             configurations: self.configurations.clone(),
         };

@@ -23,8 +23,12 @@ pub struct RunOptions {
     pub min_keys: usize,
     /// This server's country: its region gets every local key, and the
     /// foreign keys (from the federation gateway) of users who visited it.
-    /// `EUR` always gets every key; no other region is published.
+    /// `EUR` always gets every key; a supported country that foreign keys
+    /// visited gets a region of its own with those keys.
     pub home: String,
+    /// The countries this server supports (the home country among them):
+    /// only these become regions, whatever a partner's keys claim to have visited.
+    pub supported: Vec<String>,
     /// Keys with a lower transmission risk level are not published
     /// (cwa-server's `minimum-trl-value-allowed`).
     pub minimum_trl: u8,
@@ -156,7 +160,7 @@ pub async fn run_once(
         min_keys: options.min_keys,
         max_keys_per_bundle: MAX_KEYS_PER_BUNDLE,
     };
-    let regions = regions(&options.home, keys.as_slice());
+    let regions = regions(&options.home, &options.supported, keys.as_slice());
     let plans: Vec<(String, Plan)> = regions
         .iter()
         .map(|(region, members)| {
@@ -275,22 +279,49 @@ async fn previous_regions(publisher: &Publisher) -> Result<Vec<String>, RunError
 
 /// The regions of a run, each with the indices of its keys (`None`: every
 /// key): the home country (its own keys and the foreign keys of users who
-/// visited it) and `EUR` (every key), always, and nothing else, as
-/// cwa-server's `DiagnosisKeysCountryDirectory` publishes `{home, EUR}`.
-/// The released apps download `EUR` only; a partner's visited countries
-/// never make a region (each would cost a bundle per hour and day: issue
-/// 15, point 10).
-fn regions(home: &str, keys: &[PublishableKey]) -> Vec<(String, Option<Vec<usize>>)> {
-    let home_keys = if keys.iter().any(|key| key.is_foreign(home)) {
-        Some(
-            (0..keys.len())
-                .filter(|&index| !keys[index].is_foreign(home) || keys[index].visited(home))
-                .collect(),
-        )
-    } else {
-        None
-    };
-    vec![(home.to_owned(), home_keys), (EUR.to_owned(), None)]
+/// visited it), each supported country that foreign keys visited (those
+/// keys), and `EUR` (every key), always. The released apps download `EUR`
+/// only (cwa-server's index is `{home, EUR}`); only the operator's supported
+/// countries become regions, whatever a partner's keys claim to have
+/// visited (each region costs a bundle per hour and day: issue 15, point 10).
+fn regions(
+    home: &str,
+    supported: &[String],
+    keys: &[PublishableKey],
+) -> Vec<(String, Option<Vec<usize>>)> {
+    let foreign: Vec<usize> = (0..keys.len())
+        .filter(|&index| keys[index].is_foreign(home))
+        .collect();
+    if foreign.is_empty() {
+        return vec![(home.to_owned(), None), (EUR.to_owned(), None)];
+    }
+    let mut visited: BTreeSet<&str> = BTreeSet::new();
+    for &index in &foreign {
+        let key = &keys[index];
+        visited.extend(key.visited.split(',').filter(|code| {
+            !code.is_empty()
+                && code.as_bytes() != key.origin
+                && *code != home
+                && *code != EUR
+                && supported.iter().any(|country| country == code)
+        }));
+    }
+    let home_keys: Vec<usize> = (0..keys.len())
+        .filter(|&index| !keys[index].is_foreign(home) || keys[index].visited(home))
+        .collect();
+    let mut regions = vec![(home.to_owned(), Some(home_keys))];
+    for country in visited {
+        let members = foreign
+            .iter()
+            .copied()
+            .filter(|&index| {
+                keys[index].visited(country) && keys[index].origin != country.as_bytes()
+            })
+            .collect();
+        regions.push((country.to_owned(), Some(members)));
+    }
+    regions.push((EUR.to_owned(), None));
+    regions
 }
 
 /// The region that holds every key, local and foreign.
@@ -468,18 +499,22 @@ mod region_tests {
         }
     }
 
+    fn supported(codes: &[&str]) -> Vec<String> {
+        codes.iter().map(|code| (*code).to_owned()).collect()
+    }
+
     #[test]
     fn local_keys_alone_make_the_home_region_and_eur() {
         let keys = [key(1, "FR", "DE,FR"), key(2, "FR", "FR")];
         assert_eq!(
-            regions("FR", &keys),
+            regions("FR", &supported(&["DE", "FR"]), &keys),
             vec![("FR".to_owned(), None), ("EUR".to_owned(), None)]
         );
     }
 
     #[test]
     fn no_keys_still_make_the_home_region_and_eur() {
-        let names: Vec<String> = regions("DE", &[])
+        let names: Vec<String> = regions("DE", &supported(&["DE"]), &[])
             .into_iter()
             .map(|(name, _)| name)
             .collect();
@@ -487,24 +522,47 @@ mod region_tests {
     }
 
     #[test]
-    fn visited_countries_make_no_region_and_eur_holds_every_key() {
+    fn made_up_visited_countries_make_no_region() {
         let visited: Vec<String> = (b'A'..=b'Z')
             .flat_map(|first| {
                 (b'A'..=b'B').map(move |second| format!("{}{}", first as char, second as char))
             })
             .take(40)
             .collect();
+        let keys = [key(1, "NL", &visited.join(","))];
+        let names: Vec<String> = regions("FR", &supported(&["AB", "FR", "NL"]), &keys)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            ["FR", "AB", "EUR"],
+            "only the supported AB of 40 codes"
+        );
+    }
+
+    #[test]
+    fn foreign_keys_go_to_the_countries_they_visited_and_eur() {
         let keys = [
-            key(1, "FR", "FR"),               // local
-            key(2, "DE", "DE,FR"),            // visited FR
-            key(3, "DE", "DE,NL"),            // visited NL, not FR
-            key(4, "NL", &visited.join(",")), // 40 made-up codes, not FR
-            key(5, "NL", "DE,FR,NL"),         // visited DE and FR
+            key(1, "FR", "FR"),       // local
+            key(2, "DE", "DE,FR"),    // visited FR
+            key(3, "DE", "DE,NL"),    // visited NL, not FR
+            key(4, "NL", "DE,FR,NL"), // visited DE and FR
         ];
-        let regions = regions("FR", &keys);
+        let regions = regions("FR", &supported(&["DE", "FR", "NL"]), &keys);
         let names: Vec<&str> = regions.iter().map(|(name, _)| name.as_str()).collect();
-        assert_eq!(names, ["FR", "EUR"]);
-        assert_eq!(regions[0].1, Some(vec![0, 1, 4]), "home: local + visitors");
-        assert_eq!(regions[1].1, None, "EUR: every key");
+        assert_eq!(names, ["FR", "DE", "NL", "EUR"]);
+        assert_eq!(regions[0].1, Some(vec![0, 1, 3]), "home: local + visitors");
+        assert_eq!(
+            regions[1].1,
+            Some(vec![3]),
+            "DE: foreign keys that visited DE, not DE's own"
+        );
+        assert_eq!(
+            regions[2].1,
+            Some(vec![2]),
+            "NL: DE's key that visited NL, not NL's own"
+        );
+        assert_eq!(regions[3].1, None, "EUR: every key");
     }
 }

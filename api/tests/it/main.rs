@@ -8,6 +8,7 @@
 mod app;
 mod cli_bundle;
 mod distribution;
+mod faults;
 mod federation;
 mod journey;
 mod limits;

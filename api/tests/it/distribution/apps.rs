@@ -7,8 +7,9 @@
 //!   (`main-config/transmission-risk-encoding.yaml`), read back through the
 //!   apps' `diagnosisKeysDataMapping` and `trlEncoding` (Android
 //!   `ExposureWindowRiskCalculationConfigMapper`, the framework's mapping).
-//! - Regions: exactly `[home, "EUR"]` (`DiagnosisKeysCountryDirectory.java`);
-//!   visited countries make no region (issue 15, point 10).
+//! - Regions: `[home, "EUR"]` always (`DiagnosisKeysCountryDirectory.java`);
+//!   only supported countries that foreign keys visited become regions too
+//!   (issue 15, point 10).
 //! - Configurations: v1 `app_config`, v2 `app_config_android` and
 //!   `app_config_ios` (`internal/app_config.proto`, `internal/v2/*.proto`),
 //!   signed like bundles, batch 1 of 1.
@@ -644,7 +645,7 @@ async fn eur_holds_every_key_and_the_index_is_home_and_eur(storage: &Storage) {
 
 async fn made_up_visited_countries_make_no_region(storage: &Storage) {
     distribute(storage, "");
-    // 40 made-up codes, and France and the Netherlands.
+    // 40 codes no operator supports, and France (supported).
     let made_up: Vec<String> = ["X", "Y"]
         .iter()
         .flat_map(|first| (b'A'..=b'T').map(move |second| format!("{first}{}", second as char)))
@@ -661,8 +662,8 @@ async fn made_up_visited_countries_make_no_region(storage: &Storage) {
     distribute(storage, "");
     let public = storage.public();
     let countries: Vec<String> = index(&public, COUNTRY);
-    assert_eq!(countries, ["DE", "EUR"]);
-    for region in ["XA", "FR", "NL"] {
+    assert_eq!(countries, ["DE", "FR", "EUR"]);
+    for region in ["XA", "NL"] {
         assert!(
             !public.join(COUNTRY).join(region).exists(),
             "no files for {region}"
