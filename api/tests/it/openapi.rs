@@ -14,7 +14,7 @@ use shared::portal::Role;
 use crate::support::{self, TestServer};
 
 /// Every route the public listener serves (the portal's files aside).
-const PUBLIC_ROUTES: [(&str, &str); 33] = [
+const PUBLIC_ROUTES: [(&str, &str); 35] = [
     ("post", "/version/v1/registrationToken"),
     ("post", "/version/v1/testresult"),
     ("post", "/version/v1/tan"),
@@ -45,6 +45,7 @@ const PUBLIC_ROUTES: [(&str, &str); 33] = [
     ("post", "/api/v1/portal/login"),
     ("post", "/api/v1/portal/login/totp"),
     ("get", "/api/v1/portal/session"),
+    ("post", "/api/v1/portal/password"),
     ("post", "/api/v1/portal/logout"),
     ("post", "/api/v1/portal/logout-everywhere"),
     ("post", "/api/v1/portal/teletans"),
@@ -59,6 +60,7 @@ const PUBLIC_ROUTES: [(&str, &str); 33] = [
     ("post", "/api/v1/portal/users/{id}/disable"),
     ("post", "/api/v1/portal/users/{id}/enable"),
     ("post", "/api/v1/portal/users/{id}/reset-totp"),
+    ("post", "/api/v1/portal/users/{id}/reset-password"),
     ("get", "/api/v1/portal/audit"),
 ];
 
