@@ -339,3 +339,27 @@ pub async fn logout_everywhere(csrf: &str) -> Result<(), ApiError> {
     let response = send(post("/api/v1/portal/logout-everywhere", Some(csrf)).build()).await?;
     check(response).await.map(|_| ())
 }
+
+// Passwords (issue 15).
+
+/// Changes the logged-in user's own password; the answer is the session
+/// with the change requirement cleared.
+pub async fn change_password(
+    csrf: &str,
+    request: &shared::portal::ChangePasswordRequest,
+) -> Result<SessionInfo, ApiError> {
+    post_json("/api/v1/portal/password", Some(csrf), Some(request)).await
+}
+
+/// Gives user `id` a new one-time password (administrators).
+pub async fn reset_password(
+    csrf: &str,
+    id: i64,
+) -> Result<shared::portal::PasswordReset, ApiError> {
+    post_json::<shared::portal::PasswordReset, ()>(
+        &format!("/api/v1/portal/users/{id}/reset-password"),
+        Some(csrf),
+        None,
+    )
+    .await
+}

@@ -14,6 +14,7 @@ use crate::pages::lab::LabPage;
 use crate::pages::landing::Landing;
 use crate::pages::login::Login;
 use crate::pages::not_found::NotFound;
+use crate::pages::password::PasswordPage;
 use crate::pages::phone::PhonePage;
 use crate::pages::risk::RiskPage;
 use crate::pages::teletan::TeleTanPage;
@@ -40,6 +41,7 @@ pub fn PortalApp() -> impl IntoView {
                 <Route path=path!("/teletan") view=TeleTanPage />
                 <Route path=path!("/admin") view=AdminPage />
                 <Route path=path!("/lab") view=LabPage />
+                <Route path=path!("/password") view=PasswordPage />
             </Routes>
         </Frame>
     }
@@ -111,6 +113,7 @@ fn Navigation(session: RwSignal<SessionState>, part: Part) -> impl IntoView {
     let admin = tr("Administration", "Administration");
     let label = tr("Hauptnavigation", "Main navigation");
     let lab = tr("Labor", "Lab");
+    let password = tr("Passwort", "Password");
     let log_out_everywhere = tr("Überall abmelden", "Log out everywhere");
     let logout_everywhere = move |_| {
         let Some(csrf) = session.with_untracked(SessionState::csrf) else {
@@ -159,6 +162,7 @@ fn Navigation(session: RwSignal<SessionState>, part: Part) -> impl IntoView {
                         <Show when=move || uploads>
                             <a href="/lab" rel=portal>{lab}</a>
                         </Show>
+                        <a href="/password" rel=portal>{password}</a>
                         <span class="site-nav__user">{info.name.clone()}</span>
                         <button class="button button--link" on:click=logout>{log_out}</button>
                         <button class="button button--link" on:click=logout_everywhere>{log_out_everywhere}</button>

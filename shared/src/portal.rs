@@ -138,6 +138,10 @@ pub struct SessionInfo {
     pub csrf_token: String,
     /// Seconds without a request after which the session ends.
     pub idle_timeout: i64,
+    /// The password was given by an administrator: until the user chose a
+    /// new one (`POST /api/v1/portal/password`), every other route answers 403.
+    #[serde(default)]
+    pub password_change_required: bool,
     /// Unix seconds at which the session ends regardless of activity.
     pub expires_at: i64,
 }
@@ -177,6 +181,9 @@ pub struct UserSummary {
     pub disabled: bool,
     /// Whether a second factor is set up.
     pub totp_enrolled: bool,
+    /// The user still has to replace an initial or reset password.
+    #[serde(default)]
+    pub password_change_required: bool,
     /// Unix seconds.
     pub created_at: i64,
 }
@@ -208,6 +215,110 @@ impl std::fmt::Debug for CreatedUser {
         f.debug_struct("CreatedUser")
             .field("user", &self.user)
             .field("initial_password", &"…")
+            .finish()
+    }
+}
+
+/// Fewest characters of a password.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Most characters of a password (the hash input stays small).
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// Why a new password is refused. The rule follows NIST SP 800-63B: length
+/// counts, composition rules do not; a password must not contain the user
+/// name nor be one character repeated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    /// Fewer than [`MIN_PASSWORD_CHARS`] characters.
+    TooShort,
+    /// More than [`MAX_PASSWORD_CHARS`] characters.
+    TooLong,
+    /// It contains the user name.
+    ContainsName,
+    /// Fewer than 5 different characters.
+    TooFewDistinct,
+}
+
+impl PasswordProblem {
+    /// The sentence in English (the API's message).
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::TooShort => "a password has at least 12 characters",
+            Self::TooLong => "a password has at most 128 characters",
+            Self::ContainsName => "a password must not contain the user name",
+            Self::TooFewDistinct => "a password needs at least 5 different characters",
+        }
+    }
+
+    /// The sentence in German (the portal's default language).
+    pub fn german(self) -> &'static str {
+        match self {
+            Self::TooShort => "Ein Passwort hat mindestens 12 Zeichen.",
+            Self::TooLong => "Ein Passwort hat höchstens 128 Zeichen.",
+            Self::ContainsName => "Das Passwort darf den Benutzernamen nicht enthalten.",
+            Self::TooFewDistinct => "Das Passwort braucht mindestens 5 verschiedene Zeichen.",
+        }
+    }
+}
+
+/// What is wrong with `password` as the new password of user `name`
+/// (`None`: it keeps the rule). The server and the portal check the same.
+pub fn password_problem(name: &str, password: &str) -> Option<PasswordProblem> {
+    let length = password.chars().count();
+    if length < MIN_PASSWORD_CHARS {
+        return Some(PasswordProblem::TooShort);
+    }
+    if length > MAX_PASSWORD_CHARS {
+        return Some(PasswordProblem::TooLong);
+    }
+    let name = name.trim().to_lowercase();
+    if name.chars().count() >= 3 && password.to_lowercase().contains(&name) {
+        return Some(PasswordProblem::ContainsName);
+    }
+    let mut distinct: Vec<char> = password.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 5 {
+        return Some(PasswordProblem::TooFewDistinct);
+    }
+    None
+}
+
+/// `POST /api/v1/portal/password`: the user's own password change.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ChangePasswordRequest {
+    /// The password now (the initial one at the first log-in).
+    pub current_password: String,
+    /// The new password (see [`password_problem`]).
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChangePasswordRequest(…)")
+    }
+}
+
+/// `POST /api/v1/portal/users/{id}/reset-password`: the user and a new
+/// one-time password, shown only in this answer; the user must change it
+/// at the next log-in.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordReset {
+    /// The user (their sessions ended).
+    pub user: UserSummary,
+    /// The one-time password to hand over.
+    pub one_time_password: String,
+}
+
+impl std::fmt::Debug for PasswordReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordReset")
+            .field("user", &self.user)
+            .field("one_time_password", &"…")
             .finish()
     }
 }
@@ -361,4 +472,33 @@ pub struct DayStats {
     pub keys_submitted: i64,
     /// Bundle files published.
     pub bundles_published: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_rule_counts_length_name_and_variety() {
+        let cases = [
+            ("anna", "short pass", Some(PasswordProblem::TooShort)),
+            ("anna", &"x1y2z".repeat(26), Some(PasswordProblem::TooLong)),
+            (
+                "anna",
+                "my name is ANNA ok",
+                Some(PasswordProblem::ContainsName),
+            ),
+            (
+                "anna",
+                "abababababababab",
+                Some(PasswordProblem::TooFewDistinct),
+            ),
+            ("anna", "correct horse battery staple", None),
+            ("anna", "zwölf Zeichen", None),
+            ("li", "li is my name here", None),
+        ];
+        for (name, password, expected) in cases {
+            assert_eq!(password_problem(name, password), expected, "{password:?}");
+        }
+    }
 }

@@ -57,7 +57,8 @@ pub struct ServeArgs {
     #[arg(long, env = "WARN_SESSION_MAX_HOURS", value_name = "HOURS", default_value_t = 8,
           value_parser = clap::value_parser!(u64).range(1..=72))]
     pub session_max_hours: u64,
-    /// Mark the portal's session cookie Secure (the portal is reached over TLS).
+    /// The portal is reached over TLS: its session cookie is
+    /// `__Host-warn_session` (Secure, Path=/).
     #[arg(long, env = "WARN_SECURE_COOKIES")]
     pub secure_cookies: bool,
     /// Distribution.
@@ -188,6 +189,7 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
             idle_timeout: std::time::Duration::from_secs(args.session_idle_minutes * 60),
             absolute_timeout: std::time::Duration::from_secs(args.session_max_hours * 3600),
             secure_cookie: args.secure_cookies,
+            ..crate::portal::PortalConfig::default()
         },
         distribution_interval: Some(crate::distribution::INTERVAL),
         distribution_watch: crate::distribution::WATCH_INTERVAL,

@@ -1,5 +1,6 @@
-//! `warn user add NAME --role ROLE`: portal users from the command line
-//! (the first administrator needs one).
+//! `warn user add NAME --role ROLE` and `warn user reset-password NAME`:
+//! portal users from the command line (the first administrator needs one,
+//! and an operator can let an administrator back in).
 
 use std::process::ExitCode;
 
@@ -15,8 +16,23 @@ use crate::portal::{accounts, audit};
 #[derive(Debug, clap::Subcommand)]
 pub enum UserCommand {
     /// Add a portal user and print a random initial password, once, alone on
-    /// the last line. The second factor is set up at the first log-in.
+    /// the last line. At the first log-in the user sets up the second factor,
+    /// then replaces the password.
     Add(AddArgs),
+    /// Give a portal user a new random one-time password (printed once, alone
+    /// on the last line) to be replaced at the next log-in; ends the user's
+    /// sessions and forgets their failed log-ins.
+    ResetPassword(ResetArgs),
+}
+
+/// Options of `warn user reset-password`.
+#[derive(Debug, clap::Args)]
+pub struct ResetArgs {
+    /// The user name.
+    pub name: String,
+    /// Storage.
+    #[command(flatten)]
+    pub storage: StorageArgs,
 }
 
 /// Options of `warn user add`.
@@ -45,7 +61,10 @@ fn parse_role(name: &str) -> Result<Role, String> {
 
 /// Runs a user subcommand.
 pub fn run(command: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> {
-    let UserCommand::Add(args) = command;
+    let args = match command {
+        UserCommand::Add(args) => args,
+        UserCommand::ResetPassword(args) => return reset(args, file),
+    };
     let storage = args.storage.resolve(file);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async move {
@@ -63,16 +82,49 @@ pub fn run(command: UserCommand, file: &FileConfig) -> anyhow::Result<ExitCode> 
             "user {name:?} ({}) added; the password is shown only now.",
             args.role
         );
-        println!("Log in to the portal with it, then set up the second factor (TOTP).");
+        println!(
+            "Log in to the portal with it, set up the second factor (TOTP), then choose a new password."
+        );
         println!("{password}");
         Ok(ExitCode::SUCCESS)
     })
 }
 
+fn reset(args: ResetArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
+    let storage = args.storage.resolve(file);
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let db = Db::connect(&storage.data_dir, storage.database_url.as_deref()).await?;
+        db.migrate().await?;
+        let result = reset_in(&db, &args.name).await;
+        db.close().await;
+        let password = result?;
+        println!(
+            "user {:?} has a new one-time password, shown only now; it must be changed at the next log-in.",
+            args.name
+        );
+        println!("{password}");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn reset_in(db: &Db, name: &str) -> anyhow::Result<String> {
+    let user = accounts::by_name(db, name)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?
+        .with_context(|| format!("no portal user named {name:?}"))?;
+    let (user, password) = accounts::reset_password(db, user.id)
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?
+        .with_context(|| format!("no portal user named {name:?}"))?;
+    let now = crate::clock::now();
+    audit::record(db, "warn", "user.password-reset", &user.name, 1, now).await?;
+    Ok(password)
+}
+
 async fn add(db: &Db, name: &str, role: Role) -> anyhow::Result<(String, String)> {
     let now = crate::clock::now();
-    let password = accounts::generate_password().map_err(|error| anyhow::anyhow!("{error}"))?;
-    let user = accounts::create(db, name, role, &password, now)
+    let (user, password) = accounts::create_with_initial_password(db, name, role, now)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let detail = format!("{} ({})", user.name, user.role);

@@ -2,7 +2,9 @@
 //! and a TOTP second factor, server-side sessions, CSRF tokens, roles, the
 //! audit log, and the portal's actions (teleTAN issuance, administration).
 //!
-//! - [`accounts`]: users, passwords, log-in throttling.
+//! - [`accounts`]: users, passwords, the throttles kept in the database.
+//! - [`limits`]: the bound on concurrent password hashing and the
+//!   throttles kept in memory (per name and client, per client).
 //! - [`totp`]: the second factor (RFC 6238) and its enrolment.
 //! - [`sessions`]: sessions in the database, the cookie, and the
 //!   [`sessions::Authorized`] extractor that every route takes: it checks
@@ -18,6 +20,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod csrf;
+pub mod limits;
 pub mod routes;
 pub mod sessions;
 pub mod totp;
@@ -31,10 +34,25 @@ pub struct PortalConfig {
     pub idle_timeout: Duration,
     /// A session ends this long after the log-in, whatever happens (default 8 hours).
     pub absolute_timeout: Duration,
-    /// Mark the session cookie `Secure` (set when the portal is reached over
-    /// TLS, usually through a reverse proxy). A request that arrives with
-    /// `X-Forwarded-Proto: https` gets a `Secure` cookie either way.
+    /// The portal is reached over TLS (usually through a reverse proxy):
+    /// the session cookie is `__Host-warn_session` with `Secure` and
+    /// `Path=/`, and no other cookie name is accepted. Without it the
+    /// cookie is `warn_session` (a request that arrives with
+    /// `X-Forwarded-Proto: https` gets it `Secure`).
     pub secure_cookie: bool,
+    /// Most password hashes computed at once (Argon2id, 19 MiB each).
+    pub hashing_concurrency: usize,
+    /// Most log-ins waiting for a hash; beyond it a log-in is answered 503
+    /// at once.
+    pub hashing_queue: usize,
+}
+
+/// The default bound on concurrent password hashes: the cores, at most 4.
+pub fn default_hashing_concurrency() -> usize {
+    std::thread::available_parallelism()
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or(1)
+        .clamp(1, 4)
 }
 
 impl Default for PortalConfig {
@@ -43,6 +61,8 @@ impl Default for PortalConfig {
             idle_timeout: Duration::from_secs(20 * 60),
             absolute_timeout: Duration::from_secs(8 * 3600),
             secure_cookie: false,
+            hashing_concurrency: default_hashing_concurrency(),
+            hashing_queue: 16,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Server-side sessions. The cookie holds a 256-bit random id from the
-//! operating system's CSPRNG; the database holds only its SHA-256. A
+//! operating system's CSPRNG; the database holds only its keyed hash. A
 //! session is `pending` between the password and the second factor (at
 //! most [`PENDING_LIFETIME`] seconds) and `active` after it, until it is
 //! idle for the configured time or reaches its absolute lifetime.
@@ -21,9 +21,14 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::server::AppState;
 
-/// The cookie's name.
+/// The cookie's name without TLS (tests, development).
 pub const COOKIE: &str = "warn_session";
-/// The cookie is sent only to the portal API.
+/// The cookie's name under `--secure-cookies`: the `__Host-` prefix makes
+/// the browser keep it only when set over HTTPS with `Secure`, `Path=/`
+/// and no `Domain`, so no other host (a sibling subdomain) can plant or
+/// overwrite it.
+pub const HOST_COOKIE: &str = "__Host-warn_session";
+/// Without TLS the cookie is sent only to the portal API.
 pub const COOKIE_PATH: &str = "/api/v1/portal";
 /// Seconds between password and second factor.
 pub const PENDING_LIFETIME: i64 = 5 * 60;
@@ -51,7 +56,7 @@ impl Stage {
 pub struct Session {
     /// The clear id from the cookie (never stored, never logged).
     id: String,
-    /// Its SHA-256, the row's key.
+    /// Its keyed hash (`Db::hash`), the row's key.
     pub id_hash: String,
     /// The user's database id.
     pub user_id: i64,
@@ -61,6 +66,8 @@ pub struct Session {
     pub role: Role,
     /// Unix seconds of the log-in.
     pub created_at: i64,
+    /// The user must replace an initial or reset password first.
+    pub password_change_required: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -86,6 +93,7 @@ impl Session {
             role: self.role,
             csrf_token: self.csrf_token(),
             idle_timeout: seconds(config.idle_timeout),
+            password_change_required: self.password_change_required,
             expires_at: self.created_at + seconds(config.absolute_timeout),
         }
     }
@@ -116,6 +124,18 @@ pub async fn end(db: &Db, id_hash: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Ends every session of a user but `keep` (after a password change).
+pub async fn end_others(db: &Db, user_id: i64, keep: &str) -> Result<u64, AppError> {
+    Ok(
+        sqlx::query("DELETE FROM portal_sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(db.pool())
+            .await?
+            .rows_affected(),
+    )
+}
+
 /// Ends every session of a user ("log out everywhere", disabling, resets).
 pub async fn end_all(db: &Db, user_id: i64) -> Result<u64, AppError> {
     Ok(
@@ -127,9 +147,11 @@ pub async fn end_all(db: &Db, user_id: i64) -> Result<u64, AppError> {
     )
 }
 
-/// Deletes sessions that can no longer be used (the hourly clean-up).
+/// Deletes sessions that can no longer be used (the hourly clean-up), and
+/// with them the per-name log-in counters that no longer matter. Returns
+/// the sessions deleted.
 pub async fn delete_expired(db: &Db, config: &PortalConfig, now: i64) -> Result<u64, AppError> {
-    Ok(sqlx::query(
+    let deleted = sqlx::query(
         "DELETE FROM portal_sessions WHERE last_seen_at < $1 OR created_at < $2 \
          OR (stage = 'pending' AND created_at < $3)",
     )
@@ -138,7 +160,9 @@ pub async fn delete_expired(db: &Db, config: &PortalConfig, now: i64) -> Result<
     .bind(now - PENDING_LIFETIME)
     .execute(db.pool())
     .await?
-    .rows_affected())
+    .rows_affected();
+    super::accounts::delete_stale_throttles(db, now).await?;
+    Ok(deleted)
 }
 
 /// Whether the request reached us over TLS (directly or through a proxy
@@ -150,22 +174,37 @@ fn secure(config: &PortalConfig, headers: &HeaderMap) -> bool {
             .is_some_and(|proto| proto.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
-/// The `Set-Cookie` value that stores session `id` for `max_age` seconds.
+/// The cookie's name under `config`.
+pub fn cookie_name(config: &PortalConfig) -> &'static str {
+    if config.secure_cookie {
+        HOST_COOKIE
+    } else {
+        COOKIE
+    }
+}
+
+/// The `Set-Cookie` value that stores session `id` for `max_age` seconds:
+/// `__Host-warn_session` with `Secure; Path=/` under `--secure-cookies`,
+/// otherwise `warn_session` on the API's path. Never a `Domain`.
 pub fn cookie(
     id: &str,
     max_age: i64,
     config: &PortalConfig,
     headers: &HeaderMap,
 ) -> Result<HeaderValue, AppError> {
-    let secure = if secure(config, headers) {
-        "; Secure"
+    let value = if config.secure_cookie {
+        format!("{HOST_COOKIE}={id}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict; Secure")
     } else {
-        ""
+        let secure = if secure(config, headers) {
+            "; Secure"
+        } else {
+            ""
+        };
+        format!(
+            "{COOKIE}={id}; Path={COOKIE_PATH}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        )
     };
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={id}; Path={COOKIE_PATH}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
-    ))
-    .map_err(|_| AppError::Internal("cookie value".into()))
+    HeaderValue::from_str(&value).map_err(|_| AppError::Internal("cookie value".into()))
 }
 
 /// The `Set-Cookie` value that removes the cookie.
@@ -173,15 +212,17 @@ pub fn removal_cookie(config: &PortalConfig, headers: &HeaderMap) -> Result<Head
     cookie("", 0, config, headers)
 }
 
-/// The session id the request's cookie names, when it has the right shape.
-fn cookie_id(headers: &HeaderMap) -> Option<String> {
+/// The session id the request's cookie (of the configured name) holds,
+/// when it has the right shape.
+fn cookie_id(headers: &HeaderMap, config: &PortalConfig) -> Option<String> {
+    let wanted = cookie_name(config);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value.to_owned())
         .filter(|value| value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -190,10 +231,11 @@ fn cookie_id(headers: &HeaderMap) -> Option<String> {
 /// (401), checks the CSRF token of a state-changing request (403), and
 /// records the activity.
 pub async fn load(parts: &Parts, state: &AppState, stage: Stage) -> Result<Session, AppError> {
-    let id = cookie_id(&parts.headers).ok_or(AppError::Unauthorized)?;
+    let id = cookie_id(&parts.headers, &state.config.portal).ok_or(AppError::Unauthorized)?;
     let id_hash = state.db.hash(&id);
     let row = sqlx::query(
-        "SELECT s.user_id, s.stage, s.created_at, s.last_seen_at, u.name, u.role, u.disabled \
+        "SELECT s.user_id, s.stage, s.created_at, s.last_seen_at, u.name, u.role, u.disabled, \
+         u.password_change_required \
          FROM portal_sessions s JOIN portal_users u ON u.id = s.user_id WHERE s.id_hash = $1",
     )
     .bind(&id_hash)
@@ -243,6 +285,7 @@ pub async fn load(parts: &Parts, state: &AppState, stage: Stage) -> Result<Sessi
         role: Role::parse(&role)
             .ok_or_else(|| AppError::Internal(format!("unknown stored role {role:?}")))?,
         created_at,
+        password_change_required: row.try_get::<i64, _>("password_change_required")? != 0,
     })
 }
 
@@ -250,13 +293,17 @@ pub async fn load(parts: &Parts, state: &AppState, stage: Stage) -> Result<Sessi
 pub trait Allowed: Send + Sync + 'static {
     /// The admitted roles.
     const ROLES: &'static [Role];
+    /// Whether a user who must still replace an initial or reset password
+    /// may use the route (only the session, the change and the log-outs).
+    const BEFORE_PASSWORD_CHANGE: bool = false;
 }
 
-/// Every logged-in user.
+/// Every logged-in user, also one who must still change the password.
 #[derive(Debug)]
 pub struct AnyRole;
 impl Allowed for AnyRole {
     const ROLES: &'static [Role] = &Role::ALL;
+    const BEFORE_PASSWORD_CHANGE: bool = true;
 }
 
 /// Hotline agents and health officers.
@@ -300,6 +347,9 @@ impl<A: Allowed> FromRequestParts<AppState> for Authorized<A> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let session = load(parts, state, Stage::Active).await?;
+        if session.password_change_required && !A::BEFORE_PASSWORD_CHANGE {
+            return Err(AppError::Forbidden("change your initial password first"));
+        }
         if !A::ROLES.contains(&session.role) {
             return Err(AppError::Forbidden("your role may not do this"));
         }

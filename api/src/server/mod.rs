@@ -47,6 +47,8 @@ pub struct AppState {
     /// The verification service, as the submission service calls it
     /// (`None` when this process does not run the submission service).
     pub tan_verifier: Option<Arc<dyn TanVerifier>>,
+    /// The portal log-in's limits kept in memory (hashing bound, throttles).
+    pub login_limits: Arc<crate::portal::limits::LoginLimits>,
 }
 
 impl AppState {
@@ -175,8 +177,10 @@ impl Application {
                 Some((TcpListener::bind(internal).await?, Arc::clone(token)))
             }
         };
+        let login_limits = Arc::new(crate::portal::limits::LoginLimits::new(&config.portal)?);
         let state = AppState {
             db: db.clone(),
+            login_limits,
             config: Arc::new(config),
             verification: Arc::new(VerificationConfig::default()),
             test_results,

@@ -122,31 +122,42 @@ impl RateLimits {
         (self.key.hash_one(identity(address)) as usize) % SLOTS
     }
 
-    /// The client's address: the peer's, or with trusted proxies the entry
-    /// of `X-Forwarded-For` they vouch for.
+    /// The client's address (see [`client_address`]).
     fn client(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
-        if self.trusted_proxy_hops > 0 {
-            let entries: Vec<&str> = headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .map(str::trim)
-                .collect();
-            let forwarded = entries
-                .len()
-                .checked_sub(self.trusted_proxy_hops)
-                .and_then(|index| entries[index].parse::<IpAddr>().ok());
-            if forwarded.is_some() {
-                return forwarded;
-            }
-        }
-        peer.map(|peer| peer.ip())
+        client_address(peer, headers, self.trusted_proxy_hops)
     }
 }
 
+/// The client's address: the peer's, or with `trusted_proxy_hops` proxies
+/// in front (`--trusted-proxy-hops`) the entry of `X-Forwarded-For` they
+/// vouch for. Every per-client limit (these and the portal log-in's)
+/// finds the client here.
+pub(crate) fn client_address(
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    trusted_proxy_hops: usize,
+) -> Option<IpAddr> {
+    if trusted_proxy_hops > 0 {
+        let entries: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .collect();
+        let forwarded = entries
+            .len()
+            .checked_sub(trusted_proxy_hops)
+            .and_then(|index| entries[index].parse::<IpAddr>().ok());
+        if forwarded.is_some() {
+            return forwarded;
+        }
+    }
+    peer.map(|peer| peer.ip())
+}
+
 /// What a client is counted by: an IPv4 address, or an IPv6 /64 prefix.
-fn identity(address: IpAddr) -> Vec<u8> {
+pub(crate) fn identity(address: IpAddr) -> Vec<u8> {
     match address.to_canonical() {
         IpAddr::V4(v4) => v4.octets().to_vec(),
         IpAddr::V6(v6) => v6.octets()[..8].to_vec(),

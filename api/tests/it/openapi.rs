@@ -47,6 +47,7 @@ const PUBLIC_ROUTES: [(&str, &str); 35] = [
     ("post", "/api/v1/portal/login"),
     ("post", "/api/v1/portal/login/totp"),
     ("get", "/api/v1/portal/session"),
+    ("post", "/api/v1/portal/password"),
     ("post", "/api/v1/portal/logout"),
     ("post", "/api/v1/portal/logout-everywhere"),
     ("post", "/api/v1/portal/teletans"),
@@ -61,6 +62,7 @@ const PUBLIC_ROUTES: [(&str, &str); 35] = [
     ("post", "/api/v1/portal/users/{id}/disable"),
     ("post", "/api/v1/portal/users/{id}/enable"),
     ("post", "/api/v1/portal/users/{id}/reset-totp"),
+    ("post", "/api/v1/portal/users/{id}/reset-password"),
     ("get", "/api/v1/portal/audit"),
 ];
 

@@ -35,6 +35,12 @@ fn lab_results() -> Option<Value> {
     Some(json!({"testResults": [{"id": "a".repeat(64), "result": 2}]}))
 }
 
+fn password_change() -> Option<Value> {
+    Some(
+        json!({"currentPassword": "correct horse battery staple", "newPassword": "another long passphrase"}),
+    )
+}
+
 fn new_lab() -> Option<Value> {
     Some(json!({"name": "Guarded Lab"}))
 }
@@ -159,6 +165,20 @@ fn routes() -> Vec<Guarded> {
             no_body,
             Role::Admin,
             Some(Role::Hotline),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/portal/users/1/reset-password",
+            no_body,
+            Role::Admin,
+            Some(Role::Hotline),
+        ),
+        route(
+            Method::POST,
+            "/api/v1/portal/password",
+            password_change,
+            Role::Lab,
+            None,
         ),
         route(
             Method::GET,

@@ -199,6 +199,11 @@ impl Drop for WarnProcess {
 }
 
 impl WarnProcess {
+    /// The process id (to read its memory use).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Runs `warn serve ARGS` and waits until it logs its listener (and,
     /// with `internal`, its internal listener).
     pub fn start<S: AsRef<std::ffi::OsStr>>(args: &[S], internal: bool) -> Self {

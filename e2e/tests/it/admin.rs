@@ -1,5 +1,7 @@
 //! Administration in the browser: an administrator creates a lab user who
-//! then logs in; a hotline agent cannot open the page; sessions expire.
+//! then logs in and replaces the initial password; an administrator
+//! resets a password; a hotline agent cannot open the page; sessions
+//! expire.
 
 use shared::portal::Role;
 
@@ -23,6 +25,8 @@ async fn administrator_creates_a_lab_user_who_then_logs_in() {
         page.button("Abmelden").await?.click().await?;
         page.heading("Anmelden").await?;
         log_in(&page, "lab-nord", &password).await?;
+        // The initial password is replaced before anything else.
+        change_password(&page, &password, "ein neues, langes Passwort").await?;
         // The lab's start page, and the header names the logged-in user.
         page.heading("Ein Ergebnis melden").await?;
         page.text_at(
@@ -30,6 +34,42 @@ async fn administrator_creates_a_lab_user_who_then_logs_in() {
             "//nav//span[normalize-space(.)='lab-nord']",
         )
         .await?;
+        Ok(())
+    })
+    .await;
+}
+
+/// Fills the password page and saves.
+async fn change_password(
+    page: &crate::support::Page,
+    current: &str,
+    new: &str,
+) -> anyhow::Result<()> {
+    page.heading("Passwort ändern").await?;
+    page.fill("Aktuelles Passwort", current).await?;
+    page.fill("Neues Passwort", new).await?;
+    page.fill("Neues Passwort wiederholen", new).await?;
+    page.button("Passwort speichern").await?.click().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn administrator_resets_a_password_that_is_replaced_at_the_next_log_in() {
+    browser_test(Backend::Warn, |page| async move {
+        add_user(&page, "root", Role::Admin).await?;
+        add_user(&page, "hotline-9", Role::Hotline).await?;
+        log_in(&page, "root", PASSWORD).await?;
+        page.heading("Benutzer").await?;
+        // Users are listed by name: hotline-9's button comes before root's.
+        page.button("Passwort zurücksetzen").await?.click().await?;
+        let one_time = page.labelled_text("initial password").await?;
+        anyhow::ensure!(one_time.len() == 24, "one-time password {one_time:?}");
+
+        page.button("Abmelden").await?.click().await?;
+        page.heading("Anmelden").await?;
+        log_in(&page, "hotline-9", &one_time).await?;
+        change_password(&page, &one_time, "mein eigenes Passwort 9").await?;
+        page.heading("teleTAN ausgeben").await?;
         Ok(())
     })
     .await;

@@ -16,6 +16,11 @@ pub fn Protected(roles: &'static [Role], children: ChildrenFn) -> impl IntoView 
     let log_in_first = tr("Bitte melden Sie sich zuerst an.", "Please log in first.");
     let log_in = tr("Zur Anmeldung", "Log in");
     let denied_title = tr("Kein Zugriff", "No access");
+    let change_first = tr(
+        "Bitte wählen Sie zuerst ein eigenes Passwort.",
+        "Please choose your own password first.",
+    );
+    let change = tr("Passwort ändern", "Change password");
     let denied = tr(
         "Ihre Rolle darf diese Seite nicht öffnen.",
         "Your role may not open this page.",
@@ -26,6 +31,13 @@ pub fn Protected(roles: &'static [Role], children: ChildrenFn) -> impl IntoView 
             <section class="card">
                 <p>{log_in_first}</p>
                 <p><a href="/login">{log_in}</a></p>
+            </section>
+        }
+        .into_any(),
+        SessionState::Active(info) if info.password_change_required => view! {
+            <section class="card">
+                <p>{change_first}</p>
+                <p><a href="/password">{change}</a></p>
             </section>
         }
         .into_any(),

@@ -1,5 +1,5 @@
 //! `/admin`: users and roles (create, disable, enable, reset the second
-//! factor), lab API keys ([`super::admin_labs`]), statistics
+//! factor, reset the password), lab API keys ([`super::admin_labs`]), statistics
 //! ([`super::stats`]) and the audit log with filters.
 
 use leptos::prelude::*;
@@ -59,6 +59,13 @@ fn Users() -> impl IntoView {
         );
     };
     let change = move |id: i64, what: &'static str| {
+        if what == "reset-password" {
+            managed.change(
+                move |csrf| async move { api::reset_password(&csrf, id).await },
+                move |answer| created.set(Some((answer.user.name, answer.one_time_password))),
+            );
+            return;
+        }
         managed.change(
             move |csrf| async move { api::change_user(&csrf, id, what).await },
             |_| (),
@@ -71,8 +78,8 @@ fn Users() -> impl IntoView {
     let role_label = tr("Rolle", "Role");
     let create_label = tr("Anlegen", "Create");
     let password_note = tr(
-        "Erstpasswort (wird nur jetzt angezeigt)",
-        "Initial password (shown only now)",
+        "Erst- bzw. Einmalpasswort, beim ersten Anmelden zu ändern (wird nur jetzt angezeigt)",
+        "Initial or one-time password, to be changed at the first log-in (shown only now)",
     );
     let col_name = tr("Name", "Name");
     let col_state = tr("Status", "State");
@@ -163,7 +170,9 @@ fn user_row(
         lang.get()
             .pick("2. Faktor zurücksetzen", "Reset second factor")
     };
+    let reset_password = move || lang.get().pick("Passwort zurücksetzen", "Reset password");
     let name = user.name.clone();
+    let password_name = user.name.clone();
     view! {
         <tr>
             <td>{name.clone()}</td>
@@ -178,6 +187,13 @@ fn user_row(
                     {toggle}
                 </button>
                 <button class="button" on:click=move |_| change(id, "reset-totp")>{reset}</button>
+                <button
+                    class="button"
+                    aria-label=move || format!("{} {password_name}", reset_password())
+                    on:click=move |_| change(id, "reset-password")
+                >
+                    {reset_password}
+                </button>
             </td>
         </tr>
     }

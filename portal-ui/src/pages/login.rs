@@ -67,7 +67,12 @@ pub fn Login() -> impl IntoView {
         spawn_local(async move {
             match api::second_factor(&csrf, &typed).await {
                 Ok(info) => {
-                    let home = home_of(info.role);
+                    // An initial or reset password is replaced first.
+                    let home = if info.password_change_required {
+                        "/password"
+                    } else {
+                        home_of(info.role)
+                    };
                     session.set(SessionState::Active(info));
                     navigate(home, Default::default());
                 }

@@ -7,6 +7,7 @@ pub mod lab;
 pub mod landing;
 pub mod login;
 pub mod not_found;
+pub mod password;
 pub mod phone;
 pub mod risk;
 pub mod stats;

@@ -4,7 +4,9 @@ use axum::Json as JsonResponse;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use shared::portal::{AuditEntry, AuditQuery, CreateUserRequest, CreatedUser, UserSummary};
+use shared::portal::{
+    AuditEntry, AuditQuery, CreateUserRequest, CreatedUser, PasswordReset, UserSummary,
+};
 
 use shared::verification::wire::ErrorBody;
 
@@ -34,12 +36,13 @@ pub async fn list_users(
 }
 
 /// `POST /api/v1/portal/users`: a new user with a random initial password,
-/// shown once; the second factor is set up at the first log-in.
+/// shown once; at the first log-in the user sets up the second factor and
+/// then replaces the password.
 #[utoipa::path(post, path = "/api/v1/portal/users", tag = "portal", operation_id = "portal_create_user",
     request_body = CreateUserRequest,
     security(("portal_session" = [], "portal_csrf" = [])),
     responses(
-        (status = 201, description = "The user and the initial password, shown only here (role `admin`)", body = CreatedUser),
+        (status = 201, description = "The user and the initial password, shown only here; the user must change it at the first log-in (role `admin`)", body = CreatedUser),
         (status = 400, description = "Malformed JSON, an invalid name (`invalid_name`) or one in use (`user_exists`)", body = ErrorBody),
         (status = 401, description = doc::NO_SESSION, body = ErrorBody),
         (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
@@ -52,8 +55,8 @@ pub async fn create_user(
     Json(request): Json<CreateUserRequest>,
 ) -> AppResult<(StatusCode, JsonResponse<CreatedUser>)> {
     let now = crate::clock::now();
-    let password = accounts::generate_password()?;
-    let user = accounts::create(&state.db, &request.name, request.role, &password, now).await?;
+    let (user, password) =
+        accounts::create_with_initial_password(&state.db, &request.name, request.role, now).await?;
     let detail = format!("{} ({})", user.name, user.role);
     audit::record(
         &state.db,
@@ -98,13 +101,15 @@ async fn change_user(
 }
 
 /// `POST /api/v1/portal/users/{id}/disable`: the user can no longer log in;
-/// their sessions end. An administrator cannot disable themselves.
+/// their sessions end. An administrator cannot disable themselves, and the
+/// last enabled administrator cannot be disabled (also when two disable
+/// each other at once).
 #[utoipa::path(post, path = "/api/v1/portal/users/{id}/disable", tag = "portal", operation_id = "portal_disable_user",
     params(("id" = i64, Path, description = "The user's id")),
     security(("portal_session" = [], "portal_csrf" = [])),
     responses(
         (status = 200, description = "The user, disabled; their sessions end (role `admin`; audited)", body = UserSummary),
-        (status = 400, description = "The id is not a number or the administrator's own account (`own_account`)", body = ErrorBody),
+        (status = 400, description = "The id is not a number, the administrator's own account (`own_account`), or the last enabled administrator (`last_admin`)", body = ErrorBody),
         (status = 401, description = doc::NO_SESSION, body = ErrorBody),
         (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
@@ -166,6 +171,52 @@ pub async fn reset_totp(
     let id = user_id(path)?;
     let changed = accounts::reset_totp(&state.db, id).await?;
     change_user(&auth, &state, id, "user.totp-reset", changed).await
+}
+
+/// `POST /api/v1/portal/users/{id}/reset-password`: a new random one-time
+/// password, shown once, that the user must change at the next log-in; the
+/// user's sessions end and their log-in failures are forgotten.
+#[utoipa::path(post, path = "/api/v1/portal/users/{id}/reset-password", tag = "portal", operation_id = "portal_reset_password",
+    params(("id" = i64, Path, description = "The user's id")),
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 200, description = "The user and the one-time password, shown only here (role `admin`; audited as `user.password-reset`)", body = PasswordReset),
+        (status = 400, description = "The id is not a number, or the administrator's own account (`own_account`: change it with `POST /api/v1/portal/password`)", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF_OR_ROLE, body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody),
+    ))]
+pub async fn reset_password(
+    auth: Authorized<Admins>,
+    State(state): State<AppState>,
+    path: Result<Path<i64>, PathRejection>,
+) -> AppResult<JsonResponse<PasswordReset>> {
+    let id = user_id(path)?;
+    if id == auth.session.user_id {
+        return Err(AppError::bad_request(
+            "own_account",
+            "change your own password on the password page",
+        ));
+    }
+    let (user, password) = accounts::reset_password(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound("no such user"))?;
+    let limits = &state.login_limits;
+    limits.forget_name(limits.name_key(&user.name));
+    let now = crate::clock::now();
+    audit::record(
+        &state.db,
+        &auth.session.name,
+        "user.password-reset",
+        &user.name,
+        1,
+        now,
+    )
+    .await?;
+    Ok(JsonResponse(PasswordReset {
+        user: user.summary(),
+        one_time_password: password,
+    }))
 }
 
 /// `GET /api/v1/portal/audit?actor=&action=&since=&until=&beforeId=`.

@@ -4,13 +4,17 @@ use axum::Json as JsonResponse;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use shared::portal::{LoginNext, LoginRequest, LoginResponse, SessionInfo, TotpRequest};
+use shared::portal::{
+    ChangePasswordRequest, LoginNext, LoginRequest, LoginResponse, SessionInfo, TotpRequest,
+};
 
 use shared::verification::wire::ErrorBody;
 
 use super::doc;
 use crate::error::AppResult;
 use crate::extract::Json;
+use crate::portal::accounts::LoginError;
+use crate::portal::limits::Client;
 use crate::portal::sessions::{self, AnyRole, Authorized, PENDING_LIFETIME, Pending, Stage};
 use crate::portal::{accounts, audit, csrf, seconds, totp};
 use crate::server::AppState;
@@ -23,18 +27,28 @@ use crate::server::AppState;
         (status = 200, description = "Password right: a pending session (5 minutes) for the second factor; a user without one gets a secret to enrol",
             body = LoginResponse, headers(("set-cookie" = String, description = "The pending session's cookie"))),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
-        (status = 401, description = "Unknown name, wrong password or disabled user (one answer for all)", body = ErrorBody),
+        (status = 401, description = "Unknown name, wrong password or disabled user (one answer for all, after the same work)", body = ErrorBody),
         (status = 413, description = doc::TOO_LARGE, body = ErrorBody),
         (status = 415, description = doc::NOT_JSON, body = ErrorBody),
-        (status = 429, description = "Too many failed attempts for this user; Retry-After says when to try again", body = ErrorBody),
+        (status = 429, description = doc::LOGIN_THROTTLED, body = ErrorBody),
+        (status = 503, description = doc::BUSY, body = ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    Client(client): Client,
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
-) -> AppResult<Response> {
+) -> Result<Response, LoginError> {
     let now = crate::clock::now();
-    let user = accounts::check_password(&state.db, &request.name, &request.password, now).await?;
+    let user = accounts::check_password(
+        &state.db,
+        &state.login_limits,
+        &request.name,
+        &request.password,
+        client,
+        now,
+    )
+    .await?;
     let (next, enrolment) = if user.totp_secret.is_some() {
         (LoginNext::Totp, None)
     } else {
@@ -68,16 +82,20 @@ pub async fn login(
         (status = 403, description = doc::CSRF, body = ErrorBody),
         (status = 413, description = doc::TOO_LARGE, body = ErrorBody),
         (status = 415, description = doc::NOT_JSON, body = ErrorBody),
-        (status = 429, description = "Too many failed attempts for this user; Retry-After says when to try again", body = ErrorBody),
+        (status = 429, description = "Five wrong codes in a row for this user (however many are sent at once); Retry-After says when to try again", body = ErrorBody),
     ))]
 pub async fn second_factor(
     Pending(pending): Pending,
     State(state): State<AppState>,
+    Client(client): Client,
     headers: HeaderMap,
     Json(request): Json<TotpRequest>,
 ) -> AppResult<Response> {
     let now = crate::clock::now();
     accounts::check_totp(&state.db, pending.user_id, &request.code, now).await?;
+    // This client may now pass the per-name limit for this name.
+    let limits = &state.login_limits;
+    limits.logged_in(limits.name_key(&pending.name), client, now);
     sessions::end(&state.db, &pending.id_hash).await?;
     let id = sessions::start(&state.db, pending.user_id, Stage::Active, now).await?;
     audit::record(&state.db, &pending.name, "login", "", 1, now).await?;
@@ -88,6 +106,7 @@ pub async fn second_factor(
         role: pending.role,
         csrf_token: csrf::token_for(&id),
         idle_timeout: seconds(config.idle_timeout),
+        password_change_required: pending.password_change_required,
         expires_at: now + seconds(config.absolute_timeout),
     };
     Ok(([(header::SET_COOKIE, cookie)], JsonResponse(body)).into_response())
@@ -152,4 +171,42 @@ pub async fn logout_everywhere(
     .await?;
     let cookie = sessions::removal_cookie(&state.config.portal, &headers)?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// `POST /api/v1/portal/password`: the user's own password change; the
+/// user's other sessions end. The one route (with the session and the
+/// log-outs) a user with an initial or reset password may use.
+#[utoipa::path(post, path = "/api/v1/portal/password", tag = "portal", operation_id = "portal_change_password",
+    request_body = ChangePasswordRequest,
+    security(("portal_session" = [], "portal_csrf" = [])),
+    responses(
+        (status = 200, description = "Changed (audited as `password.changed`); the user's other sessions ended", body = SessionInfo),
+        (status = 400, description = "Malformed JSON, a new password that breaks the rule (`weak_password`: 12 to 128 characters, not the user name, at least 5 different characters), equal to the current one (`same_password`), or a wrong current password (`wrong_password`)", body = ErrorBody),
+        (status = 401, description = doc::NO_SESSION, body = ErrorBody),
+        (status = 403, description = doc::CSRF, body = ErrorBody),
+        (status = 413, description = doc::TOO_LARGE, body = ErrorBody),
+        (status = 415, description = doc::NOT_JSON, body = ErrorBody),
+        (status = 429, description = "Five wrong current passwords or codes in a row for this user; Retry-After says when", body = ErrorBody),
+        (status = 503, description = doc::BUSY, body = ErrorBody),
+    ))]
+pub async fn change_password(
+    auth: Authorized<AnyRole>,
+    State(state): State<AppState>,
+    Json(request): Json<ChangePasswordRequest>,
+) -> Result<JsonResponse<SessionInfo>, LoginError> {
+    let now = crate::clock::now();
+    let user = accounts::change_password(
+        &state.db,
+        &state.login_limits,
+        auth.session.user_id,
+        &request.current_password,
+        &request.new_password,
+        now,
+    )
+    .await?;
+    sessions::end_others(&state.db, user.id, &auth.session.id_hash).await?;
+    audit::record(&state.db, &user.name, "password.changed", "", 1, now).await?;
+    let mut info = auth.session.info(&state.config.portal);
+    info.password_change_required = user.password_change_required;
+    Ok(JsonResponse(info))
 }

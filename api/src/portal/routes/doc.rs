@@ -19,6 +19,11 @@ pub(super) const WRONG_ROLE: &str = "The user's role may not use this route";
 pub(super) const CSRF_OR_ROLE: &str = "The CSRF token (`x-csrf-token`) is missing or wrong, or the user's role may not use this route";
 /// 403 of a POST every role may use.
 pub(super) const CSRF: &str = "The CSRF token (`x-csrf-token`) is missing or wrong";
+/// 429 of the log-in.
+pub(super) const LOGIN_THROTTLED: &str = "Too many failed attempts: of this name from this client (5), of this client over any names (20), or of this name over every client (20; not counted for a client that completed a log-in as this name in the last 12 hours). Known and unknown names are counted alike; Retry-After says when to try again";
+/// 503 of a route that checks a password.
+pub(super) const BUSY: &str =
+    "Too many password checks run or wait at once (`busy`); Retry-After: 1";
 /// 413 of a JSON body.
 pub(super) const TOO_LARGE: &str = "Body over 10,000 bytes";
 /// 415 of a JSON body.
@@ -31,6 +36,7 @@ pub(super) const NOT_JSON: &str = "Not application/json";
         super::auth::login,
         super::auth::second_factor,
         super::auth::session,
+        super::auth::change_password,
         super::auth::logout,
         super::auth::logout_everywhere,
         super::teletan::issue,
@@ -45,6 +51,7 @@ pub(super) const NOT_JSON: &str = "Not application/json";
         super::admin::disable,
         super::admin::enable,
         super::admin::reset_totp,
+        super::admin::reset_password,
         super::admin::audit,
     ),
     modifiers(&PortalSecuritySchemes),
@@ -66,7 +73,9 @@ impl Modify for PortalSecuritySchemes {
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 super::super::sessions::COOKIE,
                 "The session cookie set by the log-in (`HttpOnly`, `SameSite=Strict`, path \
-                 `/api/v1/portal`); a pending session between password and TOTP, then an active one",
+                 `/api/v1/portal`; named `__Host-warn_session` with `Secure` and path `/` when the \
+                 server runs with `--secure-cookies`); a pending session between password and TOTP, \
+                 then an active one",
             ))),
         );
         components.add_security_scheme(

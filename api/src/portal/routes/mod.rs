@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/portal/login", post(auth::login))
         .route("/api/v1/portal/login/totp", post(auth::second_factor))
         .route("/api/v1/portal/session", get(auth::session))
+        .route("/api/v1/portal/password", post(auth::change_password))
         .route("/api/v1/portal/logout", post(auth::logout))
         .route(
             "/api/v1/portal/logout-everywhere",
@@ -44,6 +45,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/portal/users/{id}/reset-totp",
             post(admin::reset_totp),
+        )
+        .route(
+            "/api/v1/portal/users/{id}/reset-password",
+            post(admin::reset_password),
         )
         .route("/api/v1/portal/audit", get(admin::audit))
         .layer(SetResponseHeaderLayer::overriding(
