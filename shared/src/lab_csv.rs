@@ -2,21 +2,28 @@
 //! clear GUID hashed at once (only the hash leaves the page), every line
 //! checked before anything is sent.
 //!
-//! Columns: `guid`, `result`, `sample time` (optional). A first line whose
-//! first field is `guid` is a header. Separator `,` or `;` (whichever the
+//! Columns: `guid`, `result`, `sample time` (optional), `date of birth`
+//! (optional, `YYYY-MM-DD`). A first line whose first field is `guid` is a
+//! header. The GUID may be the QR code's content (`https://localhost/?GUID`).
+//! With a date of birth the result is sent twice, under the hashed GUID and
+//! under the date-of-birth id the apps derive (cwa-testresult-server takes
+//! both; a phone that registered with its date of birth gets the result
+//! only when both match). Separator `,` or `;` (whichever the
 //! first line uses). `result` is `1`/`2`/`3` or `negative`/`positive`/
 //! `invalid` (also German: `negativ`, `positiv`, `ungültig`). The sample
 //! time is empty, unix seconds, or RFC 3339 (`2026-11-28T09:30:00Z`).
 
 use std::collections::HashMap;
 
-use crate::verification::HashedGuid;
 use crate::verification::wire::{LabTestResult, TestResult};
+use crate::verification::{DateOfBirth, GuidError, HashedGuid, TestGuid};
 
 /// Most lines one file may hold.
 pub const MAX_ROWS: usize = 100_000;
 /// Longest GUID accepted.
-pub const MAX_GUID_LEN: usize = 128;
+pub const MAX_GUID_LEN: usize = crate::verification::guid::MAX_GUID_LEN;
+/// Characters of the GUID the preview shows, so rows can be matched to samples.
+pub const GUID_START: usize = 8;
 
 /// Why a line cannot be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +37,12 @@ pub enum RowError {
     /// The GUID has spaces, control characters or is too long.
     #[error("the GUID has spaces or unprintable characters, or is longer than 128 characters")]
     InvalidGuid,
+    /// QR content that is not `https://localhost/?` and a GUID.
+    #[error("the QR content is not https://localhost/? followed by a GUID")]
+    InvalidQrContent,
+    /// The date of birth is not a date.
+    #[error("date of birth {0:?} is not a date YYYY-MM-DD")]
+    InvalidDateOfBirth(String),
     /// The same GUID appeared on an earlier line.
     #[error("the same GUID as line {0}")]
     DuplicateGuid(u64),
@@ -39,8 +52,8 @@ pub enum RowError {
     /// The sample time is neither unix seconds nor RFC 3339.
     #[error("sample time {0:?} is neither unix seconds nor RFC 3339 (2026-11-28T09:30:00Z)")]
     InvalidSampleTime(String),
-    /// More fields than the three columns.
-    #[error("more than three columns")]
+    /// More fields than the four columns.
+    #[error("more than four columns")]
     TooManyColumns,
 }
 
@@ -51,7 +64,36 @@ pub struct Row {
     /// Line number in the file.
     pub line: u64,
     /// The result with the hashed GUID, or the error.
-    pub outcome: Result<LabTestResult, RowError>,
+    pub outcome: Result<RowResult, RowError>,
+}
+
+/// What one valid line sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowResult {
+    /// The first [`GUID_START`] characters of the clear GUID, for the
+    /// preview only (never sent).
+    pub guid_start: String,
+    /// The result under the hashed GUID.
+    pub result: LabTestResult,
+    /// With a date of birth: the same result under the date-of-birth id.
+    pub dob_result: Option<LabTestResult>,
+}
+
+impl RowResult {
+    /// The one or two results this line sends.
+    pub fn results(&self) -> impl Iterator<Item = &LabTestResult> {
+        std::iter::once(&self.result).chain(self.dob_result.as_ref())
+    }
+}
+
+/// The first characters of a clear GUID, with `…` when there are more.
+pub fn guid_start(guid: &str) -> String {
+    let start: String = guid.chars().take(GUID_START).collect();
+    if guid.chars().count() > GUID_START {
+        format!("{start}…")
+    } else {
+        start
+    }
 }
 
 /// Why the file as a whole cannot be used.
@@ -164,35 +206,54 @@ fn row(
     record: &csv::StringRecord,
     line: u64,
     seen: &mut HashMap<String, u64>,
-) -> Result<LabTestResult, RowError> {
-    if record.len() > 3 {
+) -> Result<RowResult, RowError> {
+    if record.len() > 4 {
         return Err(RowError::TooManyColumns);
     }
-    let guid = record.get(0).unwrap_or("");
-    let hashed = hash_guid(guid)?;
+    let guid = parse_guid(record.get(0).unwrap_or(""))?;
+    let hashed = guid.hashed();
     let result = parse_result(record.get(1).unwrap_or(""))?;
     let sc = parse_sample_time(record.get(2).unwrap_or(""))?;
+    let dob = parse_date_of_birth(record.get(3).unwrap_or(""))?;
     if let Some(earlier) = seen.get(hashed.expose()) {
         return Err(RowError::DuplicateGuid(*earlier));
     }
     seen.insert(hashed.expose().to_owned(), line);
-    Ok(LabTestResult {
-        id: hashed.expose().to_owned(),
+    let result_under = |id: &str| LabTestResult {
+        id: id.to_owned(),
         result: result.code(),
         sc,
+    };
+    Ok(RowResult {
+        guid_start: guid_start(guid.expose()),
+        result: result_under(hashed.expose()),
+        dob_result: dob.map(|dob| result_under(guid.dob_id(dob).expose())),
+    })
+}
+
+/// Checks a clear GUID (or QR content) as [`TestGuid::parse`] does.
+pub fn parse_guid(text: &str) -> Result<TestGuid, RowError> {
+    TestGuid::parse(text).map_err(|error| match error {
+        GuidError::Missing => RowError::MissingGuid,
+        GuidError::QrContent => RowError::InvalidQrContent,
+        _ => RowError::InvalidGuid,
     })
 }
 
 /// Checks a clear GUID and hashes it as a phone does.
 pub fn hash_guid(guid: &str) -> Result<HashedGuid, RowError> {
-    let guid = guid.trim();
-    if guid.is_empty() {
-        return Err(RowError::MissingGuid);
+    parse_guid(guid).map(|guid| guid.hashed())
+}
+
+/// Empty (none) or `YYYY-MM-DD`.
+pub fn parse_date_of_birth(text: &str) -> Result<Option<DateOfBirth>, RowError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
     }
-    if guid.len() > MAX_GUID_LEN || !guid.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(RowError::InvalidGuid);
-    }
-    Ok(HashedGuid::from_guid(guid))
+    DateOfBirth::parse(text)
+        .map(Some)
+        .map_err(|_| RowError::InvalidDateOfBirth(text.to_owned()))
 }
 
 /// `1`/`2`/`3` or the result's name in English or German.
@@ -247,20 +308,22 @@ mod tests {
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].line, 2);
         let first = rows[0].outcome.clone().unwrap();
-        assert_eq!(first.id, hashed("AAA-1"));
-        assert_eq!(first.result, 2);
-        assert_eq!(first.sc, Some(1_795_858_200));
-        assert_eq!(rows[1].outcome.clone().unwrap().sc, None);
+        assert_eq!(first.result.id, hashed("AAA-1"));
+        assert_eq!(first.result.result, 2);
+        assert_eq!(first.result.sc, Some(1_795_858_200));
+        assert_eq!(first.guid_start, "AAA-1");
+        assert_eq!(first.dob_result, None);
+        assert_eq!(rows[1].outcome.clone().unwrap().result.sc, None);
         assert_eq!(rows[2].line, 5);
-        assert_eq!(rows[2].outcome.clone().unwrap().result, 3);
+        assert_eq!(rows[2].outcome.clone().unwrap().result.result, 3);
     }
 
     #[test]
     fn semicolons_and_no_header() {
         let rows = parse("X-1;negativ\r\nX-2;2;\r\n").unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].outcome.clone().unwrap().result, 1);
-        assert_eq!(rows[1].outcome.clone().unwrap().id, hashed("X-2"));
+        assert_eq!(rows[0].outcome.clone().unwrap().result.result, 1);
+        assert_eq!(rows[1].outcome.clone().unwrap().result.id, hashed("X-2"));
     }
 
     #[test]
@@ -272,7 +335,7 @@ mod tests {
              B-1,maybe\n\
              B-2,2,yesterday\n\
              B-3,2,-5\n\
-             B-4,2,,extra\n\
+             B-4,2,,,extra\n\
              B-5,2\n\
              B-5,1\n",
         )
@@ -290,6 +353,36 @@ mod tests {
         assert_eq!(errors[6], None);
         assert_eq!(errors[7], Some(RowError::DuplicateGuid(8)));
         assert_eq!(rows[7].line, 9);
+    }
+
+    #[test]
+    fn a_date_of_birth_sends_the_result_under_both_ids() {
+        // cwa-app-android DateOfBirthKeyTest, case 2, as QR content.
+        let rows = parse(
+            "guid,result,sample time,date of birth\n\
+             https://localhost/?F1EE0D-F1EE0D4D-4346-4B63-B9CF-1522D9200915,positiv,,1995-06-07\n\
+             C-1,2,,07.06.1995\n\
+             https://localhost/?C-2,2\n",
+        )
+        .unwrap();
+        let first = rows[0].outcome.clone().unwrap();
+        assert_eq!(first.guid_start, "F1EE0D-F…");
+        assert_eq!(
+            first.result.id,
+            hashed("F1EE0D-F1EE0D4D-4346-4B63-B9CF-1522D9200915")
+        );
+        let dob = first.dob_result.clone().expect("the date-of-birth result");
+        assert_eq!(
+            dob.id,
+            "x4a7788ef394bc7d52112014b127fe2bf142c51fe1bbb385214280e9db670193"
+        );
+        assert_eq!(dob.result, 2);
+        assert_eq!(first.results().count(), 2);
+        assert_eq!(
+            rows[1].outcome,
+            Err(RowError::InvalidDateOfBirth("07.06.1995".into()))
+        );
+        assert_eq!(rows[2].outcome, Err(RowError::InvalidQrContent));
     }
 
     #[test]

@@ -18,6 +18,8 @@ use shared::en::observations::Observation;
 use shared::en::simulate::{Encounter, SCAN_INTERVAL_SECONDS, encounter};
 use shared::risk::RiskLevel;
 use shared::risk::v2::RiskCalculationParameters;
+use shared::verification::wire::{KeyType, RegistrationTokenRequest};
+use shared::verification::{DateOfBirth, GuidError, TestGuid};
 
 use crate::job::WindowReport;
 
@@ -165,6 +167,27 @@ impl PhoneState {
         }
         self.windows.sort_by_key(|window| window.start);
     }
+}
+
+/// The registration request a phone sends for a test's QR content (or a
+/// GUID typed by hand) and, when the person gave it, their date of birth
+/// (`YYYY-MM-DD`; empty for none): `key` is the hashed GUID, `keyDob` the
+/// date-of-birth id, as the official apps compute them
+/// ([`TestGuid::hashed`], [`TestGuid::dob_id`]).
+pub fn registration_request(
+    qr_or_guid: &str,
+    date_of_birth: &str,
+) -> Result<RegistrationTokenRequest, GuidError> {
+    let guid = TestGuid::parse(qr_or_guid)?;
+    let key_dob = match date_of_birth.trim() {
+        "" => None,
+        date => Some(guid.dob_id(DateOfBirth::parse(date)?).expose().to_owned()),
+    };
+    Ok(RegistrationTokenRequest {
+        key: guid.hashed().expose().to_owned(),
+        key_type: KeyType::Guid,
+        key_dob,
+    })
 }
 
 /// The keys to upload: every kept day up to today, with the app's
@@ -319,6 +342,37 @@ mod tests {
     }
 
     const NOW: u64 = 20_400 * DAY + 12 * 3_600;
+
+    #[test]
+    fn registers_qr_content_with_and_without_a_date_of_birth() {
+        // The known answer of cwa-app-android's DateOfBirthKeyTest, case 1.
+        let qr = "https://localhost/?E1277F-E1277F24-4AD2-40BC-AFF8-CBCCCD893E4B";
+        let request = registration_request(qr, "2000-01-01").expect("valid");
+        let json = serde_json::to_value(&request).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "key": shared::verification::HashedGuid::from_guid("E1277F-E1277F24-4AD2-40BC-AFF8-CBCCCD893E4B").expose(),
+                "keyType": "GUID",
+                "keyDob": "xfa760e171f000ef5a7f863ab180f6f6e8185c4890224550395281d839d85458",
+            })
+        );
+        let without = registration_request(qr, " ").expect("valid");
+        assert_eq!(without.key, request.key);
+        assert!(
+            !serde_json::to_string(&without)
+                .expect("json")
+                .contains("keyDob")
+        );
+        assert_eq!(
+            registration_request("https://localhost/?not-a-guid", ""),
+            Err(GuidError::QrContent)
+        );
+        assert_eq!(
+            registration_request(qr, "31.12.1990"),
+            Err(GuidError::DateOfBirth)
+        );
+    }
 
     #[test]
     fn keeps_one_key_per_day_for_two_weeks_and_today() {

@@ -4,7 +4,8 @@
 //! shows high risk.
 //!
 //! The lab's result goes through the portal's lab page, as a lab user
-//! would enter it.
+//! would enter it. A phone also says, in German and English, why it cannot
+//! register QR content that is not a test's.
 
 use std::time::Duration;
 
@@ -15,7 +16,10 @@ use crate::support::{Backend, browser_test};
 
 /// Matching runs in a worker and downloads every bundle: more than a page's usual patience.
 const MATCHING: Duration = Duration::from_secs(60);
-const GUID: &str = "3f2c7a0e-8d1b-4c55-9a61-2b7e4f0d9c13";
+/// In the official form (6-8-4-4-4-12), as the apps accept it in a QR code.
+const GUID: &str = "3F2C7A-3F2C7A0E-8D1B-4C55-9A61-2B7E4F0D9C13";
+/// The tested person's date of birth, given on the phone and to the lab.
+const DOB: &str = "1988-08-08";
 
 #[tokio::test]
 async fn two_phones_meet_one_warns_and_the_other_shows_high_risk() {
@@ -40,9 +44,11 @@ async fn two_phones_meet_one_warns_and_the_other_shows_high_risk() {
         )
         .await?;
 
-        // A registers its test; the lab reports it positive.
+        // A registers its test with the date of birth (as the apps do when a
+        // certificate is wanted); the lab reports it positive.
         page.fill("GUID oder QR-Inhalt", &format!("https://localhost/?{GUID}"))
             .await?;
+        crate::lab::pick_date(&page, "phone-dob", DOB).await?;
         page.button("Test registrieren").await?.click().await?;
         page.wait_for_text(
             "A's test",
@@ -58,11 +64,15 @@ async fn two_phones_meet_one_warns_and_the_other_shows_high_risk() {
         add_user(&page, "lab-phones", Role::Lab).await?;
         log_in(&page, "lab-phones", PASSWORD).await?;
         page.heading("Ein Ergebnis melden").await?;
-        page.by_id("lab-result").await?.select_by_value("2").await?;
         page.fill("GUID der Probe", GUID).await?;
+        crate::lab::choose_result(&page, "positiv").await?;
+        crate::lab::pick_date(&page, "lab-dob", DOB).await?;
         page.by_id("lab-submit").await?.click().await?;
-        page.text_of("lab-status", |text| text == "Gespeichert: positiv.")
-            .await?;
+        page.button("Ja, positiv melden").await?.click().await?;
+        page.text_of("lab-status", |text| {
+            text.starts_with("Gespeichert: positiv.")
+        })
+        .await?;
         page.switch_to(&tab_a).await?;
 
         // A polls, gets a TAN and warns.
@@ -123,6 +133,51 @@ async fn two_phones_meet_one_warns_and_the_other_shows_high_risk() {
             )
             .await?;
         anyhow::ensure!(days == "Letzte Begegnung vor 2 Tagen", "{days:?}");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_phone_says_what_is_wrong_with_a_qr_code_or_date_of_birth() {
+    browser_test(Backend::Warn, |page| async move {
+        page.open("/phone?name=C").await?;
+        page.heading("Telefon-Simulator").await?;
+
+        // QR content that is not a test's: the phone says why, in German
+        // and in English, and puts the focus back into the field.
+        page.fill("GUID oder QR-Inhalt", "https://localhost/?kein-test")
+            .await?;
+        page.button("Test registrieren").await?.click().await?;
+        page.text_of("phone-guid-problem", |text| {
+            text == "Der QR-Inhalt muss https://localhost/? und eine GUID wie \
+                     3D6D08-3567F3F2-4DCF-43A3-8737-4CD1F87D6FDA sein."
+        })
+        .await?;
+        page.focus_is_on("GUID oder QR-Inhalt").await?;
+        page.button("English").await?.click().await?;
+        page.text_of("phone-guid-problem", |text| {
+            text == "QR content must be https://localhost/? followed by a GUID like \
+                     3D6D08-3567F3F2-4DCF-43A3-8737-4CD1F87D6FDA."
+        })
+        .await?;
+        page.field("Date of birth (optional)").await?;
+
+        // A valid test: registered, and the message is gone.
+        let guid = crate::lab::unique_guid();
+        page.fill("GUID or QR content", &format!("https://localhost/?{guid}"))
+            .await?;
+        crate::lab::pick_date(&page, "phone-dob", DOB).await?;
+        page.button("Register test").await?.click().await?;
+        page.wait_for_text(
+            "C's test",
+            "//p[contains(@class, 'phone__test')]",
+            MATCHING,
+            |text| text == "Test registered, result: not polled yet",
+        )
+        .await?;
+        let problems = page.texts("//*[@id='phone-guid-problem']").await?;
+        anyhow::ensure!(problems.is_empty(), "still shown: {problems:?}");
         Ok(())
     })
     .await;

@@ -1,12 +1,14 @@
 //! `/phone?name=…` (public, no log-in): a phone in a tab. It keeps one TEK
 //! per day in the browser's storage (one phone per name), meets other
 //! phones (other tabs, through a `BroadcastChannel`, or a generated peer)
-//! and records their beacons, registers a test (GUID or QR content, or a
-//! teleTAN), polls, gets a TAN and submits its keys padded; it sends fake
-//! requests on a random schedule; it looks for new bundles at a random
-//! minute of every hour (after failures: random, growing waits), catches up
-//! on every bundle it has not matched yet, and verifies and matches them in
-//! the verifier's Web Worker with a progress bar, then shows the risk card.
+//! and records their beacons, registers a test (QR content
+//! `https://localhost/?GUID` or a GUID, with the date of birth when given,
+//! as the official apps do; or a teleTAN), polls, gets a TAN and submits
+//! its keys padded; it sends fake requests on a random schedule; it looks
+//! for new bundles at a random minute of every hour (after failures:
+//! random, growing waits), catches up on every bundle it has not matched
+//! yet, and verifies and matches them in the verifier's Web Worker with a
+//! progress bar, then shows the risk card.
 
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use shared::en::observations::Observation;
 use shared::risk::RiskLevel;
 use shared::risk::v2::RiskCalculationParameters;
+use shared::verification::GuidError;
 use shared::verification::token::HashedGuid;
 use shared::verification::wire::{
     KeyType, RegistrationTokenBody, RegistrationTokenRequest, RegistrationTokenResponse,
@@ -206,15 +209,15 @@ fn Phone(name: String) -> impl IntoView {
     let teletan = RwSignal::new(String::new());
     let test_error = RwSignal::new(None::<ApiError>);
     let test_busy = RwSignal::new(false);
-    let register = move |key: String, key_type: KeyType| {
+    let dob = RwSignal::new(String::new());
+    let guid_problem = RwSignal::new(None::<GuidError>);
+    let guid_field = NodeRef::<leptos::html::Input>::new();
+    let dob_field = NodeRef::<leptos::html::Input>::new();
+    let register = move |request: RegistrationTokenRequest| {
         test_busy.set(true);
         test_error.set(None);
+        guid_problem.set(None);
         spawn_local(async move {
-            let request = RegistrationTokenRequest {
-                key,
-                key_type,
-                key_dob: None,
-            };
             match api::app_post::<RegistrationTokenResponse, _>(
                 "/version/v1/registrationToken",
                 &request,
@@ -235,20 +238,24 @@ fn Phone(name: String) -> impl IntoView {
     };
     let register_guid = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let text = guid.get_untracked();
-        // QR content is a URL whose query is the GUID; a bare GUID works too.
-        let text = text
-            .rsplit_once('?')
-            .map_or(text.as_str(), |(_, guid)| guid)
-            .trim()
-            .to_owned();
-        if text.is_empty() {
-            return;
+        // QR content (`https://localhost/?GUID`) or a GUID, hashed here as the
+        // apps hash it; with a date of birth, the date-of-birth id as well.
+        match phone::registration_request(&guid.get_untracked(), &dob.get_untracked()) {
+            Ok(request) => register(request),
+            Err(problem) => {
+                // The message, and the focus on the field to correct.
+                let field = if problem == GuidError::DateOfBirth {
+                    dob_field
+                } else {
+                    guid_field
+                };
+                if let Some(field) = field.get_untracked() {
+                    let _ = field.focus();
+                }
+                test_error.set(None);
+                guid_problem.set(Some(problem));
+            }
         }
-        register(
-            HashedGuid::from_guid(&text).expose().to_owned(),
-            KeyType::Guid,
-        );
     };
     let register_teletan = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -258,7 +265,11 @@ fn Phone(name: String) -> impl IntoView {
             .collect::<String>()
             .to_uppercase();
         if !text.is_empty() {
-            register(text, KeyType::Teletan);
+            register(RegistrationTokenRequest {
+                key: text,
+                key_type: KeyType::Teletan,
+                key_dob: None,
+            });
         }
     };
     let poll = move || {
@@ -563,9 +574,14 @@ fn Phone(name: String) -> impl IntoView {
             <h2 id="test-title">{tr("Test und Warnung", "Test and warning")}</h2>
             <form class="form form--inline" on:submit=register_guid>
                 <label for="phone-guid">{tr("GUID oder QR-Inhalt", "GUID or QR content")}</label>
-                <input id="phone-guid" type="text" autocomplete="off" prop:value=move || guid.get() on:input=move |ev| guid.set(event_target_value(&ev)) />
+                <input id="phone-guid" type="text" autocomplete="off" node_ref=guid_field prop:value=move || guid.get() on:input=move |ev| guid.set(event_target_value(&ev)) />
+                <label for="phone-dob">{tr("Geburtsdatum (optional)", "Date of birth (optional)")}</label>
+                <input id="phone-dob" type="date" autocomplete="off" node_ref=dob_field prop:value=move || dob.get() on:input=move |ev| dob.set(event_target_value(&ev)) />
                 <button type="submit" disabled=move || test_busy.get()>{tr("Test registrieren", "Register test")}</button>
             </form>
+            {move || guid_problem.get().map(|problem| view! {
+                <p id="phone-guid-problem" class="alert alert--error" role="alert">{guid_problem_text(&problem, lang.get())}</p>
+            })}
             <form class="form form--inline" on:submit=register_teletan>
                 <label for="phone-teletan">{tr("teleTAN", "teleTAN")}</label>
                 <input id="phone-teletan" type="text" autocomplete="off" prop:value=move || teletan.get() on:input=move |ev| teletan.set(event_target_value(&ev)) />
@@ -592,6 +608,28 @@ fn Phone(name: String) -> impl IntoView {
                 }
             }}</p>
         </section>
+    }
+}
+
+/// Why the typed GUID, QR content or date of birth cannot be registered.
+fn guid_problem_text(problem: &GuidError, lang: Lang) -> String {
+    match (problem, lang) {
+        (GuidError::Missing, Lang::De) => "Bitte die GUID oder den QR-Inhalt eingeben.".into(),
+        (GuidError::QrContent, Lang::De) => {
+            "Der QR-Inhalt muss https://localhost/? und eine GUID wie 3D6D08-3567F3F2-4DCF-43A3-8737-4CD1F87D6FDA sein.".into()
+        }
+        (GuidError::Characters, Lang::De) => {
+            "Die GUID enthält Leerzeichen oder nicht druckbare Zeichen oder ist länger als 128 Zeichen.".into()
+        }
+        (GuidError::DateOfBirth, Lang::De) => "Das Geburtsdatum ist kein gültiges Datum.".into(),
+        (GuidError::TestId, Lang::De) => "Die Kennung ist ungültig.".into(),
+        (problem, Lang::En) => {
+            let text = problem.to_string();
+            let mut chars = text.chars();
+            chars.next().map_or(String::new(), |first| {
+                first.to_uppercase().chain(chars).collect::<String>() + "."
+            })
+        }
     }
 }
 

@@ -207,6 +207,47 @@ impl Page {
         self.visible(&format!("#{id}"), &xpath).await
     }
 
+    /// What has the keyboard focus, named as a person sees it: a field by
+    /// its label, anything else by its text.
+    pub async fn focused(&self) -> anyhow::Result<String> {
+        let name = self
+            .script(
+                "const element = document.activeElement; \
+                 if (!element) return ''; \
+                 const label = element.labels && element.labels.length \
+                     ? element.labels[0] : element; \
+                 return label.textContent.trim();",
+            )
+            .await?;
+        Ok(name.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Waits until the keyboard focus is on what [`Page::focused`] names
+    /// `name` (the page may move it after its next render).
+    pub async fn focus_is_on(&self, name: &str) -> anyhow::Result<()> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let focused = self.focused().await?;
+            if focused == name {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                bail!("after {PATIENCE:?}, the focus is on {focused:?}, not on {name:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Presses Enter where the keyboard focus is.
+    pub async fn press_enter(&self) -> anyhow::Result<()> {
+        self.client
+            .active_element()
+            .await?
+            .send_keys("\u{e007}")
+            .await?;
+        Ok(())
+    }
+
     /// Runs `script` in the page (for measurements the page cannot show).
     pub async fn script(&self, script: &str) -> anyhow::Result<serde_json::Value> {
         Ok(self.client.execute(script, Vec::new()).await?)
