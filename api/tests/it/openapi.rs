@@ -14,7 +14,7 @@ use shared::portal::Role;
 use crate::support::{self, TestServer};
 
 /// Every route the public listener serves (the portal's files aside).
-const PUBLIC_ROUTES: [(&str, &str); 35] = [
+const PUBLIC_ROUTES: [(&str, &str); 37] = [
     ("post", "/version/v1/registrationToken"),
     ("post", "/version/v1/testresult"),
     ("post", "/version/v1/tan"),
