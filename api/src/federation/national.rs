@@ -397,36 +397,7 @@ impl Federation {
         }
         let entries: Vec<AuditEntry> = serde_json::from_slice(&answer.body)
             .map_err(|error| format!("the audit is not JSON: {error}"))?;
-        let mut origins: std::collections::BTreeMap<&str, Vec<proto::efgs::DiagnosisKey>> =
-            std::collections::BTreeMap::new();
-        for key in &batch.keys {
-            origins
-                .entry(key.origin.as_str())
-                .or_default()
-                .push(key.clone());
-        }
-        for (origin, keys) in origins {
-            let mut uploads = entries.iter().filter(|entry| entry.country == origin);
-            let (Some(entry), None) = (uploads.next(), uploads.next()) else {
-                return Err(format!(
-                    "the audit names no single upload of {origin}; cannot verify its keys"
-                ));
-            };
-            if usize::try_from(entry.amount).ok() != Some(keys.len()) {
-                return Err(format!(
-                    "the audit counts {} keys of {origin}, the batch holds {}",
-                    entry.amount,
-                    keys.len()
-                ));
-            }
-            let bytes = super::signature::canonical_bytes(&DiagnosisKeyBatch { keys });
-            let signer = super::signature::verify(&bytes, &entry.batch_signature, &self.ca, now)
-                .map_err(|error| format!("{origin}'s signature: {error}"))?;
-            if signer.country != origin {
-                return Err(format!("{origin}'s keys are signed by {}", signer.country));
-            }
-        }
-        Ok(())
+        check_audit(batch, &entries, &self.ca, now)
     }
 
     /// Stores the valid foreign keys of a batch; answers how many were new.
@@ -486,13 +457,98 @@ struct MultiStatus {
     conflicts: Vec<usize>,
 }
 
-/// What the national side reads of an audit entry.
-#[derive(Debug, serde::Deserialize)]
+/// What the national side reads of an audit entry: one upload of a
+/// country whose keys are in the downloaded batch (EFGS
+/// `DiagnosisKeyEntityRepository.findAllByBatchTag`: grouped by the
+/// uploader's batch tag, in no stated order).
+#[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AuditEntry {
-    country: String,
-    amount: i64,
-    batch_signature: String,
+pub struct AuditEntry {
+    /// The uploading country.
+    pub country: String,
+    /// Keys of that upload in the batch.
+    pub amount: i64,
+    /// The upload's detached CMS signature (base64).
+    pub batch_signature: String,
+}
+
+/// Most uploads an audit may name: bounds the work one answer can ask for.
+const MAX_AUDITED_UPLOADS: usize = 10_000;
+
+/// Checks a downloaded batch against its audit entries: for each origin,
+/// its keys are the keys of that country's uploads, each signed (EFGS
+/// canonical bytes) by a certificate of the federation's CA for that
+/// country. EFGS puts whole uploads into a download batch, one after the
+/// other, and names them in no particular order; so the origin's keys are
+/// taken in batch order, upload by upload, each run matched to an unused
+/// entry of its length whose signature verifies over it.
+pub fn check_audit(
+    batch: &DiagnosisKeyBatch,
+    entries: &[AuditEntry],
+    ca: &x509_cert::Certificate,
+    now: i64,
+) -> Result<(), String> {
+    if entries.len() > MAX_AUDITED_UPLOADS {
+        return Err(format!(
+            "the audit names {} uploads, more than {MAX_AUDITED_UPLOADS}",
+            entries.len()
+        ));
+    }
+    let mut origins: std::collections::BTreeMap<&str, Vec<proto::efgs::DiagnosisKey>> =
+        std::collections::BTreeMap::new();
+    for key in &batch.keys {
+        origins
+            .entry(key.origin.as_str())
+            .or_default()
+            .push(key.clone());
+    }
+    for (origin, keys) in origins {
+        let mut uploads: Vec<(usize, &AuditEntry)> = Vec::new();
+        for entry in entries.iter().filter(|entry| entry.country == origin) {
+            match usize::try_from(entry.amount) {
+                Ok(amount) if amount > 0 => uploads.push((amount, entry)),
+                _ => {
+                    return Err(format!(
+                        "the audit counts {} keys of an upload",
+                        entry.amount
+                    ));
+                }
+            }
+        }
+        if uploads.is_empty() {
+            return Err(format!("the audit names no upload of {origin}"));
+        }
+        let counted: usize = uploads.iter().map(|(amount, _)| amount).sum();
+        if counted != keys.len() {
+            return Err(format!(
+                "the audit counts {counted} keys of {origin}, the batch holds {}",
+                keys.len()
+            ));
+        }
+        let mut start = 0;
+        while start < keys.len() {
+            let signed_by_origin = |amount: usize, entry: &AuditEntry| {
+                let run = DiagnosisKeyBatch {
+                    keys: keys.get(start..start + amount)?.to_vec(),
+                };
+                let bytes = super::signature::canonical_bytes(&run);
+                super::signature::verify(&bytes, &entry.batch_signature, ca, now)
+                    .ok()
+                    .filter(|signer| signer.country == origin)
+            };
+            let matched = uploads
+                .iter()
+                .position(|&(amount, entry)| signed_by_origin(amount, entry).is_some())
+                .ok_or_else(|| {
+                    format!(
+                        "{origin}'s keys from position {start} are signed by no upload the audit names"
+                    )
+                })?;
+            let (amount, _) = uploads.swap_remove(matched);
+            start += amount;
+        }
+    }
+    Ok(())
 }
 
 fn random_hex() -> String {

@@ -432,3 +432,64 @@ async fn callback_urls_must_be_public_https_and_bounded() {
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
     local.stop().await;
 }
+
+/// A downloaded batch made of several uploads, as EFGS assembles them
+/// (whole uploads one after the other, the audit naming them in no stated
+/// order): each upload's run of keys must verify under its own entry's
+/// signature. Keys moved between uploads, a wrong count or a signature by
+/// another country's certificate fail the audit.
+#[test]
+fn an_audit_of_several_uploads_matches_each_run_of_keys_to_its_signature() {
+    use api::federation::national::{AuditEntry, check_audit};
+    use der::Decode;
+    use prost::Message;
+
+    let dir = super::certificates(&["DE", "FR", "NL"]);
+    let ca = api::federation::certs::load_ca(&dir.path().join(api::federation::certs::CA_CERT))
+        .expect("CA");
+    let ca = x509_cert::Certificate::from_der(ca.as_ref()).expect("CA certificate");
+    let now = api::clock::now();
+    let uploads = [
+        wire::keys(3, "DE", &["FR"]),
+        wire::keys(5, "DE", &["FR", "NL"]),
+        wire::keys(4, "NL", &["FR"]),
+    ];
+    let entry = |keys: &[Key], signer: &str| AuditEntry {
+        country: keys[0].origin.clone(),
+        amount: keys.len() as i64,
+        batch_signature: wire::signed(keys, dir.path(), signer).1,
+    };
+    let batch_of = |keys: &[Key]| {
+        proto::efgs::DiagnosisKeyBatch::decode(wire::encode(keys).as_slice()).expect("a batch")
+    };
+    let all: Vec<Key> = uploads.concat();
+    let entries = vec![
+        entry(&uploads[1], "DE"),
+        entry(&uploads[2], "NL"),
+        entry(&uploads[0], "DE"),
+    ];
+    check_audit(&batch_of(&all), &entries, &ca, now).expect("every upload verifies");
+
+    // The first key of the second upload moved into the first.
+    let mut moved = all.clone();
+    moved.swap(2, 3);
+    let error = check_audit(&batch_of(&moved), &entries, &ca, now).expect_err("refused");
+    assert!(error.contains("signed by no upload"), "{error}");
+
+    // A count that does not add up.
+    let mut short = entries.clone();
+    short[0].amount = 4;
+    let error = check_audit(&batch_of(&all), &short, &ca, now).expect_err("refused");
+    assert!(error.contains("the audit counts"), "{error}");
+
+    // DE's keys signed with FR's certificate.
+    let mut forged = entries.clone();
+    forged[2] = entry(&uploads[0], "FR");
+    let error = check_audit(&batch_of(&all), &forged, &ca, now).expect_err("refused");
+    assert!(error.contains("signed by no upload"), "{error}");
+
+    // An origin the audit does not name.
+    let without_nl = [entries[0].clone(), entries[2].clone()];
+    let error = check_audit(&batch_of(&all), &without_nl, &ca, now).expect_err("refused");
+    assert!(error.contains("no upload of NL"), "{error}");
+}
