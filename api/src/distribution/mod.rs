@@ -136,11 +136,6 @@ impl Distribution {
             .unwrap_or_else(|| self.home.clone())
     }
 
-    /// The object store.
-    pub fn publisher(&self) -> &Publisher {
-        &self.publisher
-    }
-
     /// The published files as `warn serve` holds them.
     pub fn files(&self) -> &PublishedFiles {
         &self.files

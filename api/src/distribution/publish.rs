@@ -15,7 +15,6 @@
 
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use futures_util::TryStreamExt;
@@ -39,7 +38,7 @@ pub const INDEX_CACHE_CONTROL: &str = "public, max-age=300";
 /// Why publishing failed.
 pub type PublishError = object_store::Error;
 
-/// An object store plus counters of what was written.
+/// An object store and how its objects are written.
 #[derive(Debug, Clone)]
 pub struct Publisher {
     store: Arc<dyn ObjectStore>,
@@ -48,8 +47,6 @@ pub struct Publisher {
     /// Whether objects carry `Content-Type` and `Cache-Control` (every store
     /// but a local folder, which keeps no headers; nginx derives them).
     headers: bool,
-    written: Arc<AtomicU64>,
-    unchanged: Arc<AtomicU64>,
 }
 
 /// Whether a put changed anything.
@@ -68,8 +65,6 @@ impl Publisher {
             store,
             local_dir: None,
             headers: true,
-            written: Arc::default(),
-            unchanged: Arc::default(),
         }
     }
 
@@ -206,7 +201,6 @@ impl Publisher {
                     .iter()
                     .all(|key| stored.attributes.get(key) == attributes.get(key));
                 if stored.bytes().await? == content && same_headers {
-                    self.unchanged.fetch_add(1, Ordering::Relaxed);
                     return Ok(Outcome::Unchanged);
                 }
             }
@@ -220,7 +214,6 @@ impl Publisher {
         self.store
             .put_opts(&location, PutPayload::from(content), options)
             .await?;
-        self.written.fetch_add(1, Ordering::Relaxed);
         Ok(Outcome::Written)
     }
 
@@ -258,16 +251,6 @@ impl Publisher {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(error),
         }
-    }
-
-    /// Objects written so far (new or changed).
-    pub fn written(&self) -> u64 {
-        self.written.load(Ordering::Relaxed)
-    }
-
-    /// Puts skipped so far because the content was already there.
-    pub fn unchanged(&self) -> u64 {
-        self.unchanged.load(Ordering::Relaxed)
     }
 }
 
