@@ -134,8 +134,8 @@ fn sign(args: SignArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     let keys = read_keys(&args.keys)?;
     let spec = ExportSpec {
         region,
-        start_timestamp: parse_time(&args.start).context("--start")?,
-        end_timestamp: parse_time(&args.end).context("--end")?,
+        start_timestamp: super::unix_seconds(&args.start).context("--start")?,
+        end_timestamp: super::unix_seconds(&args.end).context("--end")?,
         batch_num: args.batch_num,
         batch_size: args.batch_size,
         keys,
@@ -159,16 +159,6 @@ fn read_keys(path: &Path) -> anyhow::Result<Vec<DiagnosisKey>> {
         .with_context(|| format!("{} is not a key file", path.display()))?;
     file.into_keys()
         .map_err(|(index, error)| anyhow!("{}: key {index}: {error}", path.display()))
-}
-
-/// Unix seconds from RFC 3339 (`2026-11-20T13:00:00Z`) or a plain number.
-fn parse_time(text: &str) -> anyhow::Result<u64> {
-    if let Ok(seconds) = text.parse::<u64>() {
-        return Ok(seconds);
-    }
-    let time = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| anyhow!("{text:?} is neither RFC 3339 nor unix seconds"))?;
-    u64::try_from(time.unix_timestamp()).map_err(|_| anyhow!("{text:?} is before 1970"))
 }
 
 #[derive(Serialize)]
@@ -344,17 +334,4 @@ fn read_bytes(path: &Path) -> anyhow::Result<Vec<u8>> {
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_time;
-
-    #[test]
-    fn times_parse_as_rfc3339_or_unix_seconds() {
-        assert_eq!(parse_time("1764288000").unwrap(), 1_764_288_000);
-        assert_eq!(parse_time("2025-11-28T00:00:00Z").unwrap(), 1_764_288_000);
-        assert!(parse_time("yesterday").is_err());
-        assert!(parse_time("1969-12-31T23:59:59Z").is_err());
-    }
 }

@@ -189,3 +189,28 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Federation(command) => federation::run(command, &file),
     }
 }
+
+/// Unix seconds from RFC 3339 (`2026-11-20T13:00:00Z`) or a plain number
+/// (`warn bundle`'s and `warn match`'s times).
+fn unix_seconds(text: &str) -> anyhow::Result<u64> {
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Ok(seconds);
+    }
+    let time = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| anyhow::anyhow!("{text:?} is neither RFC 3339 nor unix seconds"))?;
+    u64::try_from(time.unix_timestamp()).map_err(|_| anyhow::anyhow!("{text:?} is before 1970"))
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::unix_seconds;
+
+    #[test]
+    fn times_parse_as_rfc3339_or_unix_seconds() {
+        assert_eq!(unix_seconds("1764288000").unwrap(), 1_764_288_000);
+        assert_eq!(unix_seconds("2025-11-28T00:00:00Z").unwrap(), 1_764_288_000);
+        assert_eq!(unix_seconds("2020-06-17T10:00:30Z").unwrap(), 1_592_388_030);
+        assert!(unix_seconds("yesterday").is_err());
+        assert!(unix_seconds("1969-12-31T23:59:59Z").is_err());
+    }
+}
