@@ -71,7 +71,9 @@ async fn a_wrong_log_in_and_the_rate_limit_say_what_to_do_in_both_languages() {
             (25..=30).contains(&start),
             "the countdown starts at {first:?}"
         );
-        tokio::time::sleep(Duration::from_millis(2_200)).await;
+        // The line is redrawn once a second, so each reading may be up to a
+        // second old: after 3.2 seconds it must show at least 2 fewer.
+        tokio::time::sleep(Duration::from_millis(3_200)).await;
         let later = page
             .text_of("error-countdown", |text| text.starts_with("Noch "))
             .await?;

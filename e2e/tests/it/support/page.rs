@@ -377,8 +377,10 @@ impl Page {
     async fn visible(&self, what: &str, xpath: &str) -> anyhow::Result<Element> {
         let deadline = Instant::now() + PATIENCE;
         loop {
+            // An element the page replaces between the two calls is stale:
+            // look again, as for one not there yet.
             if let Ok(element) = self.client.find(Locator::XPath(xpath)).await
-                && element.is_displayed().await?
+                && matches!(element.is_displayed().await, Ok(true))
             {
                 return Ok(element);
             }
