@@ -257,12 +257,6 @@ impl Page {
         Ok(self.client.execute(script, Vec::new()).await?)
     }
 
-    /// Runs `script` (an async function body that calls
-    /// `arguments[arguments.length - 1]` with its result) in the page.
-    pub async fn script_async(&self, script: &str) -> anyhow::Result<serde_json::Value> {
-        Ok(self.client.execute_async(script, Vec::new()).await?)
-    }
-
     /// Sends the DevTools command `cmd` with `params` to the page's tab
     /// (ChromeDriver's `goog/cdp/execute`), e.g. to emulate print media.
     pub async fn cdp(
