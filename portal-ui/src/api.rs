@@ -27,6 +27,9 @@ pub struct ServerInfo {
 /// The server's error body (`{"error", "message"}`).
 #[derive(Debug, Deserialize)]
 struct ErrorBody {
+    /// The stable code (`shared::messages` has its sentences).
+    #[serde(default)]
+    error: Option<String>,
     message: String,
 }
 
@@ -43,6 +46,8 @@ pub enum ApiError {
         status: u16,
         /// The server's sentence, when it sent one.
         message: Option<String>,
+        /// The server's stable error code, when it sent one.
+        code: Option<String>,
         /// Seconds until a rate limit lifts (`Retry-After`).
         retry_after: Option<u64>,
     },
@@ -68,8 +73,29 @@ impl ApiError {
         }
     }
 
-    /// The reason in the page's language.
+    /// The server's stable error code, when it sent one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Status { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The reason in the page's language: for a known error code, what
+    /// went wrong and what to do (`shared::messages`); else what happened.
     pub fn describe(&self, lang: Lang) -> String {
+        self.describe_with(lang, self.retry_after())
+    }
+
+    /// [`ApiError::describe`] with `seconds_left` for a rate limit's wait
+    /// (a countdown shows the seconds still to wait, not the first answer's).
+    pub fn describe_with(&self, lang: Lang, seconds_left: Option<u64>) -> String {
+        if let Some(text) = self
+            .code()
+            .and_then(|code| shared::messages::sentence(code, lang == Lang::De, seconds_left))
+        {
+            return text;
+        }
         match (self, lang) {
             (_, Lang::De) => self.to_string(),
             (Self::Network(detail), Lang::En) => format!("no connection to the server ({detail})"),
@@ -163,8 +189,20 @@ pub async fn published_keys() -> Result<Vec<verifier::keys::PublishedKey>, ApiEr
 }
 
 /// A JSON document of the distribution (an index).
+///
+/// Revalidated with the server on every call (`cache: no-cache`): an index
+/// the browser cached for its `max-age` would hide a new run from "check
+/// now" for minutes; bundles never change once published, so they keep
+/// the cache.
 pub async fn distribution_index<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
-    get_json(path).await
+    let request = Request::get(path)
+        .cache(web_sys::RequestCache::NoCache)
+        .build();
+    let response = check(send(request).await?).await?;
+    response
+        .json()
+        .await
+        .map_err(|error| ApiError::Decode(error.to_string()))
 }
 
 /// The bytes at `path` (a bundle).
@@ -247,14 +285,15 @@ async fn check(response: Response) -> Result<Response, ApiError> {
         .headers()
         .get("retry-after")
         .and_then(|value| value.parse().ok());
-    let message = response
-        .json::<ErrorBody>()
-        .await
-        .ok()
-        .map(|body| body.message);
+    let body = response.json::<ErrorBody>().await.ok();
+    let (message, code) = match body {
+        Some(body) => (Some(body.message), body.error),
+        None => (None, None),
+    };
     Err(ApiError::Status {
         status,
         message,
+        code,
         retry_after,
     })
 }

@@ -7,7 +7,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 use shared::portal::Role;
 
-use crate::i18n::{Lang, provide_lang, tr};
+use crate::i18n::{Lang, choose, provide_lang, tr};
 use crate::pages::admin::AdminPage;
 use crate::pages::bundles::BundlesPage;
 use crate::pages::lab::LabPage;
@@ -184,7 +184,7 @@ fn LanguageSwitch(lang: RwSignal<Lang>) -> impl IntoView {
                 class="button button--link"
                 lang="de"
                 aria-pressed=move || (lang.get() == Lang::De).to_string()
-                on:click=move |_| lang.set(Lang::De)
+                on:click=move |_| choose(lang, Lang::De)
             >
                 "Deutsch"
             </button>
@@ -192,7 +192,7 @@ fn LanguageSwitch(lang: RwSignal<Lang>) -> impl IntoView {
                 class="button button--link"
                 lang="en"
                 aria-pressed=move || (lang.get() == Lang::En).to_string()
-                on:click=move |_| lang.set(Lang::En)
+                on:click=move |_| choose(lang, Lang::En)
             >
                 "English"
             </button>

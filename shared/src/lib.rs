@@ -12,6 +12,8 @@
 //!   computes from diagnosis keys and the RPIs it observed.
 //! - [`portal`]: the JSON bodies of the portal API and the portal roles.
 //! - [`lab_csv`]: the lab upload's CSV file, read and checked in the browser.
+//! - [`messages`]: the German and English sentence for each error code of
+//!   the server, saying what to do.
 //! - [`publication`]: what a published key carries for the released apps
 //!   (cwa-server's transmission-risk encoding) and the apps' mapping back.
 //! - [`risk`]: risk scoring, versions 1 and 2, and the application
@@ -21,6 +23,7 @@ pub mod bundle;
 pub mod en;
 pub mod keys;
 pub mod lab_csv;
+pub mod messages;
 pub mod portal;
 pub mod publication;
 pub mod risk;

@@ -8,6 +8,8 @@
 //! - `cargo xtask fuzz [TARGET|all] [SECONDS]`: the fuzz targets of `fuzz/`.
 //! - `cargo xtask load soak [MINUTES] [sqlite|postgres]`: a mixed load on
 //!   `warn serve` over time (memory, errors, p99 per route).
+//! - `cargo xtask screenshots`: every page at 1280 px and 390 px into
+//!   `target/screenshots/`.
 //!
 //! Layout: [`shell`] (running commands), [`setup`] (tool installs, each only
 //! when missing), [`tasks`] (the commands above, step by step).
@@ -37,6 +39,8 @@ commands:
   test            install what is missing, then fmt, clippy (host and wasm32),
                   portal build, host tests (incl. browser tests), wasm32 tests
   ci              the same as test
+  screenshots     build the apps, then save every page (public and each role's)
+                  at 1280 px and 390 px wide into target/screenshots/
   load api [SECONDS [CONNECTIONS]]
                   the verification service under wrk on SQLite and PostgreSQL,
                   beside a trivial route (default: 10 s, 256 connections)
@@ -55,6 +59,9 @@ fn main() -> ExitCode {
     let rest: Vec<String> = args.collect();
     let result = match command.as_deref() {
         Some("build") if rest.is_empty() => Shell::new().and_then(|shell| tasks::build(&shell)),
+        Some("screenshots") if rest.is_empty() => {
+            Shell::new().and_then(|shell| tasks::screenshots(&shell))
+        }
         Some("run") => Shell::new().and_then(|shell| tasks::run(&shell, &rest)),
         Some("test" | "ci") if rest.is_empty() => {
             Shell::new().and_then(|shell| tasks::test(&shell))

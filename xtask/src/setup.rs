@@ -16,6 +16,9 @@ const TRUNK_VERSION: &str = "0.21.14";
 /// the same). It strips the apps' name sections, which would otherwise
 /// double their download.
 const BINARYEN_VERSION: &str = "132";
+/// axe-core's release (from npm), which the browser tests inject into every
+/// page they check for WCAG 2.1 A/AA violations.
+pub const AXE_CORE_VERSION: &str = "4.14.1";
 /// The browser target the portal and `shared`'s browser tests build for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Debian's Chromium and its matching ChromeDriver.
@@ -95,12 +98,63 @@ pub fn lint_tools(shell: &Shell) -> anyhow::Result<()> {
     )
 }
 
-/// Chromium and ChromeDriver from Debian, for the browser tests.
+/// Chromium and ChromeDriver from Debian, and axe-core from npm, for the
+/// browser tests.
 pub fn browser(shell: &Shell) -> anyhow::Result<()> {
     debian_packages(
         shell,
         &[(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")],
-    )
+    )?;
+    axe_core(shell)
+}
+
+/// `axe.min.js` of [`AXE_CORE_VERSION`] (the file the browser tests read,
+/// `AXE_CORE` in their environment).
+pub fn axe_core_script(shell: &Shell) -> std::path::PathBuf {
+    shell
+        .axe_core
+        .join("node_modules")
+        .join("axe-core")
+        .join("axe.min.js")
+}
+
+/// axe-core from npm into [`Shell::axe_core`], only when missing or at
+/// another version.
+fn axe_core(shell: &Shell) -> anyhow::Result<()> {
+    let package = shell
+        .axe_core
+        .join("node_modules")
+        .join("axe-core")
+        .join("package.json");
+    let wanted = format!("\"version\": \"{AXE_CORE_VERSION}\"");
+    let installed = || {
+        std::fs::read_to_string(&package).is_ok_and(|text| text.contains(&wanted))
+            && axe_core_script(shell).is_file()
+    };
+    if installed() {
+        return Ok(());
+    }
+    if shell.output_of("npm", &["--version"]).is_none() {
+        bail!(
+            "npm not found: install Node.js and npm (the browser tests' axe-core comes from npm)"
+        );
+    }
+    println!("    installing axe-core {AXE_CORE_VERSION} from npm");
+    std::fs::create_dir_all(&shell.axe_core)
+        .with_context(|| format!("cannot create {}", shell.axe_core.display()))?;
+    shell.run(
+        shell
+            .command("npm")
+            .arg("install")
+            .arg("--prefix")
+            .arg(&shell.axe_core)
+            .args(["--no-audit", "--no-fund", "--no-save"])
+            .arg(format!("axe-core@{AXE_CORE_VERSION}")),
+    )?;
+    if !installed() {
+        bail!("npm installed axe-core but it is not version {AXE_CORE_VERSION}");
+    }
+    Ok(())
 }
 
 /// wrk (the load generator) and nginx (the yardstick for serving), for the

@@ -17,6 +17,8 @@ pub struct Shell {
     /// Where npm installs binaryen (`wasm-opt`) for trunk, outside the
     /// workspace like cargo's tools.
     pub binaryen: PathBuf,
+    /// Where npm installs axe-core for the browser tests.
+    pub axe_core: PathBuf,
     path: OsString,
     cargo: OsString,
 }
@@ -43,6 +45,7 @@ impl Shell {
             }
         };
         let binaryen = cache.join("warn-tools").join("binaryen");
+        let axe_core = cache.join("warn-tools").join("axe-core");
         let mut paths = vec![
             cargo_bin.clone(),
             binaryen.join("node_modules").join(".bin"),
@@ -57,6 +60,7 @@ impl Shell {
             root,
             cargo_bin,
             binaryen,
+            axe_core,
             path,
             cargo,
         })

@@ -31,14 +31,14 @@ pub fn run(shell: &Shell, args: &[String]) -> anyhow::Result<()> {
         Some("--") => &args[1..],
         _ => args,
     };
+    let (demo, args) = split_demo(args);
+    let args = args.as_slice();
     let mut steps = Steps::new();
     steps.run("set-up", || setup::build_tools(shell))?;
     steps.run("portal build (trunk)", || build_portal(shell))?;
     steps.summary();
 
-    // A first administrator on an empty database, so the portal can be
-    // tried at once; `warn` prints the name and the one-time password.
-    let storage_option = |option: &str| {
+    let option = |option: &str| {
         args.iter()
             .position(|arg| arg == option)
             .and_then(|at| args.get(at + 1))
@@ -48,22 +48,62 @@ pub fn run(shell: &Shell, args: &[String]) -> anyhow::Result<()> {
                     .find_map(|arg| arg.strip_prefix(&format!("{option}=")).map(str::to_owned))
             })
     };
-    let mut demo = shell.cargo();
-    demo.args(["run", "--quiet", "--package", "api", "--bin", "warn", "--"]);
-    demo.args(["user", "add", "admin", "--role", "admin", "--if-no-users"]);
-    match storage_option("--database-url") {
-        Some(url) => demo.args(["--database-url", &url]),
-        None => demo.args([
-            "--data-dir",
-            &storage_option("--data-dir").unwrap_or_else(|| "./data".to_owned()),
-        ]),
+    let storage: Vec<String> = match option("--database-url") {
+        Some(url) => vec!["--database-url".to_owned(), url],
+        None => vec![
+            "--data-dir".to_owned(),
+            option("--data-dir").unwrap_or_else(|| "./data".to_owned()),
+        ],
     };
-    println!("==> demo administrator (only on an empty database)");
-    shell.run(&mut demo)?;
-    println!(
-        "    If an administrator was added, log in at /login as \"admin\" with the password above,\n    \
-         then scan the QR code with an authenticator app (TOTP)."
-    );
+    let listen = option("--listen").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+    let warn = |command: &[&str]| {
+        let mut warn = shell.cargo();
+        warn.args(["run", "--quiet", "--package", "api", "--bin", "warn", "--"]);
+        warn.args(command).args(&storage);
+        warn
+    };
+
+    // A first administrator on an empty database, so the portal can be
+    // tried at once; `warn` prints the one-time password.
+    println!("==> first administrator (only on an empty database)");
+    let added = warn_output(&mut warn(&[
+        "user",
+        "add",
+        "admin",
+        "--role",
+        "admin",
+        "--if-no-users",
+    ]))?;
+    match last_line(&added).filter(|_| !added.contains("exist already")) {
+        Some(password) if !demo => println!("{}", first_run_guide(&listen, password)),
+        Some(password) => {
+            let mut accounts = vec![("admin", "admin", password.to_owned())];
+            for (name, role) in [
+                ("hotline", "hotline"),
+                ("officer", "health-officer"),
+                ("lab", "lab"),
+            ] {
+                let output = warn_output(&mut warn(&["user", "add", name, "--role", role]))?;
+                let password = last_line(&output).context("`warn user add` printed no password")?;
+                accounts.push((name, role, password.to_owned()));
+            }
+            let output = warn_output(&mut warn(&["lab", "add", "demo-lab"]))?;
+            let lab_key = last_line(&output)
+                .context("`warn lab add` printed no key")?
+                .to_owned();
+            println!("==> demo keys: 1,000 cases over the last 14 days");
+            shell.run(&mut warn(&[
+                "demo", "seed", "--cases", "1000", "--days", "14", "--seed", "1",
+            ]))?;
+            println!("{}", demo_guide(&listen, &accounts, &lab_key));
+        }
+        None => println!(
+            "    The database has portal users already: log in at http://{listen}/login.\n    \
+             A new administrator: `cargo run -p api --bin warn -- user add NAME --role admin {}`.\n    \
+             A fresh demo (sample users, a lab, keys): `cargo xtask run -- --demo --data-dir ./demo-data`.",
+            storage.join(" ")
+        ),
+    }
 
     let mut command = shell.cargo();
     command.args(["run", "--package", "api", "--bin", "warn", "--", "serve"]);
@@ -115,10 +155,102 @@ fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
                 .cargo()
                 .args(["test", "--workspace"])
                 .env("CHROMEDRIVER", CHROMEDRIVER)
-                .env("CHROMIUM", CHROMIUM),
+                .env("CHROMIUM", CHROMIUM)
+                .env("AXE_CORE", setup::axe_core_script(shell)),
         )
     })?;
     steps.run("tests wasm32 (headless Chromium)", || wasm_tests(shell))
+}
+
+/// `--demo` taken out of `args`: whether it was there, and the rest (for
+/// `warn serve`).
+fn split_demo(args: &[String]) -> (bool, Vec<String>) {
+    let demo = args.iter().any(|arg| arg == "--demo");
+    let rest = args
+        .iter()
+        .filter(|arg| *arg != "--demo")
+        .cloned()
+        .collect();
+    (demo, rest)
+}
+
+/// Runs `command` (a `warn` command), shows its output and returns it.
+fn warn_output(command: &mut std::process::Command) -> anyhow::Result<String> {
+    let output = command
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("cannot start `warn`")?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    print!("{text}");
+    anyhow::ensure!(output.status.success(), "`warn` failed ({})", output.status);
+    Ok(text)
+}
+
+/// The last non-empty line of `text` (where `warn` prints a secret).
+fn last_line(text: &str) -> Option<&str> {
+    text.lines().map(str::trim).rfind(|line| !line.is_empty())
+}
+
+/// What to do after the first administrator was added.
+fn first_run_guide(listen: &str, password: &str) -> String {
+    format!(
+        "\n    The portal has its first administrator. To log in:\n    \
+         1. Open http://{listen}/login\n    \
+         2. User name: admin   Password: {password}\n    \
+         3. Scan the QR code with an authenticator app (TOTP) and enter its code.\n    \
+         4. Under Administration, add the other users (hotline, health-officer, lab).\n    \
+         To try everything with sample users, a lab and keys instead:\n    \
+         cargo xtask run -- --demo --data-dir ./demo-data\n"
+    )
+}
+
+/// The demo's accounts, lab key and pages.
+fn demo_guide(listen: &str, accounts: &[(&str, &str, String)], lab_key: &str) -> String {
+    let mut text = format!(
+        "\n    Demo ready (passwords shown only now). Log in at http://{listen}/login;\n    \
+         the first log-in of each account sets up its authenticator app (TOTP).\n"
+    );
+    for (name, role, password) in accounts {
+        text.push_str(&format!("      {name:<8} {role:<15} {password}\n"));
+    }
+    text.push_str(&format!(
+        "    Lab API key of demo-lab (Authorization: Bearer): {lab_key}\n    \
+         Public pages: http://{listen}/bundles, /risk, /phone?name=A (the keys are\n    \
+         published by the first distribution run, a few seconds after the start).\n"
+    ));
+    text
+}
+
+/// Where `cargo xtask screenshots` saves its pictures (README names it).
+pub const SCREENSHOTS_DIR: &str = "target/screenshots";
+
+/// `cargo xtask screenshots`: builds the apps, then the browser test that
+/// visits every page (public and each role's) saves each at 1280 px and at
+/// 390 px wide into [`SCREENSHOTS_DIR`].
+pub fn screenshots(shell: &Shell) -> anyhow::Result<()> {
+    let mut steps = Steps::new();
+    steps.run("set-up", || {
+        setup::build_tools(shell)?;
+        setup::browser(shell)
+    })?;
+    steps.run("portal build (trunk)", || build_portal(shell))?;
+    let folder = shell.root.join(SCREENSHOTS_DIR);
+    steps.run("screenshots (browser test every_page)", || {
+        std::fs::create_dir_all(&folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        shell.run(
+            shell
+                .cargo()
+                .args(["test", "--package", "e2e", "--test", "it", "every_page"])
+                .env("CHROMEDRIVER", CHROMEDRIVER)
+                .env("CHROMIUM", CHROMIUM)
+                .env("AXE_CORE", setup::axe_core_script(shell))
+                .env("WARN_SCREENSHOTS", &folder),
+        )
+    })?;
+    steps.summary();
+    println!("    screenshots: {}", folder.display());
+    Ok(())
 }
 
 /// Builds the two browser apps with trunk, never downloading anything: the
@@ -278,4 +410,51 @@ fn check_wasm_budget(dist: &std::path::Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_is_taken_out_of_the_serve_arguments() {
+        let args: Vec<String> = ["--demo", "--data-dir", "./demo-data"]
+            .map(str::to_owned)
+            .to_vec();
+        assert_eq!(
+            split_demo(&args),
+            (
+                true,
+                vec!["--data-dir".to_owned(), "./demo-data".to_owned()]
+            )
+        );
+        assert_eq!(split_demo(&args[1..]), (false, args[1..].to_vec()));
+    }
+
+    #[test]
+    fn the_first_run_says_where_to_log_in_with_which_password() {
+        let printed = "user \"admin\" (admin) added; the password is shown only now.\n\
+                       Log in to the portal with it, then set up the second factor (TOTP).\n\
+                       s3cret-one-time\n";
+        let password = last_line(printed).expect("a password");
+        assert_eq!(password, "s3cret-one-time");
+        let guide = first_run_guide("127.0.0.1:8080", password);
+        assert!(
+            guide.contains("Open http://127.0.0.1:8080/login"),
+            "{guide}"
+        );
+        assert!(
+            guide.contains("User name: admin   Password: s3cret-one-time"),
+            "{guide}"
+        );
+        assert!(guide.contains("cargo xtask run -- --demo"), "{guide}");
+        let demo = demo_guide(
+            "0.0.0.0:80",
+            &[("hotline", "hotline", "pw-1".to_owned())],
+            "lab-key",
+        );
+        assert!(demo.contains("http://0.0.0.0:80/login"), "{demo}");
+        assert!(demo.contains("hotline  hotline         pw-1"), "{demo}");
+        assert!(demo.contains("Bearer): lab-key"), "{demo}");
+    }
 }

@@ -9,9 +9,11 @@
 mod admin;
 mod lab;
 mod landing;
+mod looks;
 mod phones;
 mod responsive;
 mod support;
 mod teletan;
 mod timing;
 mod verifier;
+mod words;

@@ -111,7 +111,7 @@ async fn the_servers_bundles_verify_and_a_tampered_bundle_is_invalid_with_its_re
             &tampered,
             shared::bundle::archive::write_archive(&bin, &archive.sig),
         )?;
-        page.field("Zip-Datei auswählen")
+        page.field("Datei auswählen")
             .await?
             .send_keys(&tampered.display().to_string())
             .await?;

@@ -56,10 +56,14 @@ pub fn BarChart(title: String, bars: Vec<Bar>) -> impl IntoView {
                 <line class="chart__axis" x1="0" y1={TOP + plot} x2=WIDTH y2={TOP + plot}></line>
                 {rects}
             </svg>
-            <table class="visually-hidden">
-                <caption>{title}</caption>
-                <tbody>{rows}</tbody>
-            </table>
+            // A table keeps at least its content's size whatever its width
+            // says: the box that hides it is a block around it.
+            <div class="visually-hidden">
+                <table>
+                    <caption>{title}</caption>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
         </figure>
     }
 }

@@ -85,7 +85,7 @@ pub fn BarChart(
             </svg>
             <details>
                 <summary>{numbers}</summary>
-                <table class="table">
+                <table class="table" tabindex="0">
                     <thead><tr><th scope="col">{day_label}</th><th scope="col">{count_label}</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>

@@ -43,8 +43,39 @@ pub fn utc_rfc3339(seconds: i64) -> String {
     )
 }
 
-/// `HH:MM` in the browser's local time.
-pub fn local_time(seconds: i64) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(seconds as f64 * 1000.0));
-    format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+/// How [`when`] shows a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Date and time, e.g. "05.12.2026, 00:58" or "5 Dec 2026, 00:58".
+    DateTime,
+    /// The time of day, e.g. "00:58".
+    Time,
+    /// The date, e.g. "05.12.2026" or "5 Dec 2026".
+    Date,
+}
+
+/// The one formatter for moments people read: unix `seconds` in the
+/// language `lang` and the browser's time zone (`Intl.DateTimeFormat`),
+/// never a raw ISO string. Machine-readable files (CSV) keep
+/// [`utc_rfc3339`].
+pub fn when(seconds: i64, lang: crate::i18n::Lang, shown: Shown) -> String {
+    use wasm_bindgen::JsValue;
+    let date = js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0));
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: &str| {
+        let _ = js_sys::Reflect::set(&options, &JsValue::from_str(key), &JsValue::from_str(value));
+    };
+    match shown {
+        Shown::DateTime => {
+            set("dateStyle", "medium");
+            set("timeStyle", "short");
+        }
+        Shown::Time => set("timeStyle", "short"),
+        Shown::Date => set("dateStyle", "medium"),
+    }
+    let locale = match lang {
+        crate::i18n::Lang::De => "de-DE",
+        crate::i18n::Lang::En => "en-GB",
+    };
+    date.to_locale_string(locale, &options).into()
 }

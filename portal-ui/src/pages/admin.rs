@@ -245,7 +245,7 @@ fn AuditLog() -> impl IntoView {
                     on:input=move |ev| action.set(event_target_value(&ev)) />
                 <button type="submit">{apply}</button>
             </form>
-            <table class="table">
+            <table class="table" tabindex="0">
                 <thead>
                     <tr>
                         <th scope="col">{col_when}</th>

@@ -7,7 +7,7 @@ use shared::portal::LabKeySummary;
 use crate::api;
 use crate::components::error_line::ErrorLine;
 use crate::components::managed::{Managed, shown_once, table_rows};
-use crate::components::time::utc_date;
+use crate::components::time::{Shown, when};
 use crate::i18n::{Lang, tr, use_lang};
 
 /// Lab API keys.
@@ -96,12 +96,13 @@ fn lab_row(
         }
     };
     let name = lab.name.clone();
+    let created_at = lab.created_at;
     let action = move || lang.get().pick("Sperren", "Disable");
     view! {
         <tr>
             <td>{lab.name.clone()}</td>
             <td>{state}</td>
-            <td>{utc_date(lab.created_at)}</td>
+            <td>{move || when(created_at, lang.get(), Shown::Date)}</td>
             <td class="table__actions">
                 {(!disabled).then(|| view! {
                     <button class="button" aria-label=move || format!("{} {name}", action())

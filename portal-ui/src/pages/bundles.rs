@@ -1,9 +1,13 @@
 //! `/bundles` (public, no log-in): the browser verifier. Reads the
 //! country, date and hour indexes, downloads every bundle and verifies it
 //! here with `shared` (in the verifier's Web Worker) against the server's
-//! published keys or a pasted PEM key; a `.zip` chosen or dropped on the
-//! page is checked the same way, offline. Per bundle: valid or why not, time window, key count, signing
-//! key and charts of transmission risk levels and report types.
+//! published keys or a pasted PEM key; a file chosen or dropped on the
+//! page (any name: a CDN serves bundles without `.zip`) is checked the same
+//! way, offline. Per bundle: valid or why not, time window, key count,
+//! signing key and charts of transmission risk levels and report types.
+//! Above the results: how many are valid and invalid, the keys per day,
+//! and a filter (all, invalid only, valid only); while loading, the
+//! progress as "n of m".
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -37,7 +41,8 @@ pub fn BundlesPage() -> impl IntoView {
     let results = RwSignal::new(Vec::<CheckReport>::new());
     let worker = PageWorker::new();
     let busy = RwSignal::new(false);
-    let progress = RwSignal::new(None::<String>);
+    let progress = RwSignal::new(None::<(usize, usize)>);
+    let filter = RwSignal::new(Filter::All);
 
     spawn_local(async move {
         match api::published_keys().await {
@@ -154,10 +159,10 @@ pub fn BundlesPage() -> impl IntoView {
     let load_label = tr("Pakete laden und prüfen", "Load and check bundles");
     let local_title = tr("Lokale Datei", "Local file");
     let drop_text = tr(
-        "Eine .zip-Datei hierher ziehen oder auswählen; sie verlässt den Browser nicht.",
-        "Drop a .zip file here or choose one; it does not leave the browser.",
+        "Eine Paketdatei (.zip oder ohne Endung, wie der Server sie ausliefert) hierher ziehen oder auswählen; sie verlässt den Browser nicht.",
+        "Drop a bundle file (.zip or without an extension, as the server serves it) here or choose one; it does not leave the browser.",
     );
-    let file_label = tr("Zip-Datei auswählen", "Choose a zip file");
+    let file_label = tr("Datei auswählen", "Choose a file");
     let results_title = tr("Ergebnisse", "Results");
     let none_yet = tr("Noch nichts geprüft.", "Nothing checked yet.");
 
@@ -214,7 +219,13 @@ pub fn BundlesPage() -> impl IntoView {
             {move || (countries.with(Vec::is_empty) && !busy.get()).then(|| view! {
                 <p class="hint">{no_bundles_text(lang.get())}</p>
             })}
-            {move || progress.get().map(|text| view! { <p class="hint" role="status">{text}</p> })}
+            {move || progress.get().map(|(done, total)| {
+                let text = match lang.get() {
+                    Lang::De => format!("{done} von {total} Paketen geprüft …"),
+                    Lang::En => format!("{done} of {total} bundles checked …"),
+                };
+                view! { <p class="hint" role="status" id="bundles-progress">{text}</p> }
+            })}
             <ErrorLine error=load_error />
         </section>
         <section class="card" aria-labelledby="local-title">
@@ -230,16 +241,26 @@ pub fn BundlesPage() -> impl IntoView {
             >
                 <p>{drop_text}</p>
                 <label for="bundles-file">{file_label}</label>
-                <input id="bundles-file" type="file" accept=".zip,application/zip" multiple on:change=on_pick />
+                <input id="bundles-file" type="file" multiple on:change=on_pick />
             </div>
         </section>
         <section class="card" aria-labelledby="results-title">
             <h2 id="results-title">{results_title}</h2>
             {move || results.with(Vec::is_empty).then(|| view! { <p class="hint">{none_yet}</p> })}
+            {move || {
+                let lang = lang.get();
+                results.with(|list| (!list.is_empty()).then(|| summary_view(list, lang, filter)))
+            }}
             <div class="bundle-list">
                 {move || {
                     let lang = lang.get();
-                    results.get().into_iter().map(|checked| bundle_card(checked, lang)).collect_view()
+                    let shown = filter.get();
+                    results
+                        .get()
+                        .into_iter()
+                        .filter(|checked| shown.shows(checked))
+                        .map(|checked| bundle_card(checked, lang))
+                        .collect_view()
                 }}
             </div>
         </section>
@@ -352,7 +373,7 @@ struct Checker {
     worker: PageWorker,
     keys: Keys,
     results: RwSignal<Vec<CheckReport>>,
-    progress: RwSignal<Option<String>>,
+    progress: RwSignal<Option<(usize, usize)>>,
 }
 
 impl Checker {
@@ -366,7 +387,15 @@ impl Checker {
         let dates: Vec<String> = api::distribution_index(&dates_path).await?;
         // The current day is not in the date index; its hour index is.
         let now = (js_sys::Date::now() / 1000.0) as u64;
-        let days = verifier::phone::days_by_hour(&dates, now);
+        // Not tomorrow: its hour index cannot exist yet (it was a 404 on
+        // every check).
+        let tomorrow = shared::en::matching::date_of_day(now / 86_400 + 1);
+        let days: Vec<String> = verifier::phone::days_by_hour(&dates, now)
+            .into_iter()
+            .filter(|date| *date != tomorrow)
+            .collect();
+        // First every bundle's path, so that the progress counts of a known total.
+        let mut paths = Vec::new();
         for (date, daily) in dates
             .into_iter()
             .map(|date| (date, true))
@@ -374,16 +403,18 @@ impl Checker {
         {
             let day = format!("{dates_path}/{date}");
             if daily {
-                self.path(&day).await;
+                paths.push(day.clone());
             }
             let hours: Vec<u32> = match api::distribution_index(&format!("{day}/hour")).await {
                 Ok(hours) => hours,
                 Err(error) if error.status() == Some(404) => Vec::new(),
                 Err(error) => return Err(error),
             };
-            for hour in hours {
-                self.path(&format!("{day}/hour/{hour}")).await;
-            }
+            paths.extend(hours.into_iter().map(|hour| format!("{day}/hour/{hour}")));
+        }
+        self.progress.set(Some((0, paths.len())));
+        for path in paths {
+            self.path(&path).await;
         }
         Ok(())
     }
@@ -397,6 +428,9 @@ impl Checker {
             .filter(|_| first.outcome.is_ok())
             .map_or(1, |summary| summary.batch_size);
         self.results.update(|list| list.push(first));
+        let extra = usize::try_from(batch_size).unwrap_or(1).saturating_sub(1);
+        self.progress
+            .update(|progress| *progress = progress.map(|(done, total)| (done, total + extra)));
         for batch in 2..=batch_size {
             let report = self.one(format!("{path}/batch/{batch}")).await;
             self.results.update(|list| list.push(report));
@@ -404,11 +438,136 @@ impl Checker {
     }
 
     async fn one(&self, path: String) -> CheckReport {
-        self.progress.set(Some(format!("{path} …")));
-        match api::bytes(&path).await {
+        let report = match api::bytes(&path).await {
             Ok(bytes) => self.keys.check(self.worker, path, bytes).await,
             Err(error) => unavailable(path, error.describe(Lang::En)),
+        };
+        self.progress
+            .update(|progress| *progress = progress.map(|(done, total)| (done + 1, total)));
+        report
+    }
+}
+
+/// Which results the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Filter {
+    All,
+    Invalid,
+    Valid,
+}
+
+impl Filter {
+    fn shows(self, checked: &CheckReport) -> bool {
+        match self {
+            Self::All => true,
+            Self::Invalid => checked.outcome.is_err(),
+            Self::Valid => checked.outcome.is_ok(),
         }
+    }
+}
+
+/// The keys of the valid bundles per UTC day (of each bundle's start): a
+/// day's daily bundle when it was checked, else the sum of its hourly
+/// bundles (a daily bundle holds its hours' keys again).
+fn keys_per_day(results: &[CheckReport]) -> Vec<(i64, u32)> {
+    let mut days = std::collections::BTreeMap::<i64, (u32, u32)>::new();
+    for checked in results.iter().filter(|checked| checked.outcome.is_ok()) {
+        let Some(summary) = &checked.summary else {
+            continue;
+        };
+        let day = (summary.start_timestamp / 86_400) as i64;
+        let entry = days.entry(day).or_default();
+        let keys = u32::try_from(summary.keys).unwrap_or(u32::MAX);
+        if checked.source.contains("/hour/") {
+            entry.1 = entry.1.saturating_add(keys);
+        } else {
+            entry.0 = entry.0.saturating_add(keys);
+        }
+    }
+    days.into_iter()
+        .map(|(day, (daily, hourly))| (day, if daily > 0 { daily } else { hourly }))
+        .collect()
+}
+
+/// Counts, keys per day and the filter above the results.
+fn summary_view(
+    results: &[CheckReport],
+    lang: Lang,
+    filter: RwSignal<Filter>,
+) -> impl IntoView + use<> {
+    let valid = results
+        .iter()
+        .filter(|checked| checked.outcome.is_ok())
+        .count();
+    let invalid = results.len() - valid;
+    let per_day = keys_per_day(results);
+    let counts = match lang {
+        Lang::De => format!(
+            "{} geprüft: {valid} gültig, {invalid} ungültig.",
+            results.len()
+        ),
+        Lang::En => format!(
+            "{} checked: {valid} valid, {invalid} invalid.",
+            results.len()
+        ),
+    };
+    let counts_class = if invalid > 0 {
+        "bundle-summary__counts bundle-summary__counts--invalid"
+    } else {
+        "bundle-summary__counts"
+    };
+    let bars: Vec<(String, u32)> = per_day
+        .iter()
+        .map(|(day, keys)| {
+            (
+                crate::components::time::utc_date(*day * 86_400)[5..].to_owned(),
+                *keys,
+            )
+        })
+        .collect();
+    let chart = (!bars.is_empty()).then(|| {
+        view! {
+            <BarChart
+                title=lang.pick("Schlüssel pro Tag (UTC)", "Keys per day (UTC)").to_owned()
+                bars=bars
+            />
+        }
+    });
+    let options = [
+        (Filter::All, "all", lang.pick("alle", "all")),
+        (
+            Filter::Invalid,
+            "invalid",
+            lang.pick("nur ungültige", "invalid only"),
+        ),
+        (
+            Filter::Valid,
+            "valid",
+            lang.pick("nur gültige", "valid only"),
+        ),
+    ];
+    view! {
+        <div class="bundle-summary" id="bundles-summary">
+            <p class=counts_class>{counts}</p>
+            {chart}
+            <div class="form form--inline">
+                <label for="bundles-filter">{lang.pick("Zeigen", "Show")}</label>
+                <select
+                    id="bundles-filter"
+                    on:change=move |ev| {
+                        filter.set(match event_target_value(&ev).as_str() {
+                            "invalid" => Filter::Invalid,
+                            "valid" => Filter::Valid,
+                            _ => Filter::All,
+                        })
+                    }
+                >
+                    {options.into_iter().map(|(value, code, label)| view! {
+                        <option value=code selected=move || filter.get() == value>{label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+        </div>
     }
 }
 

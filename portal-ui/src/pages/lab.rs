@@ -626,7 +626,7 @@ fn CsvUpload() -> impl IntoView {
                     role={if ok { "status" } else { "alert" }}>{text}</p>
             })}
             <Show when=move || !error_rows().is_empty()>
-                <table class="table" id="lab-csv-errors">
+                <table class="table" id="lab-csv-errors" tabindex="0">
                     <caption>{errors_title}</caption>
                     <thead><tr><th scope="col">{col_line}</th><th scope="col">{col_problem}</th></tr></thead>
                     <tbody>
@@ -637,7 +637,7 @@ fn CsvUpload() -> impl IntoView {
                 </table>
             </Show>
             <Show when=move || !preview_rows().is_empty()>
-                <table class="table" id="lab-csv-preview">
+                <table class="table" id="lab-csv-preview" tabindex="0">
                     <caption>{preview_title} " (" {file_name} ", " {total} ")"</caption>
                     <thead><tr>
                         <th scope="col">{col_line}</th>

@@ -499,6 +499,10 @@ fn Phone(name: String) -> impl IntoView {
                         let days = match (card.days_since_last_exposure, lang) {
                             (None, Lang::De) => "Keine Risiko-Begegnungen".to_owned(),
                             (None, Lang::En) => "No risk encounters".to_owned(),
+                            (Some(0), Lang::De) => "Letzte Begegnung heute".to_owned(),
+                            (Some(0), Lang::En) => "Last encounter today".to_owned(),
+                            (Some(1), Lang::De) => "Letzte Begegnung vor 1 Tag".to_owned(),
+                            (Some(1), Lang::En) => "Last encounter 1 day ago".to_owned(),
                             (Some(days), Lang::De) => format!("Letzte Begegnung vor {days} Tagen"),
                             (Some(days), Lang::En) => format!("Last encounter {days} days ago"),
                         };
@@ -796,7 +800,12 @@ async fn fetch_new_bundles(
     };
     let done = state.with_untracked(|state| state.bundles_done.clone());
     let mut names: Vec<String> = dates.iter().map(|date| format!("{DATES}/{date}")).collect();
-    for date in days_by_hour(&dates, now()) {
+    // Not tomorrow: its hour index cannot exist yet.
+    let tomorrow = shared::en::matching::date_of_day(now() / 86_400 + 1);
+    for date in days_by_hour(&dates, now())
+        .into_iter()
+        .filter(|date| *date != tomorrow)
+    {
         let hours: Vec<u32> = match api::distribution_index(&format!("{DATES}/{date}/hour")).await {
             Ok(hours) => hours,
             Err(error) if error.status() == Some(404) => Vec::new(),

@@ -21,7 +21,7 @@ use crate::api::{self, ApiError};
 use crate::components::download::download;
 use crate::components::error_line::ErrorLine;
 use crate::components::spelling::grouped;
-use crate::components::time::{local_time, utc_rfc3339};
+use crate::components::time::{Shown, utc_rfc3339, when};
 use crate::i18n::{Lang, tr, use_lang};
 use crate::session::use_session;
 
@@ -109,6 +109,7 @@ fn BatchForm() -> impl IntoView {
                 error.set(Some(ApiError::Status {
                     status: 400,
                     message: Some(format!("1 – {MAX_TELETAN_BATCH}")),
+                    code: Some("batch_size".to_owned()),
                     retry_after: None,
                 }));
                 return;
@@ -190,7 +191,7 @@ fn BatchForm() -> impl IntoView {
         let seconds = wait()?;
         let lang = lang.get();
         let cut = cut.get();
-        let at = local_time((next_possible_at.get()? / 1000.0) as i64);
+        let at = when((next_possible_at.get()? / 1000.0) as i64, lang, Shown::Time);
         Some(match (cut, lang) {
             (Some((issued, requested)), Lang::De) => format!(
                 "Nur {issued} von {requested} teleTANs ausgegeben: das stündliche Limit ist erreicht. Die nächste teleTAN ist in {seconds} Sekunden möglich (um {at})."
@@ -240,26 +241,46 @@ fn BatchForm() -> impl IntoView {
                     Lang::En => format!("Visible for {minutes}:{rest:02} more minutes"),
                 }
             };
-            let heading = match lang.get() {
-                Lang::De => format!("{} – {} teleTANs, ausgegeben {} UTC", sheet_title(), answer.teletans.len(), utc_rfc3339(issued_at)),
-                Lang::En => format!("{} – {} teleTANs, issued {} UTC", sheet_title(), answer.teletans.len(), utc_rfc3339(issued_at)),
+            let lang_now = lang.get();
+            let issued = when(issued_at, lang_now, Shown::DateTime);
+            let heading = match lang_now {
+                Lang::De => format!("{} – {} teleTANs, ausgegeben am {issued}", sheet_title(), answer.teletans.len()),
+                Lang::En => format!("{} – {} teleTANs, issued on {issued}", sheet_title(), answer.teletans.len()),
             };
+            // The validity in plain words: until when, and how long that is.
+            let validity = answer.teletans.iter().map(|teletan| teletan.expires_at).min().map(|until| {
+                let minutes = ((until - issued_at).max(0) + 59) / 60;
+                let span = match (minutes, lang_now) {
+                    (60, Lang::De) => "1 Stunde".to_owned(),
+                    (60, Lang::En) => "1 hour".to_owned(),
+                    (minutes, Lang::De) if minutes % 60 == 0 => format!("{} Stunden", minutes / 60),
+                    (minutes, Lang::En) if minutes % 60 == 0 => format!("{} hours", minutes / 60),
+                    (minutes, Lang::De) => format!("{minutes} Minuten"),
+                    (minutes, Lang::En) => format!("{minutes} minutes"),
+                };
+                let until = when(until, lang_now, Shown::Time);
+                match lang_now {
+                    Lang::De => format!("Diese teleTANs gelten nur {span}, bis {until} Uhr. Danach bitte neue ausgeben."),
+                    Lang::En => format!("These teleTANs are valid for {span} only, until {until}. After that, please issue new ones."),
+                }
+            });
             let rows = answer.teletans.iter().enumerate().map(|(index, teletan)| view! {
                 <tr>
                     <td>{index + 1}</td>
                     <td class="teletan-sheet__value">{grouped(&teletan.value)}</td>
-                    <td>{utc_rfc3339(teletan.expires_at)}</td>
+                    <td>{when(teletan.expires_at, lang_now, Shown::Time)}</td>
                 </tr>
             }).collect_view();
             view! {
                 <section class="card teletan-sheet" aria-labelledby="sheet-title">
                     <h2 id="sheet-title">{heading}</h2>
+                    <p class="teletan-sheet__validity" id="teletan-sheet-validity">{validity}</p>
                     <p class="teletan__countdown no-print" role="timer" id="teletan-sheet-countdown">{countdown}</p>
                     <table class="table" id="teletan-sheet">
                         <thead><tr>
                             <th scope="col">{col_number}</th>
                             <th scope="col">"teleTAN"</th>
-                            <th scope="col">{col_valid} " (UTC)"</th>
+                            <th scope="col">{col_valid}</th>
                         </tr></thead>
                         <tbody>{rows}</tbody>
                     </table>

@@ -74,6 +74,8 @@ impl Browser {
         let profile = tempfile::tempdir()?;
         // --no-sandbox: the tests may run as root. The networking switches stop
         // Chromium from dialling out to services this machine cannot reach.
+        // The browser's languages are German, as a German user's (the pages
+        // take their first language from them); tests of English set theirs.
         let capabilities = serde_json::json!({
             "browserName": "chrome",
             "goog:chromeOptions": {
@@ -89,8 +91,10 @@ impl Browser {
                     "--disable-component-update",
                     "--disable-sync",
                     "--window-size=1280,800",
+                    "--lang=de-DE",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
+                "prefs": { "intl.accept_languages": "de-DE,de" },
             },
         });
         let serde_json::Value::Object(capabilities) = capabilities else {

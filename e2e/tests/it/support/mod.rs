@@ -49,6 +49,7 @@ where
         app.base_url(),
         app.db(),
         app.distribution(),
+        tools.axe.clone(),
     );
     // A task of its own, so that a panic in the steps still lets us close the
     // session; otherwise Chromium outlives the test.
@@ -94,6 +95,8 @@ pub struct Tools {
     chromedriver: PathBuf,
     chromium: PathBuf,
     portal_dir: PathBuf,
+    /// axe-core's script; `None` outside CI when it is not installed.
+    axe: Option<std::sync::Arc<String>>,
 }
 
 impl Tools {
@@ -123,12 +126,42 @@ impl Tools {
             &["chromium", "chromium-browser", "google-chrome"],
         )
         .ok_or("chromium not found (set CHROMIUM or install Debian's chromium)")?;
+        let axe = match axe_core() {
+            Ok(script) => Some(std::sync::Arc::new(script)),
+            Err(reason) if running_in_ci() => return Err(reason),
+            Err(reason) => {
+                eprintln!("{reason}: pages are not checked with axe-core");
+                None
+            }
+        };
         Ok(Self {
             chromedriver,
             chromium,
             portal_dir,
+            axe,
         })
     }
+}
+
+/// axe-core's `axe.min.js`: the file `AXE_CORE` names, else where
+/// `cargo xtask test` installs it (`~/.cache/warn-tools/axe-core`).
+fn axe_core() -> Result<String, String> {
+    let path = match std::env::var_os("AXE_CORE") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let cache = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))
+                .ok_or("neither XDG_CACHE_HOME nor HOME is set")?;
+            cache.join("warn-tools/axe-core/node_modules/axe-core/axe.min.js")
+        }
+    };
+    std::fs::read_to_string(&path).map_err(|error| {
+        format!(
+            "axe-core not found at {} ({error}; `cargo xtask test` installs it, or set AXE_CORE)",
+            path.display()
+        )
+    })
 }
 
 /// The path in the environment variable `variable`, else the first of

@@ -15,6 +15,8 @@ pub struct Page {
     base_url: String,
     db: Option<api::db::Db>,
     distribution: Option<api::distribution::Distribution>,
+    /// axe-core's `axe.min.js`, when found (see [`Page::axe`]).
+    axe: Option<std::sync::Arc<String>>,
 }
 
 impl Page {
@@ -23,12 +25,14 @@ impl Page {
         base_url: String,
         db: Option<api::db::Db>,
         distribution: Option<api::distribution::Distribution>,
+        axe: Option<std::sync::Arc<String>>,
     ) -> Self {
         Self {
             client,
             base_url,
             db,
             distribution,
+            axe,
         }
     }
 
@@ -253,11 +257,124 @@ impl Page {
         Ok(self.client.execute(script, Vec::new()).await?)
     }
 
+    /// Sends the DevTools command `cmd` with `params` to the page's tab
+    /// (ChromeDriver's `goog/cdp/execute`), e.g. to emulate print media.
+    pub async fn cdp(
+        &self,
+        cmd: &str,
+        params: serde_json::Value,
+    ) -> anyhow::Result<serde_json::Value> {
+        let answer = self
+            .client
+            .issue_cmd(CdpCommand {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await
+            .with_context(|| format!("the DevTools command {cmd} failed"))?;
+        Ok(answer)
+    }
+
+    /// Shows the page as a phone 390×844 px screen would (`Some`), or as
+    /// the desktop window again (`None`).
+    pub async fn phone_screen(&self, on: bool) -> anyhow::Result<()> {
+        if on {
+            self.cdp(
+                "Emulation.setDeviceMetricsOverride",
+                serde_json::json!({
+                    "width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true
+                }),
+            )
+            .await?;
+        } else {
+            self.cdp(
+                "Emulation.clearDeviceMetricsOverride",
+                serde_json::json!({}),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Moves the mouse pointer over `element` (its `:hover` style applies).
+    pub async fn hover(&self, element: &Element) -> anyhow::Result<()> {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+        let actions = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
+            element: element.clone(),
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        });
+        self.client.perform_actions(actions).await?;
+        Ok(())
+    }
+
+    /// The page printed to PDF (A4), as the browser's print dialog would.
+    pub async fn print_pdf(&self) -> anyhow::Result<Vec<u8>> {
+        // Not shrunk to fit: the sheet's own size decides the pages.
+        let configuration = fantoccini::wd::PrintConfiguration::builder()
+            .size(fantoccini::wd::PrintSize::A4)
+            .shrink_to_fit(false)
+            .build()
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        Ok(self.client.print(configuration).await?)
+    }
+
+    /// Saves what the browser shows as `folder/name.png`.
+    pub async fn screenshot_to(&self, folder: &std::path::Path, name: &str) -> anyhow::Result<()> {
+        let png = self.client.screenshot().await?;
+        std::fs::create_dir_all(folder)?;
+        std::fs::write(folder.join(format!("{name}.png")), png)?;
+        Ok(())
+    }
+
+    /// Forgets the cookies (the session): the next page is a stranger's.
+    pub async fn forget_cookies(&self) -> anyhow::Result<()> {
+        Ok(self.client.delete_all_cookies().await?)
+    }
+
+    /// Runs axe-core on the page as it is now and fails on any WCAG 2.1
+    /// A or AA violation, naming each. `state` says which page state this
+    /// is, for the message. Without axe-core (outside CI) it says so and
+    /// checks nothing.
+    pub async fn axe(&self, state: &str) -> anyhow::Result<()> {
+        let Some(axe) = &self.axe else {
+            eprintln!("axe-core not found: {state} not checked for WCAG violations");
+            return Ok(());
+        };
+        // The script is sent with the call (WebDriver scripts are not
+        // subject to the page's Content-Security-Policy).
+        let script = format!(
+            "const done = arguments[arguments.length - 1];\n\
+             if (!window.axe) {{ {axe}\n }}\n\
+             window.axe.run(document, {{ runOnly: {{ type: 'tag', values: \
+             ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }}, resultTypes: ['violations'] }})\
+             .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.help + ' at ' \
+             + v.nodes.map(n => n.target.join(' ')).join(', '))))\
+             .catch(e => done(['axe failed: ' + e]));"
+        );
+        let answer = self.client.execute_async(&script, Vec::new()).await?;
+        let violations: Vec<String> = serde_json::from_value(answer)?;
+        anyhow::ensure!(
+            violations.is_empty(),
+            "axe-core finds WCAG 2.1 A/AA violations on {state}:\n{}",
+            violations.join("\n")
+        );
+        Ok(())
+    }
+
+    /// Waits until the element `xpath` finds is visible.
+    pub async fn visible_xpath(&self, what: &str, xpath: &str) -> anyhow::Result<Element> {
+        self.visible(what, xpath).await
+    }
+
     async fn visible(&self, what: &str, xpath: &str) -> anyhow::Result<Element> {
         let deadline = Instant::now() + PATIENCE;
         loop {
+            // An element the page replaces between the two calls is stale:
+            // look again, as for one not there yet.
             if let Ok(element) = self.client.find(Locator::XPath(xpath)).await
-                && element.is_displayed().await?
+                && matches!(element.is_displayed().await, Ok(true))
             {
                 return Ok(element);
             }
@@ -279,5 +396,31 @@ fn xpath_literal(text: &str) -> String {
     } else {
         let parts: Vec<String> = text.split('\'').map(|part| format!("'{part}'")).collect();
         format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+/// ChromeDriver's `POST /session/{id}/goog/cdp/execute`: one DevTools
+/// command for the session's tab.
+#[derive(Debug)]
+struct CdpCommand {
+    cmd: String,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
     }
 }
