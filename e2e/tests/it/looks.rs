@@ -176,31 +176,8 @@ async fn bundles_valid_and_invalid_look_different_and_primary_buttons_stay_reada
         let checked = page.texts("//article[@class='bundle']").await?.len();
 
         // A tampered bundle beside them.
-        let dates: Vec<String> = reqwest::get(format!(
-            "{}/version/v1/diagnosis-keys/country/DE/date",
-            page.base_url()
-        ))
-        .await?
-        .json()
-        .await?;
-        let date = dates.first().context("no date is published")?;
-        let bundle = reqwest::get(format!(
-            "{}/version/v1/diagnosis-keys/country/DE/date/{date}",
-            page.base_url()
-        ))
-        .await?
-        .bytes()
-        .await?;
-        let archive = shared::bundle::archive::read_archive(&bundle)?;
-        let mut bin = archive.bin;
-        let last = bin.len() - 1;
-        bin[last] ^= 0x01;
-        let folder = tempfile::tempdir()?;
-        let tampered = folder.path().join("tampered.zip");
-        std::fs::write(
-            &tampered,
-            shared::bundle::archive::write_archive(&bin, &archive.sig),
-        )?;
+        let bundle = crate::support::tampered_daily_bundle(page.base_url()).await?;
+        let tampered = &bundle.path;
         page.by_id("bundles-file")
             .await?
             .send_keys(&tampered.display().to_string())
@@ -216,15 +193,18 @@ async fn bundles_valid_and_invalid_look_different_and_primary_buttons_stay_reada
             .script("return document.getElementById('bundles-file').accept;")
             .await?;
         anyhow::ensure!(accept == "", "the file chooser accepts only {accept}");
-        let plain = folder.path().join(date.as_str());
-        std::fs::write(&plain, &bundle)?;
+        let plain = bundle.folder.path().join(bundle.date.as_str());
+        std::fs::write(&plain, &bundle.original)?;
         page.by_id("bundles-file")
             .await?
             .send_keys(&plain.display().to_string())
             .await?;
         page.wait_for_text(
             "the bundle without extension",
-            &format!("//article[@aria-label='{date}']/p[contains(@class, 'bundle__status')]"),
+            &format!(
+                "//article[@aria-label='{}']/p[contains(@class, 'bundle__status')]",
+                bundle.date
+            ),
             LOADING,
             |text| text.starts_with("gültig"),
         )

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
 use api::distribution::seed::{self, SeedOptions};
 
 use crate::support::{Backend, browser_test};
@@ -86,31 +85,8 @@ async fn the_servers_bundles_verify_and_a_tampered_bundle_is_invalid_with_its_re
         );
 
         // A daily bundle, one byte of export.bin changed, dropped on the page.
-        let dates: Vec<String> = reqwest::get(format!(
-            "{}/version/v1/diagnosis-keys/country/DE/date",
-            page.base_url()
-        ))
-        .await?
-        .json()
-        .await?;
-        let date = dates.first().context("no date is published")?;
-        let bundle = reqwest::get(format!(
-            "{}/version/v1/diagnosis-keys/country/DE/date/{date}",
-            page.base_url()
-        ))
-        .await?
-        .bytes()
-        .await?;
-        let archive = shared::bundle::archive::read_archive(&bundle)?;
-        let mut bin = archive.bin;
-        let last = bin.len() - 1;
-        bin[last] ^= 0x01;
-        let folder = tempfile::tempdir()?;
-        let tampered = folder.path().join("tampered.zip");
-        std::fs::write(
-            &tampered,
-            shared::bundle::archive::write_archive(&bin, &archive.sig),
-        )?;
+        let bundle = crate::support::tampered_daily_bundle(page.base_url()).await?;
+        let tampered = &bundle.path;
         page.field("Datei auswählen")
             .await?
             .send_keys(&tampered.display().to_string())

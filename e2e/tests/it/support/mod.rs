@@ -175,3 +175,51 @@ fn program(variable: &str, names: &[&str]) -> Option<PathBuf> {
         .flat_map(|dir| names.iter().map(move |name| dir.join(name)))
         .find(|candidate| candidate.is_file())
 }
+
+/// The first daily bundle a server publishes for `DE`, and a copy with
+/// the last byte of its `export.bin` flipped, written as `tampered.zip`.
+pub struct TamperedBundle {
+    /// The temporary folder holding `path` (the file lives as long as it).
+    pub folder: tempfile::TempDir,
+    /// The bundle's date, as the index names it.
+    pub date: String,
+    /// The bundle as served.
+    pub original: Vec<u8>,
+    /// `tampered.zip` in `folder`.
+    pub path: PathBuf,
+}
+
+/// Downloads the first daily `DE` bundle of the server at `base` and
+/// writes its tampered copy ([`TamperedBundle`]).
+pub async fn tampered_daily_bundle(base: &str) -> anyhow::Result<TamperedBundle> {
+    use anyhow::Context;
+    let dates: Vec<String> =
+        reqwest::get(format!("{base}/version/v1/diagnosis-keys/country/DE/date"))
+            .await?
+            .json()
+            .await?;
+    let date = dates.first().context("no date is published")?.clone();
+    let original = reqwest::get(format!(
+        "{base}/version/v1/diagnosis-keys/country/DE/date/{date}"
+    ))
+    .await?
+    .bytes()
+    .await?
+    .to_vec();
+    let archive = shared::bundle::archive::read_archive(&original)?;
+    let mut bin = archive.bin;
+    let last = bin.len().checked_sub(1).context("an empty export.bin")?;
+    bin[last] ^= 0x01;
+    let folder = tempfile::tempdir()?;
+    let path = folder.path().join("tampered.zip");
+    std::fs::write(
+        &path,
+        shared::bundle::archive::write_archive(&bin, &archive.sig),
+    )?;
+    Ok(TamperedBundle {
+        folder,
+        date,
+        original,
+        path,
+    })
+}
