@@ -185,7 +185,7 @@ pub async fn audit(actor: &str, action: &str) -> Result<Vec<AuditEntry>, ApiErro
 
 /// The public keys the server signs bundles with.
 pub async fn published_keys() -> Result<Vec<verifier::keys::PublishedKey>, ApiError> {
-    get_json("/version/v1/keys").await
+    get_json(&shared::paths::url(&shared::paths::keys())).await
 }
 
 /// A JSON document of the distribution (an index).
@@ -203,6 +203,17 @@ pub async fn distribution_index<T: DeserializeOwned>(path: &str) -> Result<T, Ap
         .json()
         .await
         .map_err(|error| ApiError::Decode(error.to_string()))
+}
+
+/// The home country: the first entry of the country index (a 404 before
+/// the first distribution run).
+pub async fn home_country() -> Result<String, ApiError> {
+    let index = shared::paths::url(&shared::paths::country_index());
+    let regions: Vec<String> = distribution_index(&index).await?;
+    regions
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::Decode("the country index is empty".to_owned()))
 }
 
 /// The bytes at `path` (a bundle).

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use bytes::Bytes;
 use prost::Message;
+use shared::paths;
 use shared::risk::published::PublishedConfig;
 
-use super::publish::paths;
 use super::run::RunError;
 
 /// The defaults: cwa-server's main-config values (the file says which).

@@ -21,9 +21,8 @@ use futures_util::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
+use shared::paths::ROOT;
 
-/// The first segments of every published path.
-pub const ROOT: &str = "version/v1";
 /// Name of the object that holds a path's content.
 const INDEX: &str = "index";
 /// The file a local store's runs lock, beside the published tree.
@@ -300,10 +299,7 @@ pub fn content_type(content: &[u8]) -> &'static str {
 /// The `Cache-Control` of a published file: long for bundles, short for
 /// what changes every run (indexes, keys, the configuration).
 pub fn cache_control(path: &str, content: &[u8]) -> &'static str {
-    let configuration = ["/app_config", "/app_config_android", "/app_config_ios"]
-        .iter()
-        .any(|name| path.ends_with(name));
-    if content.starts_with(b"PK") && !configuration {
+    if content.starts_with(b"PK") && !shared::paths::is_app_config(path) {
         BUNDLE_CACHE_CONTROL
     } else {
         INDEX_CACHE_CONTROL
@@ -320,69 +316,6 @@ fn headers_of(path: &str, content: &[u8]) -> Attributes {
 
 fn object_path(path: &str) -> Path {
     Path::from(format!("{path}/{INDEX}"))
-}
-
-/// Public paths of the distribution (SPEC section 5).
-pub mod paths {
-    use super::ROOT;
-
-    /// `["DE", ...]`: the regions that have bundles.
-    pub fn country_index() -> String {
-        format!("{ROOT}/diagnosis-keys/country")
-    }
-
-    /// Prefix of everything of one region.
-    pub fn region(region: &str) -> String {
-        format!("{ROOT}/diagnosis-keys/country/{region}")
-    }
-
-    /// `["2026-11-20", ...]`: the complete days of a region.
-    pub fn date_index(region: &str) -> String {
-        format!("{}/date", self::region(region))
-    }
-
-    /// The daily bundle; batches after the first at `.../batch/N`.
-    pub fn day_bundle(region: &str, date: &str, batch: u32) -> String {
-        with_batch(format!("{}/{date}", date_index(region)), batch)
-    }
-
-    /// `[0, 1, ...]`: the complete hours of a day.
-    pub fn hour_index(region: &str, date: &str) -> String {
-        format!("{}/{date}/hour", date_index(region))
-    }
-
-    /// The hourly bundle; batches after the first at `.../batch/N`.
-    pub fn hour_bundle(region: &str, date: &str, hour: u32, batch: u32) -> String {
-        with_batch(format!("{}/{hour}", hour_index(region, date)), batch)
-    }
-
-    /// The signed application configuration.
-    pub fn app_config(region: &str) -> String {
-        format!("{ROOT}/configuration/country/{region}/app_config")
-    }
-
-    /// The signed `ApplicationConfigurationAndroid` under `version/{version}`.
-    pub fn app_config_android(version: &str) -> String {
-        format!("version/{version}/app_config_android")
-    }
-
-    /// The signed `ApplicationConfigurationIOS` under `version/{version}`.
-    pub fn app_config_ios(version: &str) -> String {
-        format!("version/{version}/app_config_ios")
-    }
-
-    /// The public keys that verify bundles, as JSON.
-    pub fn keys() -> String {
-        format!("{ROOT}/keys")
-    }
-
-    fn with_batch(path: String, batch: u32) -> String {
-        if batch <= 1 {
-            path
-        } else {
-            format!("{path}/batch/{batch}")
-        }
-    }
 }
 
 #[cfg(test)]

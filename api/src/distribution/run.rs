@@ -7,9 +7,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use indicatif::ProgressBar;
 use shared::bundle::{BuildError, ExportSpec, KeyIdentity, MAX_KEYS_PER_BUNDLE, build_export};
+use shared::paths;
 
 use super::plan::{self, HOUR, HOURS_PER_DAY, Plan, PlanRules};
-use super::publish::{Outcome, PublishError, Publisher, paths};
+use super::publish::{Outcome, PublishError, Publisher};
 use super::signing::{KeyError, SigningKeys};
 use super::store::{self, PublishableKey, ReadError};
 use crate::db::Db;

@@ -16,8 +16,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
+use shared::paths::{ROOT, ROOT_V2};
 
-use super::publish::{PublishError, Publisher, ROOT, cache_control, content_type};
+use super::publish::{PublishError, Publisher, cache_control, content_type};
 
 /// One published file, ready to send.
 #[derive(Debug, Clone)]
@@ -70,9 +71,6 @@ fn entry(path: &str, body: Bytes) -> Entry {
         body,
     }
 }
-
-/// The published tree of version 2: the configurations the released apps read.
-const ROOT_V2: &str = "version/v2";
 
 /// `GET /version/v1/{*path}` and `GET /version/v2/{*path}`.
 pub fn routes<S>(files: PublishedFiles) -> Router<S> {

@@ -11,6 +11,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::paths;
 use wasm_bindgen::JsCast;
 
 use verifier::check::{CheckReport, report_type_names};
@@ -23,8 +24,6 @@ use crate::components::bars::BarChart;
 use crate::components::error_line::ErrorLine;
 use crate::i18n::{Lang, tr, use_lang};
 use crate::worker::{PageWorker, unexpected};
-
-const COUNTRY_INDEX: &str = "/version/v1/diagnosis-keys/country";
 
 /// The bundle verifier page.
 #[component]
@@ -49,7 +48,7 @@ pub fn BundlesPage() -> impl IntoView {
             Ok(keys) => published.set(Some(keys)),
             Err(error) => keys_error.set(Some(error)),
         }
-        match api::distribution_index::<Vec<String>>(COUNTRY_INDEX).await {
+        match api::distribution_index::<Vec<String>>(&paths::url(&paths::country_index())).await {
             Ok(list) => {
                 if let Some(first) = list.first() {
                     country.set(first.clone());
@@ -383,8 +382,8 @@ impl Checker {
         if region.is_empty() {
             return Ok(());
         }
-        let dates_path = format!("{COUNTRY_INDEX}/{region}/date");
-        let dates: Vec<String> = api::distribution_index(&dates_path).await?;
+        let dates: Vec<String> =
+            api::distribution_index(&paths::url(&paths::date_index(region))).await?;
         // The current day is not in the date index; its hour index is.
         let now = (js_sys::Date::now() / 1000.0) as u64;
         // Not tomorrow: its hour index cannot exist yet (it was a 404 on
@@ -395,25 +394,29 @@ impl Checker {
             .filter(|date| *date != tomorrow)
             .collect();
         // First every bundle's path, so that the progress counts of a known total.
-        let mut paths = Vec::new();
+        let mut files = Vec::new();
         for (date, daily) in dates
             .into_iter()
             .map(|date| (date, true))
             .chain(days.into_iter().map(|date| (date, false)))
         {
-            let day = format!("{dates_path}/{date}");
             if daily {
-                paths.push(day.clone());
+                files.push(paths::url(&paths::day_bundle(region, &date, 1)));
             }
-            let hours: Vec<u32> = match api::distribution_index(&format!("{day}/hour")).await {
+            let hour_index = paths::url(&paths::hour_index(region, &date));
+            let hours: Vec<u32> = match api::distribution_index(&hour_index).await {
                 Ok(hours) => hours,
                 Err(error) if error.status() == Some(404) => Vec::new(),
                 Err(error) => return Err(error),
             };
-            paths.extend(hours.into_iter().map(|hour| format!("{day}/hour/{hour}")));
+            files.extend(
+                hours
+                    .into_iter()
+                    .map(|hour| paths::url(&paths::hour_bundle(region, &date, hour, 1))),
+            );
         }
-        self.progress.set(Some((0, paths.len())));
-        for path in paths {
+        self.progress.set(Some((0, files.len())));
+        for path in files {
             self.path(&path).await;
         }
         Ok(())
@@ -431,8 +434,8 @@ impl Checker {
         let extra = usize::try_from(batch_size).unwrap_or(1).saturating_sub(1);
         self.progress
             .update(|progress| *progress = progress.map(|(done, total)| (done, total + extra)));
-        for batch in 2..=batch_size {
-            let report = self.one(format!("{path}/batch/{batch}")).await;
+        for batch in 2..=u32::try_from(batch_size).unwrap_or(1) {
+            let report = self.one(paths::batch_file(path, batch)).await;
             self.results.update(|list| list.push(report));
         }
     }

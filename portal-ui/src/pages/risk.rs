@@ -8,6 +8,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::bundle::KeyIdentity;
+use shared::paths;
 use shared::risk::v1::{self, Exposure, ExposuresFile};
 use shared::risk::v2::{self, Dropped, ExposureWindow};
 use shared::risk::{ApplicationConfig, Range, RiskLevel};
@@ -16,10 +17,6 @@ use crate::api;
 use crate::i18n::{Lang, tr, use_lang};
 use crate::worker::{PageWorker, unexpected};
 use verifier::task::{Reason, Request, WorkerMessage};
-
-const APP_CONFIG: &str = "/version/v1/configuration/country/DE/app_config";
-/// The configuration the released Android app reads (version 2 parameters).
-const APP_CONFIG_ANDROID: &str = "/version/v2/app_config_android";
 
 /// Where the configuration the calculators use came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,8 +100,14 @@ async fn load_config(worker: PageWorker) -> Result<(ApplicationConfig, KeyIdenti
         english: error.describe(Lang::En),
     };
     let keys = api::published_keys().await.map_err(reason)?;
-    let v1 = api::bytes(APP_CONFIG).await.map_err(reason)?;
-    let android = api::bytes(APP_CONFIG_ANDROID).await.map_err(reason)?;
+    let home = api::home_country().await.map_err(reason)?;
+    let v1 = api::bytes(&paths::url(&paths::app_config(&home)))
+        .await
+        .map_err(reason)?;
+    // The configuration the released Android app reads (version 2 parameters).
+    let android = api::bytes(&paths::url(&paths::app_config_android("v2")))
+        .await
+        .map_err(reason)?;
     match worker.call(Request::Config { keys }, &[v1, android]).await {
         WorkerMessage::Config(report) => Ok((report.config, report.signed_by)),
         WorkerMessage::Failed(reason) => Err(reason),
