@@ -109,8 +109,7 @@ impl DelayModel {
 }
 
 fn jitter() -> Duration {
-    let mut bytes = [0u8; 4];
-    getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+    let bytes = shared::random::bytes::<4>();
     MAX_JITTER.mul_f64(f64::from(u32::from_le_bytes(bytes)) / f64::from(u32::MAX))
 }
 

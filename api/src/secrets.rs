@@ -113,10 +113,9 @@ fn create(path: &Path) -> Result<HashKey, KeyError> {
     std::fs::create_dir_all(folder).map_err(io(folder))?;
     restrict(folder, 0o700).map_err(io(folder))?;
     let key = HashKey::generate();
-    let mut suffix = [0u8; 8];
-    getrandom::fill(&mut suffix).map_err(|error| KeyError::Io {
+    let suffix = shared::random::try_bytes::<8>().map_err(|error| KeyError::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::other(error.to_string()),
+        source: std::io::Error::other(error),
     })?;
     let temporary = folder.join(format!(".hash.key.{}", hex::encode(suffix)));
     let written = write_new(&temporary, format!("{}\n", key.to_hex()).as_bytes());

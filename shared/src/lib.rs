@@ -14,8 +14,10 @@
 //! - [`lab_csv`]: the lab upload's CSV file, read and checked in the browser.
 //! - [`messages`]: the German and English sentence for each error code of
 //!   the server, saying what to do.
+//! - [`paths`]: the public paths of the distribution.
 //! - [`publication`]: what a published key carries for the released apps
 //!   (cwa-server's transmission-risk encoding) and the apps' mapping back.
+//! - [`random`]: random bytes from the operating system, one policy.
 //! - [`risk`]: risk scoring, versions 1 and 2, and the application
 //!   configuration that parameterises it.
 
@@ -24,7 +26,9 @@ pub mod en;
 pub mod keys;
 pub mod lab_csv;
 pub mod messages;
+pub mod paths;
 pub mod portal;
 pub mod publication;
+pub mod random;
 pub mod risk;
 pub mod verification;

@@ -74,8 +74,6 @@ pub(crate) fn seconds(duration: Duration) -> i64 {
 
 /// Fills `N` bytes from the operating system's CSPRNG.
 pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], crate::error::AppError> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes)
-        .map_err(|error| crate::error::AppError::Internal(format!("no randomness: {error}")))?;
-    Ok(bytes)
+    shared::random::try_bytes()
+        .map_err(|error| crate::error::AppError::Internal(format!("no randomness: {error}")))
 }

@@ -21,7 +21,7 @@ pub enum LabError {
     Exists(String),
     /// The operating system gave no random bytes.
     #[error("no randomness for the key: {0}")]
-    Random(String),
+    Random(#[from] shared::random::RandomError),
     /// Storage failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -33,8 +33,7 @@ pub async fn add(db: &Db, name: &str, now: i64) -> Result<String, LabError> {
     if name.is_empty() || name.chars().count() > 100 {
         return Err(LabError::Name);
     }
-    let mut random = [0u8; 32];
-    getrandom::fill(&mut random).map_err(|error| LabError::Random(error.to_string()))?;
+    let random = shared::random::try_bytes::<32>()?;
     let key = format!("{KEY_PREFIX}{}", hex::encode(random));
     let inserted = sqlx::query(
         "INSERT INTO labs (name, key_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",

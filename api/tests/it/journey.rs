@@ -95,8 +95,7 @@ async fn journey(database_url: Option<String>) {
     let today = now.div_euclid(DAY);
     let keys: Vec<TemporaryExposureKey> = (0..14)
         .map(|days_ago| {
-            let mut key_data = [0u8; 16];
-            getrandom::fill(&mut key_data).expect("random bytes");
+            let key_data = shared::random::bytes::<16>();
             TemporaryExposureKey {
                 key_data: Some(key_data.to_vec().into()),
                 transmission_risk_level: Some(LEVELS[days_ago as usize]),

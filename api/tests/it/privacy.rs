@@ -189,8 +189,7 @@ fn submission_payload() -> Vec<u8> {
     let today = i32::try_from(api::clock::now() / 86_400 * 144).unwrap();
     let keys = (0..14)
         .map(|day| {
-            let mut data = vec![0u8; 16];
-            getrandom::fill(&mut data).unwrap();
+            let data = shared::random::bytes::<16>().to_vec();
             TemporaryExposureKey {
                 key_data: Some(data.into()),
                 transmission_risk_level: Some(5),

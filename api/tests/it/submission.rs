@@ -30,9 +30,7 @@ pub(crate) fn today_interval() -> i32 {
 }
 
 pub(crate) fn random_key_data() -> Vec<u8> {
-    let mut data = vec![0u8; 16];
-    getrandom::fill(&mut data).expect("random bytes");
-    data
+    shared::random::bytes::<16>().to_vec()
 }
 
 pub(crate) fn key(start: i32, level: i32) -> TemporaryExposureKey {

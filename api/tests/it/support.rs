@@ -100,8 +100,7 @@ impl PostgresDatabase {
 }
 
 fn random_suffix() -> String {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("random bytes");
+    let bytes = shared::random::bytes::<8>();
     hex::encode(bytes)
 }
 

@@ -17,6 +17,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 use shared::en::observations::Observation;
+use shared::paths;
 use shared::risk::RiskLevel;
 use shared::risk::v2::RiskCalculationParameters;
 use shared::verification::GuidError;
@@ -40,18 +41,9 @@ use crate::i18n::{Lang, tr, use_lang};
 use crate::worker;
 
 const CHANNEL: &str = "warn-phones";
-const DATES: &str = "/version/v1/diagnosis-keys/country/DE/date";
-const APP_CONFIG: &str = "/version/v2/app_config_android";
 
 fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
-}
-
-fn random16() -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    // The browser's CSPRNG; without it (never in a browser) a zero key.
-    let _ = getrandom::fill(&mut bytes);
-    bytes
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -103,7 +95,7 @@ pub fn PhonePage() -> impl IntoView {
 fn Phone(name: String) -> impl IntoView {
     let lang = use_lang();
     let mut initial = load(&name);
-    initial.keep_keys(now(), random16);
+    initial.keep_keys(now(), shared::random::bytes::<16>);
     let state = RwSignal::new(initial);
     {
         let name = name.clone();
@@ -197,7 +189,7 @@ fn Phone(name: String) -> impl IntoView {
         };
         meeting_error.set(None);
         let mut peer = PhoneState::default();
-        peer.keep_keys(now(), random16);
+        peer.keep_keys(now(), shared::random::bytes::<16>);
         if let Some(beacons) = peer.beacons_for_peer(start, minutes, attenuation) {
             state.update(|state| state.record(&beacons));
             met.update(|names| names.push("*".to_owned()));
@@ -792,32 +784,17 @@ async fn fetch_new_bundles(
 ) -> Result<Fetched, String> {
     let text = |error: ApiError| error.describe(lang);
     let keys = api::published_keys().await.map_err(text)?;
-    let config = api::bytes(APP_CONFIG).await.ok();
-    let dates: Vec<String> = match api::distribution_index(DATES).await {
-        Ok(dates) => dates,
+    let config = api::bytes(&paths::url(&paths::app_config_android("v2")))
+        .await
+        .ok();
+    let done = state.with_untracked(|state| state.bundles_done.clone());
+    let listed = match api::home_country().await {
+        Ok(home) => bundle_paths(&home).await.map_err(text)?,
+        // No run yet: nothing is published.
         Err(error) if error.status() == Some(404) => Vec::new(),
         Err(error) => return Err(text(error)),
     };
-    let done = state.with_untracked(|state| state.bundles_done.clone());
-    let mut names: Vec<String> = dates.iter().map(|date| format!("{DATES}/{date}")).collect();
-    // Not tomorrow: its hour index cannot exist yet.
-    let tomorrow = shared::en::matching::date_of_day(now() / 86_400 + 1);
-    for date in days_by_hour(&dates, now())
-        .into_iter()
-        .filter(|date| *date != tomorrow)
-    {
-        let hours: Vec<u32> = match api::distribution_index(&format!("{DATES}/{date}/hour")).await {
-            Ok(hours) => hours,
-            Err(error) if error.status() == Some(404) => Vec::new(),
-            Err(error) => return Err(text(error)),
-        };
-        names.extend(
-            hours
-                .into_iter()
-                .map(|hour| format!("{DATES}/{date}/hour/{hour}")),
-        );
-    }
-    let listed = std::mem::take(&mut names);
+    let mut names = Vec::with_capacity(listed.len());
     let mut bundles = Vec::with_capacity(listed.len());
     // A matched first file was matched with the rest of its batch.
     for first in listed.into_iter().filter(|name| !done.contains(name)) {
@@ -827,8 +804,8 @@ async fn fetch_new_bundles(
         let batch_size = batch_size(worker, &keys, &first, &bytes).await;
         names.push(first.clone());
         bundles.push(bytes);
-        for batch in 2..=batch_size {
-            let name = format!("{first}/batch/{batch}");
+        for batch in 2..=u32::try_from(batch_size).unwrap_or(1) {
+            let name = paths::batch_file(&first, batch);
             if !done.contains(&name) {
                 bundles.push(api::bytes(&name).await.map_err(text)?);
                 names.push(name);
@@ -841,4 +818,38 @@ async fn fetch_new_bundles(
         names,
         bundles,
     })
+}
+
+/// The URL of every bundle of `home` the indexes name: the daily bundles of
+/// the complete days, the hourly bundles of the days after them.
+async fn bundle_paths(home: &str) -> Result<Vec<String>, ApiError> {
+    let dates: Vec<String> =
+        match api::distribution_index(&paths::url(&paths::date_index(home))).await {
+            Ok(dates) => dates,
+            Err(error) if error.status() == Some(404) => Vec::new(),
+            Err(error) => return Err(error),
+        };
+    let mut names: Vec<String> = dates
+        .iter()
+        .map(|date| paths::url(&paths::day_bundle(home, date, 1)))
+        .collect();
+    // Not tomorrow: its hour index cannot exist yet.
+    let tomorrow = shared::en::matching::date_of_day(now() / 86_400 + 1);
+    for date in days_by_hour(&dates, now())
+        .into_iter()
+        .filter(|date| *date != tomorrow)
+    {
+        let hours: Vec<u32> =
+            match api::distribution_index(&paths::url(&paths::hour_index(home, &date))).await {
+                Ok(hours) => hours,
+                Err(error) if error.status() == Some(404) => Vec::new(),
+                Err(error) => return Err(error),
+            };
+        names.extend(
+            hours
+                .into_iter()
+                .map(|hour| paths::url(&paths::hour_bundle(home, &date, hour, 1))),
+        );
+    }
+    Ok(names)
 }

@@ -88,9 +88,8 @@ impl Signer {
     /// A new random key from the operating system's CSPRNG (the browser's
     /// `crypto.getRandomValues` on wasm32).
     pub fn generate(identity: KeyIdentity) -> Self {
-        let mut secret = [0u8; 32];
         loop {
-            getrandom_fill(&mut secret);
+            let secret: [u8; 32] = crate::random::bytes();
             // Fails only for zero or values at or above the group order (about 2^-32).
             if let Ok(key) = SigningKey::from_slice(&secret) {
                 return Self { key, identity };
@@ -158,10 +157,6 @@ impl Signer {
             signature: Some(self.sign(message).into()),
         }
     }
-}
-
-fn getrandom_fill(buffer: &mut [u8]) {
-    getrandom::fill(buffer).expect("the operating system's random source is available");
 }
 
 /// The part of a PEM text from its first `-----BEGIN` on, so that leading

@@ -49,12 +49,9 @@ impl TeleTan {
     pub fn generate() -> Self {
         let mut body = [0u8; LENGTH - 1];
         let mut filled = 0;
-        let mut random = [0u8; 32];
         while filled < body.len() {
-            getrandom::fill(&mut random)
-                .expect("the operating system's random source is available");
             // Rejection sampling keeps the alphabet uniform: 248 = 8 × 31.
-            for byte in random {
+            for byte in crate::random::bytes::<32>() {
                 if filled < body.len() && byte < 248 {
                     body[filled] = ALPHABET[usize::from(byte % 31)];
                     filled += 1;

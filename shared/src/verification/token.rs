@@ -69,8 +69,7 @@ impl std::fmt::Debug for Uuid4 {
 impl Uuid4 {
     /// A new random UUID (122 random bits from the CSPRNG).
     pub fn generate() -> Self {
-        let mut bytes = [0u8; 16];
-        getrandom::fill(&mut bytes).expect("the operating system's random source is available");
+        let mut bytes = crate::random::bytes::<16>();
         bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
         bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
         let hex = hex::encode(bytes);
@@ -173,9 +172,7 @@ impl HashKey {
 
     /// A new random key from the CSPRNG.
     pub fn generate() -> Self {
-        let mut bytes = [0u8; Self::LENGTH];
-        getrandom::fill(&mut bytes).expect("the operating system's random source is available");
-        Self(bytes)
+        Self(crate::random::bytes())
     }
 
     /// The key as 64 hex digits, for writing the key file (and nothing else).

@@ -56,7 +56,7 @@ pub async fn create(
         .map_err(|error| match error {
             LabError::Name => AppError::bad_request("invalid_name", error.to_string()),
             LabError::Exists(_) => AppError::bad_request("lab_exists", error.to_string()),
-            LabError::Random(detail) => AppError::Internal(detail),
+            LabError::Random(error) => AppError::Internal(error.to_string()),
             LabError::Database(error) => AppError::Database(error),
         })?;
     let lab = labs::by_name(&state.db, &request.name)

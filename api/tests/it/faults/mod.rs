@@ -40,9 +40,7 @@ pub fn date_of(seconds: i64) -> String {
 
 /// Random key data.
 pub fn random_key() -> [u8; 16] {
-    let mut key = [0u8; 16];
-    getrandom::fill(&mut key).expect("random bytes");
-    key
+    shared::random::bytes()
 }
 
 /// A submission of `keys` that started two days ago (so their embargo is

@@ -36,8 +36,7 @@ pub fn keys(count: usize, origin: &str, visited: &[&str]) -> Vec<FederatedKey> {
     let today = i64::from(u32::try_from(api::clock::now() / 600).expect("fits")) / 144 * 144;
     (0..count)
         .map(|index| {
-            let mut data = [0u8; 16];
-            getrandom::fill(&mut data).expect("random");
+            let data = shared::random::bytes::<16>();
             FederatedKey::local(
                 DiagnosisKey::new(
                     data,

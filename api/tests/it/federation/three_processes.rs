@@ -87,8 +87,7 @@ fn fourteen_keys() -> Vec<TemporaryExposureKey> {
     let today = i32::try_from(api::clock::now() / 86_400 * 144).expect("fits");
     (0..14)
         .map(|day| {
-            let mut data = vec![0u8; 16];
-            getrandom::fill(&mut data).expect("random");
+            let data = shared::random::bytes::<16>().to_vec();
             TemporaryExposureKey {
                 key_data: Some(data.into()),
                 transmission_risk_level: Some(5),

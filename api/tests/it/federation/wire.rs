@@ -195,8 +195,7 @@ pub fn keys(count: usize, origin: &str, visited: &[&str]) -> Vec<Key> {
     let today = u32::try_from(api::clock::now() / 86_400 * 144).expect("fits");
     (0..count)
         .map(|index| {
-            let mut key_data = vec![0u8; 16];
-            getrandom::fill(&mut key_data).expect("random");
+            let key_data = shared::random::bytes::<16>().to_vec();
             Key {
                 key_data,
                 rolling_start_interval_number: today - 144 * (index as u32 % 10),
