@@ -5,6 +5,7 @@
 use futures_util::TryStreamExt;
 use shared::keys::{DiagnosisKey, ReportType};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::plan::Plannable;
 use crate::db::{Backend, Db};
@@ -119,32 +120,57 @@ pub enum ReadError {
     Key(String),
 }
 
+/// The columns [`key_of_row`] reads, in its order, to put first in a
+/// `SELECT` of `diagnosis_keys d` (a literal, so queries stay static text).
+macro_rules! key_columns {
+    () => {
+        "d.key_data, d.rolling_start_interval_number, d.rolling_period, \
+         d.transmission_risk_level, d.report_type, d.days_since_onset_of_symptoms"
+    };
+}
+pub(crate) use key_columns;
+
+/// The key of a `diagnosis_keys` row whose first columns are
+/// `key_columns!()`; a value out of range is an error, never a default.
+pub(crate) fn key_of_row(row: &AnyRow) -> Result<DiagnosisKey, ReadError> {
+    let data: &[u8] = row.try_get(0)?;
+    let key_data: [u8; 16] = data
+        .try_into()
+        .map_err(|_| ReadError::Key(format!("key data of {} bytes", data.len())))?;
+    let report_type: i64 = row.try_get(4)?;
+    let report_type = i32::try_from(report_type)
+        .map_err(|_| ReadError::Key(format!("report type {report_type}")))?;
+    let onset: Option<i64> = row.try_get(5)?;
+    let onset = onset
+        .map(|days| {
+            i32::try_from(days).map_err(|_| ReadError::Key(format!("days since onset {days}")))
+        })
+        .transpose()?;
+    DiagnosisKey::new(
+        key_data,
+        row.try_get(3)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        ReportType::from_code(report_type),
+        onset,
+    )
+    .map_err(|error| ReadError::Key(error.to_string()))
+}
+
 /// Every key that may be published before hour `until` (exclusive), in
 /// key-data order. Streams the rows and reads only the columns a bundle needs.
 pub async fn publishable_keys(db: &Db, until: i64) -> Result<Vec<PublishableKey>, ReadError> {
-    let mut rows = sqlx::query(
-        "SELECT key_data, rolling_start_interval_number, rolling_period, \
-         transmission_risk_level, report_type, days_since_onset_of_symptoms, distributable_hour, \
-         origin_country, visited_countries FROM diagnosis_keys WHERE distributable_hour <= $1",
-    )
+    let mut rows = sqlx::query(concat!(
+        "SELECT ",
+        key_columns!(),
+        ", d.distributable_hour, d.origin_country, d.visited_countries \
+         FROM diagnosis_keys d WHERE d.distributable_hour <= $1"
+    ))
     .bind(until)
     .fetch(db.pool());
     let mut keys = Vec::new();
     while let Some(row) = rows.try_next().await? {
-        let data: &[u8] = row.try_get(0)?;
-        let key_data: [u8; 16] = data
-            .try_into()
-            .map_err(|_| ReadError::Key(format!("key data of {} bytes", data.len())))?;
-        let onset: Option<i64> = row.try_get(5)?;
-        let key = DiagnosisKey::new(
-            key_data,
-            row.try_get(3)?,
-            row.try_get(1)?,
-            row.try_get(2)?,
-            ReportType::from_code(i32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(0)),
-            onset.and_then(|days| i32::try_from(days).ok()),
-        )
-        .map_err(|error| ReadError::Key(error.to_string()))?;
+        let key = key_of_row(&row)?;
         let origin: &str = row.try_get(7)?;
         let origin: [u8; 2] = origin
             .as_bytes()

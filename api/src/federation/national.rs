@@ -27,13 +27,13 @@ use std::sync::Arc;
 use futures_util::TryStreamExt;
 use prost::Message;
 use proto::efgs::DiagnosisKeyBatch;
-use shared::keys::{DiagnosisKey, ReportType};
 use sqlx::Row;
 
 use super::batch::{self, FederatedKey};
 use super::certs::{self, Identity};
 use crate::config::Countries;
 use crate::db::Db;
+use crate::distribution::store::{ReadError, key_columns, key_of_row};
 use crate::submission::StoredKey;
 
 /// Days back the first scheduled download looks (the gateway keeps 14).
@@ -552,9 +552,7 @@ pub fn check_audit(
 }
 
 fn random_hex() -> String {
-    let mut bytes = [0u8; 4];
-    let _ = getrandom::fill(&mut bytes);
-    hex::encode(bytes)
+    hex::encode(shared::random::bytes::<4>())
 }
 
 /// Local keys whose submitters consented, past their embargo, not yet uploaded.
@@ -563,33 +561,28 @@ async fn consenting_keys(
     home: &str,
     until: i64,
 ) -> Result<Vec<FederatedKey>, sqlx::Error> {
-    let mut rows = sqlx::query(
-        "SELECT d.key_data, d.rolling_start_interval_number, d.rolling_period, \
-         d.transmission_risk_level, d.report_type, d.days_since_onset_of_symptoms, \
-         d.visited_countries, d.submitted_hour FROM diagnosis_keys d \
+    let mut rows = sqlx::query(concat!(
+        "SELECT ",
+        key_columns!(),
+        ", d.visited_countries, d.submitted_hour FROM diagnosis_keys d \
          LEFT JOIN federation_uploaded_keys u ON u.key_data = d.key_data \
          WHERE d.consent_to_federation = 1 AND d.origin_country = $1 \
-         AND d.distributable_hour <= $2 AND u.key_data IS NULL ORDER BY d.key_data",
-    )
+         AND d.distributable_hour <= $2 AND u.key_data IS NULL ORDER BY d.key_data"
+    ))
     .bind(home)
     .bind(until)
     .fetch(db.pool());
     let mut keys = Vec::new();
     while let Some(row) = rows.try_next().await? {
-        let data: &[u8] = row.try_get(0)?;
-        let Ok(key_data) = <[u8; 16]>::try_from(data) else {
-            continue;
-        };
-        let onset: Option<i64> = row.try_get(5)?;
-        let Ok(key) = DiagnosisKey::new(
-            key_data,
-            row.try_get(3)?,
-            row.try_get(1)?,
-            row.try_get(2)?,
-            ReportType::from_code(i32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(0)),
-            onset.and_then(|days| i32::try_from(days).ok()),
-        ) else {
-            continue;
+        let key = match key_of_row(&row) {
+            Ok(key) => key,
+            // Written by something other than the submission (which checks
+            // every field): the other keys still go, the operator is told.
+            Err(ReadError::Key(problem)) => {
+                tracing::warn!(%problem, "federation: a stored key is out of range; not uploaded");
+                continue;
+            }
+            Err(ReadError::Sqlx(error)) => return Err(error),
         };
         let visited: &str = row.try_get(6)?;
         let submitted_hour: i64 = row.try_get(7)?;
