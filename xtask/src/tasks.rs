@@ -159,8 +159,17 @@ fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
                 .env("AXE_CORE", setup::axe_core_script(shell)),
         )
     })?;
-    steps.run("tests wasm32 (headless Chromium)", || wasm_tests(shell))
+    steps.run("tests wasm32 (headless Chromium)", || wasm_tests(shell))?;
+    steps.run("fuzz (every target briefly)", || {
+        // A few seconds each from the committed seeds and the corpus of
+        // earlier runs: a parser change that crashes on known inputs, or
+        // on what libFuzzer finds quickly, fails here.
+        crate::fuzz::fuzz(shell, &crate::fuzz::TARGETS, CI_FUZZ_SECONDS).map(|_| ())
+    })
 }
+
+/// Seconds each fuzz target runs in `cargo xtask test`.
+const CI_FUZZ_SECONDS: u64 = 5;
 
 /// `--demo` taken out of `args`: whether it was there, and the rest (for
 /// `warn serve`).
