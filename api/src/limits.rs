@@ -34,6 +34,10 @@ pub struct Limits {
     /// the client address is the entry this many places from the right.
     /// 0 (the default) ignores the header, which a client can write.
     pub trusted_proxy_hops: usize,
+    /// The least time between two downloads that gateway callbacks start
+    /// (`GET /federation/v1/callback`, which anyone may call): calls in
+    /// between join the next download.
+    pub federation_callback_interval: Duration,
 }
 
 impl Limits {
@@ -53,6 +57,8 @@ impl Limits {
     pub const PHONE_REQUESTS_PER_MINUTE: u32 = 600;
     /// Default of `--lab-requests-per-minute`.
     pub const LAB_REQUESTS_PER_MINUTE: u32 = 600;
+    /// Default of `--federation-callback-interval` (seconds).
+    pub const FEDERATION_CALLBACK_INTERVAL_SECS: u64 = 60;
 }
 
 impl Default for Limits {
@@ -67,6 +73,9 @@ impl Default for Limits {
             phone_requests_per_minute: Self::PHONE_REQUESTS_PER_MINUTE,
             lab_requests_per_minute: Self::LAB_REQUESTS_PER_MINUTE,
             trusted_proxy_hops: 0,
+            federation_callback_interval: Duration::from_secs(
+                Self::FEDERATION_CALLBACK_INTERVAL_SECS,
+            ),
         }
     }
 }

@@ -118,6 +118,12 @@ pub struct LimitsArgs {
     #[arg(long, env = "WARN_TRUSTED_PROXY_HOPS", value_name = "N", default_value_t = 0,
           value_parser = clap::value_parser!(u8).map(usize::from))]
     pub trusted_proxy_hops: usize,
+    /// Seconds between two downloads that gateway callbacks start (calls in
+    /// between join the next download).
+    #[arg(long, env = "WARN_FEDERATION_CALLBACK_INTERVAL", value_name = "SECONDS",
+          default_value_t = Limits::FEDERATION_CALLBACK_INTERVAL_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub federation_callback_interval: u64,
 }
 
 impl LimitsArgs {
@@ -133,6 +139,7 @@ impl LimitsArgs {
             phone_requests_per_minute: self.phone_requests_per_minute,
             lab_requests_per_minute: self.lab_requests_per_minute,
             trusted_proxy_hops: self.trusted_proxy_hops,
+            federation_callback_interval: seconds(self.federation_callback_interval),
         }
     }
 }

@@ -23,12 +23,14 @@ pub mod tls;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
+use tokio::time::Instant;
 
 pub use national::{Federation, FederationSettings};
 
@@ -44,28 +46,43 @@ struct Callback {
 const CALLBACK_DAYS: i64 = 15;
 
 /// The callback's state: the federation, the dates waiting for a
-/// download, and whether a download worker runs.
+/// download, whether a download worker runs, and when the last download
+/// started.
 #[derive(Clone)]
 struct Callbacks {
     federation: Federation,
     pending: Arc<Mutex<BTreeSet<i64>>>,
     working: Arc<AtomicBool>,
+    /// The least time between the starts of two downloads.
+    interval: Duration,
+    /// When the last download started (read and written by the one worker).
+    last_start: Arc<Mutex<Option<Instant>>>,
 }
 
 /// `GET /federation/v1/callback?batchTag=..&date=..` on a national server:
 /// the gateway says a batch arrived; the download runs in the background.
-/// It only makes this server fetch from the configured gateway, so it needs
-/// no credentials; a date that is not `YYYY-MM-DD` within the gateway's
-/// retention is refused. Callbacks coalesce: each date waits at most once,
-/// one worker downloads them, so a flood of calls costs one download per
-/// date, not a task each.
-pub fn callback_routes(federation: Federation) -> Router {
+///
+/// EFGS calls it with a plain `GET` and no credential this server could
+/// check (its `CallbackTaskExecutorService`), and it only makes this server
+/// fetch from the configured gateway, so anyone may call it; what a
+/// stranger can make it cost is bounded instead. A date that is not
+/// `YYYY-MM-DD` within the gateway's retention is refused. Callbacks
+/// coalesce: each date waits at most once, one worker downloads them, and
+/// the worker starts a download at most once per `interval`
+/// (`--federation-callback-interval`), so a flood of calls, however spread
+/// out, costs one date's download per interval. Every call in between is
+/// answered 202 and folded into the next download (EFGS retries a call
+/// that is not 2xx and finally drops the subscription). The route counts
+/// against the per-address rate limit too ([`crate::server`] adds it).
+pub fn callback_routes(federation: Federation, interval: Duration) -> Router {
     Router::new()
         .route("/federation/v1/callback", get(callback))
         .with_state(Callbacks {
             federation,
             pending: Arc::default(),
             working: Arc::default(),
+            interval,
+            last_start: Arc::default(),
         })
 }
 
@@ -76,8 +93,9 @@ pub fn callback_routes(federation: Federation) -> Router {
         ("date" = String, Query, description = "The batch's date, `YYYY-MM-DD`, within the last 14 days"),
     ),
     responses(
-        (status = 202, description = "Noted: the date is downloaded in the background (once, however often it is announced)"),
+        (status = 202, description = "Noted: the date is downloaded in the background, once however often it is announced; downloads start at most once per `--federation-callback-interval` (60 s), calls in between join the next"),
         (status = 400, description = "Missing parameter, or a date that is not `YYYY-MM-DD` within the last 14 days", body = shared::verification::wire::ErrorBody),
+        (status = 429, description = "This client address called more than 120 times in a minute; Retry-After says when", body = shared::verification::wire::ErrorBody),
     ))]
 async fn callback(
     State(callbacks): State<Callbacks>,
@@ -104,27 +122,45 @@ async fn callback(
     Ok(StatusCode::ACCEPTED)
 }
 
-/// Downloads the pending dates until none is left.
+/// Downloads the pending dates until none is left, starting each download
+/// no sooner than `interval` after the one before (dates announced while
+/// it waits join the set it works off).
 async fn work_off(callbacks: Callbacks) {
+    let waiting = |callbacks: &Callbacks| {
+        callbacks
+            .pending
+            .lock()
+            .is_ok_and(|pending| !pending.is_empty())
+    };
     loop {
+        if !waiting(&callbacks) {
+            callbacks.working.store(false, Ordering::Release);
+            // A callback between the look and the store found a worker
+            // running: take its date unless another worker started.
+            if waiting(&callbacks) && !callbacks.working.swap(true, Ordering::AcqRel) {
+                continue;
+            }
+            return;
+        }
+        let last_start = callbacks
+            .last_start
+            .lock()
+            .ok()
+            .and_then(|last_start| *last_start);
+        if let Some(last_start) = last_start {
+            tokio::time::sleep_until(last_start + callbacks.interval).await;
+        }
         let next = callbacks
             .pending
             .lock()
             .ok()
             .and_then(|mut pending| pending.pop_first());
         let Some(day) = next else {
-            callbacks.working.store(false, Ordering::Release);
-            // A callback between the look and the store found a worker
-            // running: take its date unless another worker started.
-            let waiting = callbacks
-                .pending
-                .lock()
-                .is_ok_and(|pending| !pending.is_empty());
-            if waiting && !callbacks.working.swap(true, Ordering::AcqRel) {
-                continue;
-            }
-            return;
+            continue;
         };
+        if let Ok(mut last_start) = callbacks.last_start.lock() {
+            *last_start = Some(Instant::now());
+        }
         let date = date_of(day);
         match callbacks
             .federation

@@ -7,7 +7,8 @@
 //!
 //! Every listener runs through [`listener::serve`] (connection limit and time
 //! bounds); every answer carries the security headers ([`security_headers`]);
-//! the app-facing routes are rate limited per client ([`rate_limit`]);
+//! the app-facing routes and the federation callback are rate limited per
+//! client ([`rate_limit`]);
 //! `/metrics` is on the internal listener only.
 
 mod health;
@@ -201,9 +202,19 @@ impl Application {
             .as_ref()
             .map(|loops| loops.distribution.files().clone());
         let limits = state.config.limits.clone();
-        let mut router = router(state, files);
+        // One set of rate limits for the app-facing routes and the callback.
+        let rate_limits = rate_limit::RateLimits::new(&limits);
+        let mut router = router(state, files, &rate_limits);
         if let Some((federation, _)) = &federation {
-            router = router.merge(crate::federation::callback_routes(federation.clone()));
+            let callbacks = crate::federation::callback_routes(
+                federation.clone(),
+                limits.federation_callback_interval,
+            )
+            .route_layer(axum::middleware::from_fn_with_state(
+                rate_limits,
+                rate_limit::layer,
+            ));
+            router = router.merge(callbacks);
         }
         let router = security_headers(router, hsts);
         Ok(Self {
@@ -408,6 +419,7 @@ pub const HSTS: &str = "max-age=31536000";
 fn router(
     state: AppState,
     published: Option<crate::distribution::serve::PublishedFiles>,
+    rate_limits: &Arc<rate_limit::RateLimits>,
 ) -> Router {
     let portal_dir = state.config.portal_dir.clone();
     let services = state.config.services.clone();
@@ -430,9 +442,8 @@ fn router(
     // The portal issues teleTANs in-process, so it runs with verification.
     // One rate-limit layer for the app-facing routes it names: outside the
     // fake-request layer, so fakes count alike.
-    let rate_limits = rate_limit::RateLimits::new(&state.config.limits);
     api = api.route_layer(axum::middleware::from_fn_with_state(
-        rate_limits,
+        Arc::clone(rate_limits),
         rate_limit::layer,
     ));
     if services.runs(Service::Verification) {

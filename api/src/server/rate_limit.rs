@@ -1,5 +1,6 @@
-//! Per-route rate limits of the app-facing routes, per client address, that
-//! keep no address anywhere: one mechanism for every limited route.
+//! Per-route rate limits of the app-facing routes (and of a national
+//! server's federation callback), per client address, that keep no address
+//! anywhere: one mechanism for every limited route.
 //!
 //! Each limited route has a fixed table of [`SLOTS`] counters (GCRA: the
 //! theoretical arrival time of the next request, in nanoseconds). A client
@@ -40,6 +41,13 @@ const PHONE_ROUTES: [&str; 4] = [
 ];
 /// The lab API (SPEC section 3).
 const LAB_ROUTES: [&str; 1] = ["/api/v1/lab/results"];
+/// A national server's federation callback, which anyone may call.
+const CALLBACK_ROUTES: [&str; 1] = ["/federation/v1/callback"];
+/// Requests a minute one client address may send to the callback: far
+/// above what a gateway sends (one call per batch, one after the other),
+/// and a call past it is cheap anyway (downloads start at most once per
+/// `--federation-callback-interval`).
+pub const CALLBACK_REQUESTS_PER_MINUTE: u32 = 120;
 
 /// A GCRA limiter over a fixed table of slots.
 struct RateLimiter {
@@ -98,6 +106,7 @@ impl RateLimits {
         let classes = [
             (&PHONE_ROUTES[..], limits.phone_requests_per_minute),
             (&LAB_ROUTES[..], limits.lab_requests_per_minute),
+            (&CALLBACK_ROUTES[..], CALLBACK_REQUESTS_PER_MINUTE),
         ];
         for (paths, per_minute) in classes {
             for path in paths {

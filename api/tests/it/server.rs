@@ -172,6 +172,54 @@ async fn every_answer_carries_the_security_headers() {
     }
 }
 
+/// The gateway's listener speaks only TLS: every answer, to a country, to
+/// a certificate without one (403), for an unknown path, the health check
+/// and its API description, carries the same headers and HSTS.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_answer_of_the_gateway_carries_the_security_headers() {
+    use axum::http::Method;
+    let gateway = crate::federation::gateway::Gateway::start(None).await;
+    let de = crate::federation::client(gateway.dir(), "DE");
+    let nameless = crate::federation::client(gateway.dir(), "gateway");
+    let answers = [
+        (&de, Method::GET, "/healthz", 200),
+        (&de, Method::GET, "/openapi.json", 200),
+        (&de, Method::GET, "/diagnosiskeys/callback", 200),
+        (&de, Method::GET, "/no/such/path", 404),
+        (
+            &de,
+            Method::OPTIONS,
+            "/diagnosiskeys/download/2026-01-01",
+            200,
+        ),
+        (&nameless, Method::GET, "/diagnosiskeys/callback", 403),
+    ];
+    for (client, method, path, status) in answers {
+        let answer = client
+            .send(method, &format!("{}{path}", gateway.base), &[], Vec::new())
+            .await
+            .expect("the gateway answers");
+        assert_eq!(answer.status.as_u16(), status, "{path}");
+        assert_eq!(
+            answer.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            answer.header("referrer-policy"),
+            Some("no-referrer"),
+            "{path}"
+        );
+        assert!(answer.header("content-security-policy").is_some(), "{path}");
+        assert_eq!(
+            answer.header("strict-transport-security"),
+            Some(api::server::HSTS),
+            "{path}"
+        );
+    }
+    gateway.stop().await;
+}
+
 #[test]
 fn the_service_token_is_refused_on_the_command_line() {
     let output = crate::support::warn(&[

@@ -23,12 +23,17 @@ use shared::verification::wire::ErrorBody;
 use sqlx::Row;
 
 use super::{Country, GatewayState};
+use crate::db::Backend;
 use crate::error::{AppError, AppResult};
 use crate::federation::batch;
 use crate::federation::client::{self, MAX_CALLBACK_ANSWER_BYTES};
 
 /// Most callbacks one country may register.
 pub const MAX_CALLBACKS_PER_COUNTRY: i64 = 10;
+
+/// The PostgreSQL advisory lock that serializes callback registrations
+/// (rare: one lock for every country is enough).
+const CALLBACKS_LOCK: i64 = 0x7761_726e_6362_6b73;
 
 /// A registered callback (EFGS `Callback`).
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -91,7 +96,12 @@ pub async fn check_url(url: &str, allow_local: bool) -> Result<url::Url, String>
     Ok(parsed)
 }
 
-/// Registers (or replaces) one of the caller's callbacks.
+/// Registers (or replaces) one of the caller's callbacks, while the
+/// country holds fewer than [`MAX_CALLBACKS_PER_COUNTRY`] others. The count
+/// and the insert are one statement; on PostgreSQL, where two concurrent
+/// statements under READ COMMITTED could each count nine, every
+/// registration first takes one advisory lock, so concurrent registrations
+/// with different ids stop at the bound (SQLite has one writer).
 #[utoipa::path(put, path = "/diagnosiskeys/callback/{id}", tag = "gateway",
     security(("country_certificate" = [])),
     params(
@@ -122,31 +132,32 @@ pub async fn register_callback(
     let url = check_url(&url, state.allow_local_callbacks)
         .await
         .map_err(invalid_url)?;
-    let mut tx = state.db.pool().begin().await?;
-    let count: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM gateway_callbacks WHERE country = $1 AND callback_id <> $2",
-    )
-    .bind(&country)
-    .bind(&id)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("n")?;
-    if count >= MAX_CALLBACKS_PER_COUNTRY {
-        return Err(AppError::bad_request(
-            "too_many_callbacks",
-            format!("a country registers at most {MAX_CALLBACKS_PER_COUNTRY} callbacks"),
-        ));
+    let mut tx = state.db.writer().begin().await?;
+    if state.db.backend() == Backend::Postgres {
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS taken")
+            .bind(CALLBACKS_LOCK)
+            .execute(&mut *tx)
+            .await?;
     }
-    sqlx::query(
-        "INSERT INTO gateway_callbacks (country, callback_id, url) VALUES ($1, $2, $3) \
+    let stored = sqlx::query(
+        "INSERT INTO gateway_callbacks (country, callback_id, url) SELECT $1, $2, $3 \
+         WHERE (SELECT COUNT(*) FROM gateway_callbacks WHERE country = $1 AND callback_id <> $2) < $4 \
          ON CONFLICT (country, callback_id) DO UPDATE SET url = excluded.url",
     )
     .bind(&country)
     .bind(&id)
     .bind(url.as_str())
+    .bind(MAX_CALLBACKS_PER_COUNTRY)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
     tx.commit().await?;
+    if stored == 0 {
+        return Err(AppError::bad_request(
+            "too_many_callbacks",
+            format!("a country registers at most {MAX_CALLBACKS_PER_COUNTRY} callbacks"),
+        ));
+    }
     Ok(StatusCode::OK)
 }
 

@@ -138,6 +138,7 @@ on_both_gateways!(
     five_thousand_keys_are_accepted_and_served,
     days_since_onset_travel_as_encoded,
     callbacks_belong_to_their_country,
+    concurrent_registrations_stop_at_ten_callbacks,
 );
 
 fn today() -> String {
@@ -624,6 +625,45 @@ async fn callbacks_belong_to_their_country(gateway: &Gateway) {
     let answer = send(&de, Method::DELETE, callback("de-1", "")).await;
     assert_eq!(answer.status, Status::NOT_FOUND);
     assert_eq!(list(&de).await, serde_json::json!([]));
+}
+
+/// Thirty registrations with different ids at once: exactly ten are
+/// stored, the others refused as too many (none fails), and another
+/// country's bound is its own.
+async fn concurrent_registrations_stop_at_ten_callbacks(gateway: &Gateway) {
+    use axum::http::Method;
+    let de = client(gateway.dir(), "DE");
+    let register = |client: &FederationClient, id: String| {
+        let client = client.clone();
+        let url = format!(
+            "{}/diagnosiskeys/callback/{id}?url=https://1.1.1.1/federation/v1/callback",
+            gateway.base
+        );
+        async move {
+            let answer = client
+                .send(Method::PUT, &url, &[], Vec::new())
+                .await
+                .expect("the gateway answers");
+            (answer.status, answer.text())
+        }
+    };
+    let answers = futures_util::future::join_all(
+        (0..30).map(|index| tokio::spawn(register(&de, format!("de-{index}")))),
+    )
+    .await;
+    let mut stored = 0;
+    for answer in answers {
+        let (status, text) = answer.expect("the request ran");
+        match status {
+            Status::OK => stored += 1,
+            Status::BAD_REQUEST => assert!(text.contains("too_many_callbacks"), "{text}"),
+            other => panic!("{other}: {text}"),
+        }
+    }
+    assert_eq!(stored, 10);
+    assert_eq!(gateway.count("gateway_callbacks").await, 10);
+    let (status, text) = register(&client(gateway.dir(), "FR"), "fr-1".into()).await;
+    assert_eq!(status, Status::OK, "{text}");
 }
 
 /// `warn federation sync` as a subprocess; the output.

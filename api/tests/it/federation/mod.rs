@@ -2,6 +2,7 @@
 //! a country never sees its own keys) on SQLite and PostgreSQL, and three
 //! `warn serve` processes (DE, FR, gateway) exchanging keys end to end.
 
+mod callbacks;
 mod efgs;
 pub mod gateway;
 mod three_processes;
