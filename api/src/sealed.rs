@@ -3,7 +3,9 @@
 //! from the server's hash key ([`HashKey::derive_key`], one label per use),
 //! with a fresh random 96-bit nonce per write and associated data that
 //! binds it to its row: a copy of the database alone gives back nothing,
-//! and a value moved to another row or altered does not open.
+//! and a value moved to another row or altered does not open. (Random
+//! 96-bit nonces stay safe for about 2³² writes under one key; a portal has
+//! a few per log-in of a new user.)
 //!
 //! The stored form is text: `v1:` and the base64 of nonce ‖ ciphertext ‖
 //! tag. The prefix names the format, so the plain secrets of earlier

@@ -116,8 +116,10 @@ async fn a_secret_copied_to_another_users_row_does_not_log_them_in(app: &TestApp
 
 /// One changed bit of the stored value (a damaged backup, a tampering
 /// attempt) refuses the log-in with the answer of a wrong code, not a 500
-/// or a panic; the server goes on, and the row restored works again.
+/// or a panic, and tells the operator (without the secret); the server goes
+/// on, and the row restored works again.
 async fn an_altered_secret_refuses_the_log_in_as_a_wrong_code_does(app: &TestApp) {
+    let logs = crate::privacy::captured_logs();
     let anna = logged_in(app, Role::Hotline).await;
     let (original, _) = stored(app, anna.id).await;
     let original = original.expect("enrolled");
@@ -141,6 +143,15 @@ async fn an_altered_secret_refuses_the_log_in_as_a_wrong_code_does(app: &TestApp
     assert_eq!(
         (right_code.status, &right_code.body),
         (wrong.status, &wrong.body)
+    );
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged.contains("stored TOTP secret cannot be read"),
+        "no error for the operator in the logs"
+    );
+    assert!(
+        !logged.contains(&anna.totp_secret),
+        "the secret reached the logs"
     );
     // Nor is a plain value read any more (only a start seals those).
     set_stored(app, "totp_secret", anna.id, &anna.totp_secret).await;
