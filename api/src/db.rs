@@ -4,7 +4,9 @@
 //!
 //! A [`Db`] also carries the server's key for stored hashes (see
 //! [`crate::secrets`]): every secret a query stores or looks up goes through
-//! [`Db::hash`], so no code path can hash without the key.
+//! [`Db::hash`], so no code path can hash without the key. The one secret
+//! that must be read back, a portal user's TOTP secret, is sealed under a
+//! key derived from it ([`crate::sealed`]).
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -15,6 +17,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 use crate::config::StorageConfig;
+use crate::sealed::{SealError, SealingKey, TOTP_SECRET_LABEL};
 use crate::secrets::KeyError;
 
 /// The storage back end in use.
@@ -39,6 +42,9 @@ pub struct Db {
     backend: Backend,
     /// The key of stored hashes; never written to the database.
     hash_key: HashKey,
+    /// The key that seals the portal users' TOTP secrets, derived from
+    /// `hash_key`.
+    totp_key: SealingKey,
     /// Where the key came from, to name it in errors (never its content).
     hash_key_file: PathBuf,
 }
@@ -63,6 +69,9 @@ pub enum DbError {
     /// The hash key is missing, unreadable or not this database's.
     #[error(transparent)]
     HashKey(#[from] KeyError),
+    /// A plain TOTP secret of an earlier version could not be sealed.
+    #[error("sealing the plain TOTP secrets: {0}")]
+    Sealing(#[from] SealError),
 }
 
 impl Db {
@@ -101,6 +110,7 @@ impl Db {
         hash_key_file: PathBuf,
     ) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();
+        let totp_key = SealingKey::derive(&hash_key, TOTP_SECRET_LABEL);
         match database_url {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
                 let pool = AnyPoolOptions::new()
@@ -113,6 +123,7 @@ impl Db {
                     pool,
                     backend: Backend::Postgres,
                     hash_key,
+                    totp_key,
                     hash_key_file,
                 })
             }
@@ -155,6 +166,7 @@ impl Db {
                     writer,
                     backend: Backend::Sqlite,
                     hash_key,
+                    totp_key,
                     hash_key_file,
                 })
             }
@@ -165,7 +177,9 @@ impl Db {
     /// folder with the same steps in its dialect), then makes sure the
     /// stored secrets are hashed under this process's key: re-keys old rows
     /// once, or refuses a key that is not the database's
-    /// ([`crate::secrets::adopt`]).
+    /// ([`crate::secrets::adopt`]); then seals the TOTP secrets still stored
+    /// plain by an earlier version
+    /// ([`crate::portal::accounts::seal_plain_totp_secrets`]).
     pub async fn migrate(&self) -> Result<(), DbError> {
         let migrator = match self.backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
@@ -176,6 +190,7 @@ impl Db {
             .await
             .map_err(|error| DbError::Sqlx(error.into()))?;
         crate::secrets::adopt(self, &self.hash_key_file).await?;
+        crate::portal::accounts::seal_plain_totp_secrets(self).await?;
         Ok(())
     }
 
@@ -183,6 +198,12 @@ impl Db {
     /// the secret's SHA-256, 64 lower-case hex (SPEC section 2).
     pub fn hash<S: Secret + ?Sized>(&self, secret: &S) -> String {
         self.hash_key.hash(secret).to_hex()
+    }
+
+    /// The key that seals the portal users' TOTP secrets
+    /// (`portal::totp::seal_secret`, `portal::totp::open_secret`).
+    pub(crate) fn totp_key(&self) -> &SealingKey {
+        &self.totp_key
     }
 
     /// The key itself, for the re-keying migration.

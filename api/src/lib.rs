@@ -3,6 +3,7 @@
 //! - [`config`]: layered configuration (options, environment, file, defaults).
 //! - [`db`]: the database (SQLite by default, PostgreSQL to scale out).
 //! - [`secrets`]: the key of stored hashes, its check across processes, re-keying old rows.
+//! - [`sealed`]: secrets that must be read back (TOTP secrets), encrypted under a key derived from it.
 //! - [`server`]: the axum application, one startup path for `warn serve` and tests.
 //! - [`verification`]: registration tokens, test result polling, TANs, teleTANs.
 //! - [`testresult`]: lab uploads and the results the verification service reads.
@@ -30,6 +31,7 @@ pub mod federation;
 pub mod internal;
 pub mod limits;
 pub mod portal;
+pub mod sealed;
 pub mod secrets;
 pub mod server;
 pub mod stats;

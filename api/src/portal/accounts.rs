@@ -1,5 +1,7 @@
 //! Portal users: Argon2id password hashes (PHC strings), roles, the TOTP
-//! secret, password changes and resets, and the throttles kept in the
+//! secret (sealed, see [`super::totp::seal_secret`]; plain ones of earlier
+//! versions sealed at start by [`seal_plain_totp_secrets`]), password
+//! changes and resets, and the throttles kept in the
 //! database, shared by every process: per typed name over every client
 //! (after [`NAME_FREE_FAILURES`] failed passwords), and per account for the
 //! second factor and the current password of a change (after
@@ -19,6 +21,7 @@ use sqlx::any::AnyRow;
 use super::limits::{Busy, ClientKey, LoginLimits, Ticket, wait_after_sql};
 use crate::db::{Backend, Db};
 use crate::error::AppError;
+use crate::sealed::SealingKey;
 
 /// Failed second-factor (or current-password) attempts of an account in a
 /// row that cost nothing.
@@ -44,10 +47,10 @@ pub struct User {
     pub role: Role,
     /// Argon2id PHC string.
     password_hash: String,
-    /// Confirmed TOTP secret (base32).
-    pub totp_secret: Option<String>,
-    /// Secret offered for enrolment.
-    pub totp_pending: Option<String>,
+    /// Confirmed TOTP secret, sealed ([`super::totp::open_secret`]).
+    sealed_totp_secret: Option<String>,
+    /// Secret offered for enrolment, sealed alike.
+    sealed_totp_pending: Option<String>,
     /// Whether the user may log in.
     pub disabled: bool,
     /// The password was given by an administrator: change it first.
@@ -69,6 +72,11 @@ impl std::fmt::Debug for User {
 }
 
 impl User {
+    /// Whether the user has confirmed a second factor.
+    pub fn totp_enrolled(&self) -> bool {
+        self.sealed_totp_secret.is_some()
+    }
+
     /// What administrators see.
     pub fn summary(&self) -> UserSummary {
         UserSummary {
@@ -76,7 +84,7 @@ impl User {
             name: self.name.clone(),
             role: self.role,
             disabled: self.disabled,
-            totp_enrolled: self.totp_secret.is_some(),
+            totp_enrolled: self.totp_enrolled(),
             password_change_required: self.password_change_required,
             created_at: self.created_at,
         }
@@ -94,8 +102,8 @@ fn user_from_row(row: &AnyRow) -> Result<User, AppError> {
         role: Role::parse(&role)
             .ok_or_else(|| AppError::Internal(format!("unknown stored role {role:?}")))?,
         password_hash: row.try_get("password_hash")?,
-        totp_secret: row.try_get("totp_secret")?,
-        totp_pending: row.try_get("totp_pending")?,
+        sealed_totp_secret: row.try_get("totp_secret")?,
+        sealed_totp_pending: row.try_get("totp_pending")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         password_change_required: row.try_get::<i64, _>("password_change_required")? != 0,
         locked_until: row.try_get("locked_until")?,
@@ -563,11 +571,15 @@ pub async fn reset_password(db: &Db, user_id: i64) -> Result<Option<(User, Strin
     Ok(Some((user, password)))
 }
 
-/// Offers `secret` for enrolment (replacing an earlier offer).
+/// Offers `secret` for enrolment (replacing an earlier offer); stored
+/// sealed.
 pub async fn offer_totp(db: &Db, user_id: i64, secret: &str) -> Result<(), AppError> {
     sqlx::query("UPDATE portal_users SET totp_pending = $2 WHERE id = $1 AND totp_secret IS NULL")
         .bind(user_id)
-        .bind(secret)
+        .bind(
+            super::totp::seal_secret(db, user_id, secret)
+                .map_err(|error| AppError::Internal(format!("sealing a TOTP secret: {error}")))?,
+        )
         .execute(db.pool())
         .await?;
     Ok(())
@@ -576,19 +588,35 @@ pub async fn offer_totp(db: &Db, user_id: i64, secret: &str) -> Result<(), AppEr
 /// The second factor: accepts `code` for the confirmed secret, or for the
 /// offered one (which confirms the enrolment). A code is accepted once.
 /// Each attempt is reserved before it is checked
-/// ([`reserve_account_attempt`]); a right code starts the count again.
+/// ([`reserve_account_attempt`]); a right code starts the count again. A
+/// stored secret that does not open (another key, an altered value, another
+/// user's) answers as a wrong code and is logged for the operator.
 pub async fn check_totp(db: &Db, user_id: i64, code: &str, now: i64) -> Result<(), AppError> {
     let user = by_id(db, user_id).await?.ok_or(AppError::Unauthorized)?;
     if user.disabled {
         return Err(AppError::Unauthorized);
     }
     reserve_account_attempt(db, user.id, now).await?;
-    let (secret, enrolling) = match (&user.totp_secret, &user.totp_pending) {
+    let (sealed, enrolling) = match (&user.sealed_totp_secret, &user.sealed_totp_pending) {
         (Some(secret), _) => (secret, false),
         (None, Some(pending)) => (pending, true),
         (None, None) => return Err(AppError::Unauthorized),
     };
-    let Some(step) = super::totp::check(secret, code, now)? else {
+    let secret = match super::totp::open_secret(db, user.id, sealed) {
+        Ok(secret) => secret,
+        Err(error) => {
+            tracing::error!(
+                user_id = user.id,
+                enrolling,
+                %error,
+                "a portal user's stored TOTP secret cannot be read, so their log-in is refused; \
+                 check that every process has the same hash key file, else reset the user's \
+                 second factor"
+            );
+            return Err(AppError::Unauthorized);
+        }
+    };
+    let Some(step) = super::totp::check(&secret, code, now)? else {
         return Err(AppError::Unauthorized);
     };
     // One statement takes the step, so a code is used once even when two
@@ -612,7 +640,7 @@ pub async fn check_totp(db: &Db, user_id: i64, code: &str, now: i64) -> Result<(
              WHERE id = $1 AND totp_secret IS NULL AND totp_pending = $2",
         )
         .bind(user.id)
-        .bind(secret)
+        .bind(sealed)
         .execute(db.pool())
         .await?;
     }
@@ -680,4 +708,56 @@ pub async fn reset_totp(db: &Db, user_id: i64) -> Result<bool, AppError> {
         super::sessions::end_all(db, user_id).await?;
     }
     Ok(changed)
+}
+
+/// Seals the TOTP secrets (confirmed and offered) that an earlier version
+/// stored plain, in one transaction; returns how many. Runs at every start
+/// ([`Db::migrate`]) and finds nothing once done. Each row changes only if
+/// it still holds the plain value read, so processes starting at once seal
+/// a secret once.
+pub async fn seal_plain_totp_secrets(db: &Db) -> Result<u64, crate::db::DbError> {
+    let plain = |column: &str| {
+        format!(
+            "{column} IS NOT NULL AND {column} NOT LIKE '{}%'",
+            crate::sealed::PREFIX
+        )
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, totp_secret, totp_pending FROM portal_users WHERE ({}) OR ({})",
+        plain("totp_secret"),
+        plain("totp_pending"),
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut sealed = 0u64;
+    let mut transaction = db.writer().begin().await?;
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        for column in ["totp_secret", "totp_pending"] {
+            let value: Option<String> = row.try_get(column)?;
+            let Some(secret) = value.filter(|value| !SealingKey::is_sealed(value)) else {
+                continue;
+            };
+            let seal = super::totp::seal_secret(db, id, &secret)?;
+            // The column is one of the two names above.
+            sealed += sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE portal_users SET {column} = $1 WHERE id = $2 AND {column} = $3"
+            )))
+            .bind(seal)
+            .bind(id)
+            .bind(&secret)
+            .execute(&mut *transaction)
+            .await?
+            .rows_affected();
+        }
+    }
+    transaction.commit().await?;
+    tracing::info!(
+        secrets = sealed,
+        "sealed the TOTP secrets stored plain by an earlier version"
+    );
+    Ok(sealed)
 }

@@ -24,6 +24,7 @@ mod processes;
 mod server;
 mod services;
 mod stored_secrets;
+mod stored_totp_secrets;
 mod submission;
 mod submission_split;
 mod support;

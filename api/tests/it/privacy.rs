@@ -12,7 +12,7 @@ use shared::verification::HashedGuid;
 use crate::support::TestServer;
 
 /// Everything the server side of every test in this process logged, at debug level.
-fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
+pub fn captured_logs() -> &'static Arc<Mutex<Vec<u8>>> {
     static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
     LOGS.get_or_init(|| {
         let logs = Arc::new(Mutex::new(Vec::new()));

@@ -8,15 +8,17 @@ use std::path::Path;
 use reqwest::StatusCode;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use shared::portal::Role;
 use shared::verification::{HashKey, TeleTan, Uuid4};
 use sqlx::Row;
 
 use api::config::{ServerConfig, StorageConfig};
 
 use crate::app::{TestApp, new_guid};
+use crate::portal_client::{PASSWORD, create_user, logged_in, password_step};
 use crate::support::{PostgresDatabase, TestServer};
 
-on_both_databases!(no_secret_is_stored_as_its_plain_sha256);
+on_both_databases!(no_secret_is_stored_in_clear_or_as_its_plain_sha256);
 
 fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
@@ -33,12 +35,33 @@ async fn column(app: &TestApp, sql: &str) -> Vec<String> {
 }
 
 /// A leaked database must not give back a teleTAN (44 bits) by hashing
-/// every candidate: the stored value is keyed, not SHA-256 of the text.
-async fn no_secret_is_stored_as_its_plain_sha256(app: &TestApp) {
+/// every candidate: the stored value is keyed, not SHA-256 of the text. Nor
+/// any other secret: registration tokens, hashed GUIDs, TANs, lab keys and
+/// portal session ids are keyed hashes too, and a portal user's TOTP secret
+/// (which must be read back) is sealed, confirmed or offered.
+async fn no_secret_is_stored_in_clear_or_as_its_plain_sha256(app: &TestApp) {
     let teletan = app.issue_teletan().await;
     let (_, guid) = new_guid();
     let token = app.register_guid(&guid).await;
     let lab_key = app.add_lab("keyed lab").await;
+    let (status, body) = app
+        .upload(
+            &lab_key,
+            json!({"testResults": [{"id": guid.expose(), "result": 2}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, body) = app.tan(&token).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let tan = body["tan"].as_str().expect("a TAN").to_owned();
+    let user = logged_in(app, Role::Hotline).await;
+    let session_id = user.cookie.split_once('=').expect("name=id").1.to_owned();
+    let (enrolling, _) = create_user(app, "enrolling", Role::Hotline).await;
+    let first = password_step(app, &enrolling, PASSWORD).await;
+    let offered = first.body["enrolment"]["secret"]
+        .as_str()
+        .expect("a secret offered")
+        .to_owned();
 
     let teletans = column(app, "SELECT hash FROM teletans").await;
     assert_eq!(teletans, vec![app.server.db.hash(&teletan)]);
@@ -63,6 +86,33 @@ async fn no_secret_is_stored_as_its_plain_sha256(app: &TestApp) {
     let labs = column(app, "SELECT key_hash FROM labs").await;
     assert_ne!(labs[0], sha256_hex(&lab_key));
     assert_eq!(labs[0], app.server.db.hash(&lab_key));
+
+    let tans = column(app, "SELECT hash FROM tans").await;
+    assert_eq!(tans, vec![app.server.db.hash(&Uuid4::parse(&tan).unwrap())]);
+    assert_ne!(tans[0], sha256_hex(&tan));
+    // The pending session of each log-in, the active one of the enrolled user.
+    let sessions = column(app, "SELECT id_hash FROM portal_sessions").await;
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert!(sessions.contains(&app.server.db.hash(&session_id)));
+    assert!(!sessions.contains(&session_id) && !sessions.contains(&sha256_hex(&session_id)));
+
+    let totp = column(
+        app,
+        "SELECT COALESCE(totp_secret, '') || ' ' || COALESCE(totp_pending, '') \
+         FROM portal_users ORDER BY id",
+    )
+    .await;
+    assert_eq!(totp.len(), 2);
+    let (confirmed, offer) = (&totp[0], &totp[1]);
+    assert!(
+        confirmed.starts_with("v1:") && confirmed.ends_with(' '),
+        "{confirmed}"
+    );
+    assert!(offer.starts_with(" v1:"), "{offer}");
+    for (stored, secret) in [(confirmed, &user.totp_secret), (offer, &offered)] {
+        assert!(!stored.contains(secret.as_str()), "{stored} holds {secret}");
+        assert!(!stored.contains(&sha256_hex(secret)), "{stored}");
+    }
 }
 
 fn storage(data_dir: &Path, url: Option<&str>, key_file: Option<&Path>) -> StorageConfig {

@@ -6,7 +6,9 @@
 //! Without the key, a leaked database does not give back a low-entropy
 //! secret (a teleTAN has about 44 bits) by brute force. The inner SHA-256 is
 //! what earlier versions stored, so existing rows are re-keyed without
-//! knowing their secrets ([`HashKey::rekey_legacy`]).
+//! knowing their secrets ([`HashKey::rekey_legacy`]). A secret that must be
+//! read back (a portal user's TOTP secret) cannot be hashed; it is encrypted
+//! under a key derived from this one ([`HashKey::derive_key`]).
 //!
 //! `Debug` of every type here hides the value: none may reach a log.
 
@@ -192,6 +194,20 @@ impl HashKey {
         SecretHash(self.mac(sha256))
     }
 
+    /// A 32-byte key for another use than hashing, derived from this one by
+    /// HKDF-SHA256 (RFC 5869, no salt) with `label` as its info: keys of
+    /// different labels are independent of each other and of the stored
+    /// hashes, and none gives this key back. The label names the use and
+    /// its version (`"warn totp-secret v1"`), so changing either gives a
+    /// new key.
+    pub fn derive_key(&self, label: &str) -> [u8; 32] {
+        let mut key = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::new(None, &self.0)
+            .expand(label.as_bytes(), &mut key)
+            .expect("HKDF-SHA256 gives up to 8160 bytes");
+        key
+    }
+
     /// A value that shows, without revealing the key, whether another
     /// process holds the same key: the keyed hash of a fixed label.
     pub fn check_value(&self) -> String {
@@ -295,6 +311,24 @@ mod tests {
         let teletan = super::super::TeleTan::generate();
         let legacy: [u8; 32] = Sha256::digest(teletan.expose().as_bytes()).into();
         assert_eq!(key.rekey_legacy(&legacy), key.hash(&teletan));
+    }
+
+    #[test]
+    fn a_derived_key_is_hkdf_sha256_of_the_key_with_the_label_as_info() {
+        // python3 -c "import hmac,hashlib; prk=hmac.new(bytes(32), bytes(range(32)),
+        //   hashlib.sha256).digest(); print(hmac.new(prk, b'warn totp-secret v1\x01',
+        //   hashlib.sha256).hexdigest())"
+        let key = HashKey::from_bytes(std::array::from_fn(|i| i as u8));
+        assert_eq!(
+            hex::encode(key.derive_key("warn totp-secret v1")),
+            "fb8a6e379ff09779f7dd131cb1f61b1ca80f799a958646a63594f73b08065a57"
+        );
+        // Another label, another key; neither is the key, its check value or a hash.
+        let derived = key.derive_key("warn totp-secret v1");
+        assert_ne!(derived, key.derive_key("warn totp-secret v2"));
+        assert_ne!(hex::encode(derived), key.to_hex());
+        assert_ne!(hex::encode(derived), key.check_value());
+        assert_ne!(derived, key.hash("warn totp-secret v1").0);
     }
 
     #[test]

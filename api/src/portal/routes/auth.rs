@@ -49,7 +49,7 @@ pub async fn login(
         now,
     )
     .await?;
-    let (next, enrolment) = if user.totp_secret.is_some() {
+    let (next, enrolment) = if user.totp_enrolled() {
         (LoginNext::Totp, None)
     } else {
         let secret = totp::new_secret()?;
