@@ -77,8 +77,8 @@ impl SealingKey {
     /// Seals `secret` for the row that `associated` names, under a fresh
     /// random nonce: sealing one secret twice gives two different values.
     pub fn seal(&self, secret: &str, associated: &[u8]) -> Result<String, SealError> {
-        let mut nonce = [0u8; NONCE_BYTES];
-        getrandom::fill(&mut nonce).map_err(|_| SealError::NoRandomness)?;
+        let nonce: [u8; NONCE_BYTES] =
+            shared::random::try_bytes().map_err(|_| SealError::NoRandomness)?;
         let payload = Payload {
             msg: secret.as_bytes(),
             aad: associated,
