@@ -283,11 +283,14 @@ impl LoginLimits {
         self.attempts().pairs.retain(|(key, _), _| *key != name);
     }
 
-    /// Records how long a password check took.
+    /// Records how long a password check took. The estimate rises at once
+    /// to a slower check and falls back slowly (1/8 per check): when checks
+    /// slow down (load, a flood), a refused attempt must not start answering
+    /// sooner than a checked one.
     pub fn record_check(&self, took: Duration) {
         let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
         let old = self.check_micros.load(Ordering::Relaxed);
-        let new = if old == 0 {
+        let new = if old == 0 || sample > old {
             sample
         } else {
             old - old / 8 + sample / 8
@@ -459,6 +462,20 @@ mod tests {
 
     fn limits() -> LoginLimits {
         LoginLimits::new(&PortalConfig::default()).expect("limits")
+    }
+
+    #[test]
+    fn the_check_estimate_rises_at_once_and_falls_slowly() {
+        let limits = limits();
+        let estimate = |limits: &LoginLimits| limits.check_micros.load(Ordering::Relaxed);
+        limits.record_check(Duration::from_millis(100));
+        assert_eq!(estimate(&limits), 100_000);
+        // Checks slow down (load): a refused attempt pauses as long at once.
+        limits.record_check(Duration::from_millis(300));
+        assert_eq!(estimate(&limits), 300_000);
+        // They speed up again: the pause follows by an eighth per check.
+        limits.record_check(Duration::from_millis(100));
+        assert_eq!(estimate(&limits), 275_000);
     }
 
     #[test]
