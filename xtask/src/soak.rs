@@ -3,7 +3,9 @@
 //! labs bring it, with a distribution run every minute.
 //!
 //! Each worker thread lives the life of phones, one request at a time with
-//! a short pause: register a test (a random hashed GUID), the lab uploads
+//! a short pause, each phone from its own address (`X-Forwarded-For`
+//! through one trusted proxy, so the per-address limits see a country's
+//! phones, not one client): register a test (a random hashed GUID), the lab uploads
 //! its result, the phone polls; a positive phone gets a TAN and submits
 //! keys (a protobuf of 1 to 14 keys); fake requests (`cwa-fake: 1`) of
 //! every kind come in between, and the published indexes are read. A
@@ -126,7 +128,11 @@ fn soak(
     let address = TcpListener::bind("127.0.0.1:0")?.local_addr()?;
     let server = Server(
         Command::new(warn)
+            // Behind one trusted proxy, as production behind its load
+            // balancer: the per-address limits count each phone by the
+            // address the proxy forwards.
             .args(["serve", "--listen", &address.to_string()])
+            .args(["--trusted-proxy-hops", "1"])
             .args(storage)
             .env_remove("WARN_CONFIG")
             .env("RUST_LOG", "warn")
@@ -391,6 +397,11 @@ struct Phone {
     record: Record,
     lab_key: String,
     random: Random,
+    /// This life's phone's address (`X-Forwarded-For`): a new one per test,
+    /// as a country's phones each have their own.
+    client: String,
+    /// The address of the worker's lab system, the same for all its uploads.
+    lab_client: String,
 }
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
@@ -406,6 +417,8 @@ impl Phone {
             record,
             lab_key,
             random: Random(seed | 1),
+            client: String::new(),
+            lab_client: format!("10.255.0.{}", worker + 1),
         }
     }
 
@@ -421,8 +434,15 @@ impl Phone {
         expected: u16,
     ) -> Option<Vec<u8>> {
         std::thread::sleep(PAUSE);
+        let client = if path.starts_with("/api/v1/lab/") {
+            &self.lab_client
+        } else {
+            &self.client
+        };
+        let mut headers = headers.to_vec();
+        headers.push(("X-Forwarded-For", client));
         let began = Instant::now();
-        let result = exchange(self.address, method, path, headers, body);
+        let result = exchange(self.address, method, path, &headers, body);
         let elapsed = began.elapsed().as_micros() as u64;
         let mut routes = self.record.lock().expect("record");
         let entry = routes.entry(route).or_default();
@@ -452,6 +472,12 @@ impl Phone {
     /// A test from registration to (when positive) submitted keys, with
     /// fake requests and index reads in between.
     fn one_life(&mut self, stop: &AtomicBool) {
+        self.client = format!(
+            "10.{}.{}.{}",
+            self.random.below(255),
+            self.random.below(256),
+            1 + self.random.below(254)
+        );
         let guid = self.random.hex(64);
         let body = format!(r#"{{"key":"{guid}","keyType":"GUID"}}"#);
         let Some(answer) = self.call(
