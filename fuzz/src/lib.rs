@@ -144,19 +144,29 @@ pub fn json_bodies(data: &[u8]) {
     }
 }
 
-/// The application configuration: the first byte picks protobuf (even) or
-/// JSON (odd, the `--app-config` file's form).
+/// The application configuration: the first byte picks the protobufs
+/// (even: the rest read as the v1 `ApplicationConfiguration` and as the
+/// `ApplicationConfigurationAndroid`, then both together, as the verifier
+/// reads what a server published) or JSON (odd, the `--app-config` file's
+/// form, encoded back to the v1 protobuf).
 pub fn app_config(data: &[u8]) {
+    use proto::appconfig::{ApplicationConfiguration, ApplicationConfigurationAndroid};
     use shared::risk::ApplicationConfig;
+    use shared::risk::v1::V1Config;
     let Some((&which, body)) = data.split_first() else {
         return;
     };
     if which % 2 == 0 {
-        if let Ok(decoded) = proto::appconfig::ApplicationConfiguration::decode(body) {
-            let _ = ApplicationConfig::try_from(&decoded);
+        let v1 = ApplicationConfiguration::decode(body).ok();
+        if let Some(v1) = &v1 {
+            let _ = V1Config::try_from(v1);
+        }
+        if let Ok(android) = ApplicationConfigurationAndroid::decode(body) {
+            let v1 = v1.unwrap_or_default();
+            let _ = ApplicationConfig::from_published(&v1, &android);
         }
     } else if let Ok(config) = serde_json::from_slice::<ApplicationConfig>(body) {
-        let _ = proto::appconfig::ApplicationConfiguration::from(&config);
+        let _ = ApplicationConfiguration::from(&config.v1);
     }
 }
 

@@ -75,7 +75,7 @@ pub fn bundle() -> Vec<Seed> {
     };
     let bundle = build_export(spec, &[&signer]).expect("the bundle builds");
     let config = proto::appconfig::ApplicationConfiguration::from(
-        &shared::risk::ApplicationConfig::default(),
+        &shared::risk::ApplicationConfig::default().v1,
     )
     .encode_to_vec();
     let config_bundle = sign_payload(&config, &[&signer]);
@@ -184,7 +184,7 @@ pub fn json_bodies() -> Vec<Seed> {
 pub fn app_config() -> Vec<Seed> {
     let config = shared::risk::ApplicationConfig::default();
     let mut protobuf = vec![0];
-    protobuf.extend(proto::appconfig::ApplicationConfiguration::from(&config).encode_to_vec());
+    protobuf.extend(proto::appconfig::ApplicationConfiguration::from(&config.v1).encode_to_vec());
     let mut json = vec![1];
     json.extend(serde_json::to_vec(&config).expect("the configuration serialises"));
     vec![("protobuf", protobuf), ("json", json)]
