@@ -4,6 +4,7 @@ pub mod bars;
 pub mod chart;
 pub mod download;
 pub mod error_line;
+pub mod focus;
 pub mod managed;
 pub mod protected;
 pub mod server_status;
