@@ -65,7 +65,7 @@ pub fn VerifierApp() -> impl IntoView {
 #[component]
 fn Frame(part: Part, children: Children) -> impl IntoView {
     let lang = provide_lang();
-    let session = provide_session();
+    let session = provide_session(part == Part::Portal);
     // The document's language follows the switch (screen readers use it).
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {

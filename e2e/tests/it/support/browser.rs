@@ -96,6 +96,9 @@ impl Browser {
                 ],
                 "prefs": { "intl.accept_languages": "de-DE,de" },
             },
+            // The browser's console, for `Page::console` (ChromeDriver's
+            // log of type "browser").
+            "goog:loggingPrefs": { "browser": "ALL" },
         });
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!("json! of an object is an object")

@@ -327,6 +327,35 @@ impl Page {
         Ok(answer)
     }
 
+    /// What the browser's console received since the last call (ChromeDriver
+    /// hands each entry out once): `(level, message)`, the level as
+    /// ChromeDriver names it (`SEVERE` for errors and failed requests,
+    /// `WARNING`, `INFO`).
+    pub async fn console(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let answer = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .context("ChromeDriver did not hand out the browser's log")?;
+        let entries: Vec<serde_json::Value> = serde_json::from_value(answer)?;
+        Ok(entries
+            .into_iter()
+            .map(|entry| {
+                let text = |key: &str| entry[key].as_str().unwrap_or_default().to_owned();
+                (text("level"), text("message"))
+            })
+            .collect())
+    }
+
+    /// The URLs the page has requested since it loaded (the browser's
+    /// resource timing entries: scripts, WebAssembly, API calls).
+    pub async fn requested_urls(&self) -> anyhow::Result<Vec<String>> {
+        let answer = self
+            .script("return performance.getEntriesByType('resource').map(entry => entry.name);")
+            .await?;
+        Ok(serde_json::from_value(answer)?)
+    }
+
     /// Shows the page as a phone 390×844 px screen would (`Some`), or as
     /// the desktop window again (`None`).
     pub async fn phone_screen(&self, on: bool) -> anyhow::Result<()> {
@@ -473,6 +502,30 @@ impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// ChromeDriver's `POST /session/{id}/se/log` for the type `browser`: the
+/// console entries collected since the last call (the session asks for
+/// them with `goog:loggingPrefs`).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "type": "browser" });
         (http::Method::POST, Some(body.to_string()))
     }
 }
