@@ -1,7 +1,9 @@
 //! The public pages make no noise a developer would take for a fault:
 //! they ask for no portal session (the verifier has no log-in; the
-//! question was answered 401 on every visit), and the browser's console
-//! shows no error.
+//! question was answered 401 on every visit), the browser's console shows
+//! no error, and the verifier's worker starts the way wasm-bindgen
+//! expects (its glue logged a deprecation warning when trunk's loader shim
+//! started it).
 
 use std::time::Duration;
 
@@ -79,6 +81,32 @@ async fn public_pages_ask_for_no_session_and_log_no_error() {
             // The header still offers the log-in.
             page.link("Anmelden").await?;
         }
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_verifier_worker_starts_without_a_deprecation_warning() {
+    browser_test(Backend::Warn, |page| async move {
+        publish(&page).await?;
+        page.console().await?;
+        page.open("/risk").await?;
+        page.heading("Konfiguration und Risiko").await?;
+        configuration_verified(&page).await?;
+        // ChromeDriver's log holds the worker's console too, each entry
+        // starting with the script that wrote it.
+        let console = page.console().await?;
+        let from_the_worker: Vec<&(String, String)> = console
+            .iter()
+            .filter(|(_, message)| {
+                message.contains("verifier-worker") || message.contains("deprecated")
+            })
+            .collect();
+        anyhow::ensure!(
+            from_the_worker.is_empty(),
+            "starting the worker logs: {from_the_worker:?}"
+        );
         Ok(())
     })
     .await;
