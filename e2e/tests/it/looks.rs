@@ -570,3 +570,66 @@ async fn every_page_fits_a_phone_and_passes_axe() {
     })
     .await;
 }
+
+/// The two language buttons as the page draws them: for each, its text,
+/// `aria-pressed`, left and right edge, font weight, text decoration and
+/// left border.
+const LANGUAGE_BUTTONS: &str = "return [...document.querySelectorAll('.lang-switch button')].map(b => {\
+      const box = b.getBoundingClientRect(); const style = getComputedStyle(b);\
+      return [b.textContent.trim(), b.getAttribute('aria-pressed'), box.left, box.right,\
+        style.fontWeight, style.textDecorationLine, style.borderLeftStyle + ' ' + style.borderLeftWidth];\
+    });";
+
+#[tokio::test]
+async fn the_language_buttons_read_as_two_and_the_chosen_one_stands_out() {
+    browser_test(Backend::Warn, |page| async move {
+        page.open("/").await?;
+        page.heading("Warn").await?;
+        for (chosen, other) in [("Deutsch", "English"), ("English", "Deutsch")] {
+            page.button(chosen).await?.click().await?;
+            let german_pressed = if chosen == "Deutsch" { "true" } else { "false" };
+            let buttons = page
+                .wait_for_script("the language buttons", LANGUAGE_BUTTONS, |answer| {
+                    answer[0][1] == german_pressed
+                })
+                .await?;
+            let [german, english] =
+                <[serde_json::Value; 2]>::try_from(
+                    serde_json::from_value::<Vec<serde_json::Value>>(buttons.clone())?,
+                )
+                .map_err(|_| anyhow::anyhow!("two language buttons: {buttons}"))?;
+            anyhow::ensure!(
+                german[0] == "Deutsch" && english[0] == "English",
+                "the buttons: {buttons}"
+            );
+            // At 1280 px a clear gap and a line between them.
+            let gap = english[2].as_f64().unwrap_or(0.0) - german[3].as_f64().unwrap_or(0.0);
+            anyhow::ensure!(gap >= 11.5, "the buttons are {gap} px apart: {buttons}");
+            anyhow::ensure!(
+                english[6] == "solid 1px",
+                "no line between the buttons: {buttons}"
+            );
+            // The chosen one is pressed, bold and not underlined; the other
+            // is underlined like a link.
+            let (pressed, unpressed) = if chosen == "Deutsch" {
+                (&german, &english)
+            } else {
+                (&english, &german)
+            };
+            anyhow::ensure!(
+                pressed[1] == "true"
+                    && pressed[4] == "700"
+                    && pressed[5] == "none"
+                    && unpressed[1] == "false"
+                    && unpressed[4] == "400"
+                    && unpressed[5] == "underline",
+                "{chosen} chosen, {other} not: {buttons}"
+            );
+        }
+        page.heading("Warn").await?;
+        page.axe("/ with English chosen").await?;
+        page.button("Deutsch").await?.click().await?;
+        Ok(())
+    })
+    .await;
+}
