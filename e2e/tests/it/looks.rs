@@ -447,8 +447,10 @@ async fn a_printed_batch_sheet_shows_only_the_sheet_on_one_page() {
 }
 
 /// Checks the page shown now on a 390×844 screen: nothing wider than the
-/// screen, and each of `visible` (button or link texts in the header)
-/// within it. Saves screenshots at both widths when `WARN_SCREENSHOTS`
+/// screen, nothing that scrolls sideways inside the page (a table or box
+/// wider than its card) but the tables made to (`.table--scroll`: many
+/// columns of numbers, reachable by keyboard), and each of `visible`
+/// (button or link texts in the header) within it. Saves screenshots at both widths when `WARN_SCREENSHOTS`
 /// names a folder (`cargo xtask screenshots`), and runs axe-core.
 async fn check_page(page: &Page, name: &str, visible: &[&str]) -> anyhow::Result<()> {
     // Let the page settle (server answers, fonts).
@@ -465,17 +467,30 @@ async fn check_page(page: &Page, name: &str, visible: &[&str]) -> anyhow::Result
     let measured = page
         .script(
             "const width = document.documentElement.clientWidth;\
+             const named = e => e.tagName + '.' + e.className + (e.id ? '#' + e.id : '');\
              const wide = [...document.querySelectorAll('body *')]\
                .filter(e => e.getBoundingClientRect().right > width + 0.5\
-                 && !e.closest('.table, .visually-hidden, .skip-link'))\
-               .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));\
-             return [document.documentElement.scrollWidth, width, wide];",
+                 && !e.closest('.table--scroll, .visually-hidden, .skip-link'))\
+               .slice(0, 5).map(e => named(e) + ' ' + Math.round(e.getBoundingClientRect().right));\
+             const scrolling = [...document.querySelectorAll('main *')]\
+               .filter(e => e.scrollWidth > e.clientWidth + 1\
+                 && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX)\
+                 && !e.matches('.table--scroll') && !e.closest('.visually-hidden'))\
+               .slice(0, 5).map(e => named(e) + ' ' + e.scrollWidth + ' in ' + e.clientWidth);\
+             return [document.documentElement.scrollWidth, width, wide, scrolling];",
         )
         .await?;
     let outcome = async {
         anyhow::ensure!(
             measured[0].as_u64() <= Some(390) && measured[1].as_u64() == Some(390),
             "{name} at 390 px: scroll width, screen width, widest: {measured}"
+        );
+        anyhow::ensure!(
+            measured[2].as_array().is_some_and(Vec::is_empty)
+                && measured[3].as_array().is_some_and(Vec::is_empty),
+            "{name} at 390 px: wider than the screen, scrolling inside the page: {} {}",
+            measured[2],
+            measured[3]
         );
         for label in visible {
             let box_ = page
@@ -521,6 +536,12 @@ async fn every_page_fits_a_phone_and_passes_axe() {
             page.heading(heading).await?;
             check_page(&page, path, &language).await?;
         }
+        // The risk page's longer English words fit as well.
+        page.open("/risk").await?;
+        page.button("English").await?.click().await?;
+        page.heading("Configuration and risk").await?;
+        check_page(&page, "/risk-en", &language).await?;
+        page.button("Deutsch").await?.click().await?;
         // /bundles with its results.
         page.open("/bundles").await?;
         page.button("Pakete laden und prüfen")
@@ -542,10 +563,11 @@ async fn every_page_fits_a_phone_and_passes_axe() {
         ] {
             add_user(&page, name, role).await?;
             log_in(&page, name, PASSWORD).await?;
-            // The role's start page, once the second factor is confirmed.
+            // The role's start page, once the second factor is confirmed
+            // (the log-in page's own heading stays until then).
             page.visible_xpath(
                 "the start page's heading",
-                "//main//h1[normalize-space(.) != 'Zweiten Faktor einrichten']",
+                "//main//h1[normalize-space(.) != 'Anmelden']",
             )
             .await?;
             page.open(path).await?;

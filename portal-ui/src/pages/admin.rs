@@ -98,7 +98,7 @@ fn Users() -> impl IntoView {
             {move || created.get().map(|(user, password)| {
                 shown_once(password_note, user, password, "initial password")
             })}
-            <table class="table">
+            <table class="table table--scroll" tabindex="0" aria-labelledby="users-title">
                 <thead>
                     <tr>
                         <th scope="col">{col_name}</th>
@@ -245,7 +245,7 @@ fn AuditLog() -> impl IntoView {
                     on:input=move |ev| action.set(event_target_value(&ev)) />
                 <button type="submit">{apply}</button>
             </form>
-            <table class="table" tabindex="0">
+            <table class="table table--scroll" tabindex="0" aria-labelledby="audit-title">
                 <thead>
                     <tr>
                         <th scope="col">{col_when}</th>

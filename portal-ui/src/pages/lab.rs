@@ -640,7 +640,7 @@ fn CsvUpload() -> impl IntoView {
                 </table>
             </Show>
             <Show when=move || !preview_rows().is_empty()>
-                <table class="table" id="lab-csv-preview" tabindex="0">
+                <table class="table table--scroll" id="lab-csv-preview" tabindex="0">
                     <caption>{preview_title} " (" {file_name} ", " {total} ")"</caption>
                     <thead><tr>
                         <th scope="col">{col_line}</th>
