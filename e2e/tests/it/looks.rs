@@ -586,11 +586,63 @@ async fn every_page_fits_a_phone_and_passes_axe() {
                 page.labelled_text("teleTAN").await?;
                 check_page(&page, "/teletan-hotline-issued", &signed_in).await?;
             }
+            if role == Role::Admin {
+                check_admin_pages(&page, &signed_in).await?;
+            }
             page.forget_cookies().await?;
         }
         Ok(())
     })
     .await;
+}
+
+/// The administration's pages, and the states that add to them: a
+/// question before disabling, a one-time password, a lab key, an audit
+/// log without entries.
+async fn check_admin_pages(page: &Page, signed_in: &[&str]) -> anyhow::Result<()> {
+    api::testresult::labs::add(page.db()?, "Labor Süd", api::clock::now())
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    for (path, heading) in [
+        ("/admin/users", "Benutzer"),
+        ("/admin/labs", "Labor-API-Schlüssel"),
+        ("/admin/statistics", "Statistik (30 Tage, UTC)"),
+        ("/admin/audit", "Audit-Log"),
+    ] {
+        page.open(path).await?;
+        page.heading(heading).await?;
+        check_page(page, path, signed_in).await?;
+    }
+    page.open("/admin/users").await?;
+    page.button("Sperren").await?.click().await?;
+    page.button("Abbrechen").await?;
+    check_page(page, "/admin/users-asking", signed_in).await?;
+    page.button("Abbrechen").await?.click().await?;
+    // Another user's: resetting one's own password ends one's session.
+    page.visible_xpath(
+        "hotline's password reset",
+        "//button[@aria-label='Passwort zurücksetzen hotline']",
+    )
+    .await?
+    .click()
+    .await?;
+    page.button("Ja, zurücksetzen").await?.click().await?;
+    page.labelled_text("initial password").await?;
+    check_page(page, "/admin/users-one-time-password", signed_in).await?;
+    page.open("/admin/labs").await?;
+    page.fill("Name des Labors", "Labor West").await?;
+    page.button("Schlüssel erzeugen").await?.click().await?;
+    page.labelled_text("lab API key").await?;
+    check_page(page, "/admin/labs-new-key", signed_in).await?;
+    page.open("/admin/audit").await?;
+    page.fill("Benutzer", "niemand").await?;
+    page.button("Filtern").await?.click().await?;
+    page.wait_for_text("the empty log", "//table/tbody/tr", LOADING, |text| {
+        text == "Keine Einträge"
+    })
+    .await?;
+    check_page(page, "/admin/audit-empty", signed_in).await?;
+    Ok(())
 }
 
 /// The two language buttons as the page draws them: for each, its text,

@@ -2,6 +2,7 @@
 
 pub mod bars;
 pub mod chart;
+pub mod confirm;
 pub mod download;
 pub mod error_line;
 pub mod focus;

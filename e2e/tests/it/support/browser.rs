@@ -109,6 +109,17 @@ impl Browser {
             .connect(&driver.url)
             .await
             .context("cannot open a WebDriver session")?;
+        // axe-core on a long page (every bundle of a run, a page of 50
+        // teleTANs) takes more than ChromeDriver's 30 s for a script when
+        // the machine is busy with builds.
+        client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(Duration::from_secs(120)),
+                None,
+                None,
+            ))
+            .await
+            .context("cannot set the script timeout")?;
         Ok(Self {
             client,
             _driver: driver,
