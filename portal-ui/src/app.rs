@@ -8,7 +8,9 @@ use leptos_router::path;
 use shared::portal::Role;
 
 use crate::i18n::{Lang, choose, provide_lang, tr};
-use crate::pages::admin::AdminPage;
+use crate::pages::admin::{
+    AdminAuditPage, AdminLabsPage, AdminPage, AdminStatisticsPage, AdminUsersPage,
+};
 use crate::pages::bundles::BundlesPage;
 use crate::pages::lab::LabPage;
 use crate::pages::landing::Landing;
@@ -40,6 +42,10 @@ pub fn PortalApp() -> impl IntoView {
                 <Route path=path!("/login") view=Login />
                 <Route path=path!("/teletan") view=TeleTanPage />
                 <Route path=path!("/admin") view=AdminPage />
+                <Route path=path!("/admin/users") view=AdminUsersPage />
+                <Route path=path!("/admin/labs") view=AdminLabsPage />
+                <Route path=path!("/admin/statistics") view=AdminStatisticsPage />
+                <Route path=path!("/admin/audit") view=AdminAuditPage />
                 <Route path=path!("/lab") view=LabPage />
                 <Route path=path!("/password") view=PasswordPage />
             </Routes>
@@ -65,7 +71,7 @@ pub fn VerifierApp() -> impl IntoView {
 #[component]
 fn Frame(part: Part, children: Children) -> impl IntoView {
     let lang = provide_lang();
-    let session = provide_session();
+    let session = provide_session(part == Part::Portal);
     // The document's language follows the switch (screen readers use it).
     Effect::new(move |_| {
         if let Some(root) = document().document_element() {

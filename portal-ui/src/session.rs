@@ -1,5 +1,6 @@
 //! The logged-in user as the whole app sees it: a signal in context,
-//! filled from `GET /api/v1/portal/session` at start and by the log-in.
+//! filled from `GET /api/v1/portal/session` when the portal starts and by
+//! the log-in (the public verifier never asks).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -31,8 +32,16 @@ impl SessionState {
     }
 }
 
-/// Puts the session signal into context and asks the server once.
-pub fn provide_session() -> RwSignal<SessionState> {
+/// Puts the session signal into context; with `ask_server`, asks the
+/// server once. The public verifier's pages do not ask: they need no
+/// session, and every visitor would pay a request answered 401 (an error
+/// in the browser's console) for nothing.
+pub fn provide_session(ask_server: bool) -> RwSignal<SessionState> {
+    if !ask_server {
+        let session = RwSignal::new(SessionState::Anonymous);
+        provide_context(session);
+        return session;
+    }
     let session = RwSignal::new(SessionState::Unknown);
     provide_context(session);
     spawn_local(async move {

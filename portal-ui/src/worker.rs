@@ -1,6 +1,6 @@
 //! The verifier's Web Worker from the page's side: starts
-//! `verifier-worker_loader.js` (built by trunk from the `verifier` crate)
-//! and carries requests to it ([`verifier::task`]). Every check that needs
+//! `verifier-worker-loader.js` (the project's loader of the worker trunk
+//! builds from the `verifier` crate) and carries requests to it ([`verifier::task`]). Every check that needs
 //! signatures, zip or a bundle's protobuf runs there, off the page's thread
 //! and outside the page's own WebAssembly.
 
@@ -13,9 +13,10 @@ use verifier::task::{Envelope, Reason, Request, WorkerMessage};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-/// Where trunk puts the worker's loader (worker files keep their names;
-/// the verifier app is built into `dist/verifier/`).
-const LOADER: &str = "/verifier/verifier-worker_loader.js";
+/// The worker's loader, `portal-ui/verifier-worker-loader.js`, which trunk
+/// copies beside the worker's files (they keep their names; the verifier
+/// app is built into `dist/verifier/`).
+const LOADER: &str = "/verifier/verifier-worker-loader.js";
 
 type Listener = Box<dyn FnMut(WorkerMessage)>;
 

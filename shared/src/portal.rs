@@ -342,14 +342,32 @@ pub struct AuditEntry {
     pub count: i64,
 }
 
+/// Every action the audit log records ([`AuditEntry::action`]), in the
+/// order the administration's filter offers them.
+pub const AUDIT_ACTIONS: [&str; 13] = [
+    "login",
+    "logout.everywhere",
+    "password.changed",
+    "teletan.issued",
+    "teletan.batch-issued",
+    "lab.results-uploaded",
+    "user.created",
+    "user.disabled",
+    "user.enabled",
+    "user.totp-reset",
+    "user.password-reset",
+    "lab-key.created",
+    "lab-key.disabled",
+];
+
 /// Filters of `GET /api/v1/portal/audit` (query parameters).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditQuery {
-    /// Only this actor.
+    /// Only this user (the whole name, in any case).
     pub actor: Option<String>,
-    /// Only this action.
+    /// Only this action (one of [`AUDIT_ACTIONS`]).
     pub action: Option<String>,
     /// From this unix second on.
     pub since: Option<i64>,

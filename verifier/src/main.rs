@@ -1,7 +1,8 @@
 //! The Web Worker of the browser verifier: runs [`verifier::job`] off the
 //! page's thread, so the page keeps answering while 14 days of keys are
 //! verified and matched. trunk builds it (`data-type="worker"` in
-//! `index.html`); the page starts it from `verifier-worker_loader.js`.
+//! `verifier.html`); the page starts it from `verifier-worker-loader.js`
+//! (`portal-ui/`).
 //!
 //! Protocol ([`verifier::task`]): the page posts `[requestJson, file1,
 //! file2, ...]` (an [`Envelope`](verifier::task::Envelope) of a

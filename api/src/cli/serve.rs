@@ -8,7 +8,8 @@ use anyhow::Context;
 use clap::builder::TypedValueParser;
 
 use super::{CountryArgs, StorageArgs};
-use crate::config::{DEFAULT_LISTEN, FileConfig, ServerConfig, Services};
+use crate::config::{DEFAULT_LISTEN, FileConfig, ServerConfig, Service, Services, StorageConfig};
+use crate::db::Db;
 use crate::limits::Limits;
 use crate::server::Application;
 
@@ -219,10 +220,58 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
         if let Some(internal) = app.internal_address() {
             tracing::info!("internal listener on http://{internal}");
         }
+        if config.services.runs(Service::Verification) {
+            hint_first_administrator(app.db(), &config.storage).await;
+        }
         app.run_until_stopped(shutdown_signal()).await?;
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// On a database without portal users, says how to add the first
+/// administrator: until one exists nobody can log in to the portal.
+async fn hint_first_administrator(db: &Db, storage: &StorageConfig) {
+    match crate::portal::accounts::count(db).await {
+        Ok(0) => tracing::info!(
+            "the portal has no user yet: add the first administrator with `{}` \
+             (it prints a one-time password; the first log-in at /login sets up \
+             the second factor)",
+            first_administrator_command(storage)
+        ),
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "cannot count the portal's users"),
+    }
+}
+
+/// `warn user add NAME --role admin` with this process's storage options;
+/// a database URL only as a placeholder (it may hold a password, which is
+/// never logged).
+fn first_administrator_command(storage: &StorageConfig) -> String {
+    let mut command = "warn user add NAME --role admin".to_owned();
+    match &storage.database_url {
+        Some(_) => command.push_str(" --database-url URL"),
+        None => {
+            command.push_str(" --data-dir ");
+            command.push_str(&shell_word(&storage.data_dir.display().to_string()));
+        }
+    }
+    if let Some(file) = &storage.hash_key_file {
+        command.push_str(" --hash-key-file ");
+        command.push_str(&shell_word(&file.display().to_string()));
+    }
+    command
+}
+
+/// `word` as one word of a shell command: quoted when it holds anything
+/// but letters, digits and `/._-`.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 async fn shutdown_signal() {

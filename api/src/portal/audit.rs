@@ -34,10 +34,11 @@ pub async fn record(
 /// The newest entries that pass the filters, newest first, at most [`PAGE`].
 pub async fn list(db: &Db, query: &AuditQuery) -> Result<Vec<AuditEntry>, sqlx::Error> {
     // Every filter is always bound; an absent one matches everything, so the
-    // statement is one fixed text.
+    // statement is one fixed text. The user name matches in any case (user
+    // names are ASCII, which LOWER folds alike on SQLite and PostgreSQL).
     let rows = sqlx::query(
         "SELECT id, at, actor, action, detail, count FROM portal_audit \
-         WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2) \
+         WHERE ($1 = '' OR LOWER(actor) = LOWER($1)) AND ($2 = '' OR action = $2) \
          AND at >= $3 AND at < $4 AND id < $5 \
          ORDER BY id DESC LIMIT $6",
     )

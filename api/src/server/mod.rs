@@ -288,6 +288,11 @@ impl Application {
         self.tls.is_some()
     }
 
+    /// The server's database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// The address the server listens on (with the real port when 0 was asked for).
     pub fn address(&self) -> SocketAddr {
         self.address

@@ -8,6 +8,7 @@
 mod app;
 mod cli_bundle;
 mod distribution;
+mod docs_risk;
 mod faults;
 mod federation;
 mod journey;

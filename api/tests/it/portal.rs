@@ -255,7 +255,41 @@ async fn administrator_creates_a_user_who_logs_in(app: &TestApp) {
     assert_eq!(entries[0]["detail"], "lab-one (lab)");
 }
 
+/// The audit log's user filter takes the name in any case (people type
+/// "Anna" for "anna"), the whole name only.
+async fn the_audit_log_finds_a_user_by_name_in_any_case(app: &TestApp) {
+    let admin = logged_in(app, Role::Admin).await;
+    let now = api::clock::now();
+    for actor in ["Anna.Berg", "otto"] {
+        api::portal::audit::record(&app.server.db, actor, "teletan.issued", "", 1, now)
+            .await
+            .expect("recorded");
+    }
+    for (query, expected) in [
+        ("actor=anna.berg", 1),
+        ("actor=ANNA.BERG", 1),
+        ("actor=Anna.Berg", 1),
+        ("actor=ANNA.BERG&action=teletan.issued", 1),
+        ("actor=ANNA.BERG&action=user.created", 0),
+        ("actor=anna", 0),
+        ("actor=OTTO", 1),
+    ] {
+        let found = admin
+            .send(
+                app,
+                Method::GET,
+                &format!("/api/v1/portal/audit?{query}"),
+                None,
+            )
+            .await;
+        assert_eq!(found.status, StatusCode::OK, "{query}: {}", found.body);
+        let entries = found.body.as_array().expect("a list");
+        assert_eq!(entries.len(), expected, "{query}: {}", found.body);
+    }
+}
+
 on_both_databases!(
+    the_audit_log_finds_a_user_by_name_in_any_case,
     first_log_in_enrols_then_asks_for_the_code,
     wrong_passwords_make_the_account_wait,
     sessions_end_when_idle_or_too_old,

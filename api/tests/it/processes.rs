@@ -179,3 +179,44 @@ async fn single_use_holds_across_two_processes_on_postgres() {
     drop(second);
     database.drop_database().await;
 }
+
+/// `warn serve` on an empty database says how to add the first
+/// administrator, with a command that works as printed (`NAME` replaced);
+/// once there is a user it says nothing of the kind.
+#[test]
+fn serve_on_an_empty_database_says_how_to_add_the_first_administrator() {
+    use std::time::Duration;
+    let data_dir = tempfile::tempdir().unwrap();
+    let args = [
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--data-dir".as_ref(),
+        data_dir.path().as_os_str(),
+    ];
+    let server = WarnProcess::start::<&std::ffi::OsStr>(&args, false);
+    let line = server
+        .line_with("first administrator", Duration::from_secs(10))
+        .expect("warn serve says how to add the first administrator");
+    drop(server);
+    let command = line
+        .split('`')
+        .nth(1)
+        .unwrap_or_else(|| panic!("no `command` in {line:?}"));
+    let words: Vec<&str> = command
+        .split_whitespace()
+        .map(|word| if word == "NAME" { "anna" } else { word })
+        .collect();
+    assert_eq!(words[0], "warn", "{line}");
+    let output = crate::support::warn(&words[1..]);
+    assert!(
+        output.status.success(),
+        "{command:?} fails: {}",
+        crate::support::stderr(&output)
+    );
+    let printed = crate::support::stdout(&output);
+    assert!(printed.contains("\"anna\" (admin) added"), "{printed}");
+
+    let server = WarnProcess::start::<&std::ffi::OsStr>(&args, false);
+    let hint = server.line_with("first administrator", Duration::from_secs(2));
+    assert_eq!(hint, None, "with a user, warn serve still says it has none");
+}

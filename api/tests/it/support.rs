@@ -188,6 +188,8 @@ pub struct WarnProcess {
     pub base: String,
     /// Base URL of the internal listener, when one was asked for.
     pub internal: Option<String>,
+    /// Every line the process has written to its standard output so far.
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for WarnProcess {
@@ -221,11 +223,14 @@ impl WarnProcess {
             .expect("warn starts");
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = std::sync::Arc::clone(&output);
         let mut find = |marker: &str| loop {
             let line = lines
                 .next()
                 .expect("warn logs its addresses")
                 .expect("readable output");
+            kept.lock().expect("not poisoned").push(line.clone());
             if let Some(at) = line.find(marker) {
                 let rest = &line[at + marker.len()..];
                 break rest
@@ -237,12 +242,36 @@ impl WarnProcess {
         };
         let base = find("serving on ");
         let internal = internal.then(|| find("internal listener on "));
-        // Keep draining the output so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        // Keep reading the output so the child never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().expect("not poisoned").push(line);
+            }
+        });
         Self {
             child,
             base,
             internal,
+            output,
+        }
+    }
+
+    /// The first line of standard output holding `needle`, waiting up to
+    /// `patience` for it.
+    pub fn line_with(&self, needle: &str, patience: std::time::Duration) -> Option<String> {
+        let deadline = std::time::Instant::now() + patience;
+        loop {
+            let found = self
+                .output
+                .lock()
+                .expect("not poisoned")
+                .iter()
+                .find(|line| line.contains(needle))
+                .cloned();
+            if found.is_some() || std::time::Instant::now() >= deadline {
+                return found;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
     }
 }

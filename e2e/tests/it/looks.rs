@@ -447,8 +447,10 @@ async fn a_printed_batch_sheet_shows_only_the_sheet_on_one_page() {
 }
 
 /// Checks the page shown now on a 390×844 screen: nothing wider than the
-/// screen, and each of `visible` (button or link texts in the header)
-/// within it. Saves screenshots at both widths when `WARN_SCREENSHOTS`
+/// screen, nothing that scrolls sideways inside the page (a table or box
+/// wider than its card) but the tables made to (`.table--scroll`: many
+/// columns of numbers, reachable by keyboard), and each of `visible`
+/// (button or link texts in the header) within it. Saves screenshots at both widths when `WARN_SCREENSHOTS`
 /// names a folder (`cargo xtask screenshots`), and runs axe-core.
 async fn check_page(page: &Page, name: &str, visible: &[&str]) -> anyhow::Result<()> {
     // Let the page settle (server answers, fonts).
@@ -465,17 +467,30 @@ async fn check_page(page: &Page, name: &str, visible: &[&str]) -> anyhow::Result
     let measured = page
         .script(
             "const width = document.documentElement.clientWidth;\
+             const named = e => e.tagName + '.' + e.className + (e.id ? '#' + e.id : '');\
              const wide = [...document.querySelectorAll('body *')]\
                .filter(e => e.getBoundingClientRect().right > width + 0.5\
-                 && !e.closest('.table, .visually-hidden, .skip-link'))\
-               .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));\
-             return [document.documentElement.scrollWidth, width, wide];",
+                 && !e.closest('.table--scroll, .visually-hidden, .skip-link'))\
+               .slice(0, 5).map(e => named(e) + ' ' + Math.round(e.getBoundingClientRect().right));\
+             const scrolling = [...document.querySelectorAll('main *')]\
+               .filter(e => e.scrollWidth > e.clientWidth + 1\
+                 && ['auto', 'scroll', 'hidden'].includes(getComputedStyle(e).overflowX)\
+                 && !e.matches('.table--scroll') && !e.closest('.visually-hidden'))\
+               .slice(0, 5).map(e => named(e) + ' ' + e.scrollWidth + ' in ' + e.clientWidth);\
+             return [document.documentElement.scrollWidth, width, wide, scrolling];",
         )
         .await?;
     let outcome = async {
         anyhow::ensure!(
             measured[0].as_u64() <= Some(390) && measured[1].as_u64() == Some(390),
             "{name} at 390 px: scroll width, screen width, widest: {measured}"
+        );
+        anyhow::ensure!(
+            measured[2].as_array().is_some_and(Vec::is_empty)
+                && measured[3].as_array().is_some_and(Vec::is_empty),
+            "{name} at 390 px: wider than the screen, scrolling inside the page: {} {}",
+            measured[2],
+            measured[3]
         );
         for label in visible {
             let box_ = page
@@ -521,6 +536,12 @@ async fn every_page_fits_a_phone_and_passes_axe() {
             page.heading(heading).await?;
             check_page(&page, path, &language).await?;
         }
+        // The risk page's longer English words fit as well.
+        page.open("/risk").await?;
+        page.button("English").await?.click().await?;
+        page.heading("Configuration and risk").await?;
+        check_page(&page, "/risk-en", &language).await?;
+        page.button("Deutsch").await?.click().await?;
         // /bundles with its results.
         page.open("/bundles").await?;
         page.button("Pakete laden und prüfen")
@@ -542,10 +563,11 @@ async fn every_page_fits_a_phone_and_passes_axe() {
         ] {
             add_user(&page, name, role).await?;
             log_in(&page, name, PASSWORD).await?;
-            // The role's start page, once the second factor is confirmed.
+            // The role's start page, once the second factor is confirmed
+            // (the log-in page's own heading stays until then).
             page.visible_xpath(
                 "the start page's heading",
-                "//main//h1[normalize-space(.) != 'Zweiten Faktor einrichten']",
+                "//main//h1[normalize-space(.) != 'Anmelden']",
             )
             .await?;
             page.open(path).await?;
@@ -564,8 +586,123 @@ async fn every_page_fits_a_phone_and_passes_axe() {
                 page.labelled_text("teleTAN").await?;
                 check_page(&page, "/teletan-hotline-issued", &signed_in).await?;
             }
+            if role == Role::Admin {
+                check_admin_pages(&page, &signed_in).await?;
+            }
             page.forget_cookies().await?;
         }
+        Ok(())
+    })
+    .await;
+}
+
+/// The administration's pages, and the states that add to them: a
+/// question before disabling, a one-time password, a lab key, an audit
+/// log without entries.
+async fn check_admin_pages(page: &Page, signed_in: &[&str]) -> anyhow::Result<()> {
+    api::testresult::labs::add(page.db()?, "Labor Süd", api::clock::now())
+        .await
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    for (path, heading) in [
+        ("/admin/users", "Benutzer"),
+        ("/admin/labs", "Labor-API-Schlüssel"),
+        ("/admin/statistics", "Statistik (30 Tage, UTC)"),
+        ("/admin/audit", "Audit-Log"),
+    ] {
+        page.open(path).await?;
+        page.heading(heading).await?;
+        check_page(page, path, signed_in).await?;
+    }
+    page.open("/admin/users").await?;
+    page.button("Sperren").await?.click().await?;
+    page.button("Abbrechen").await?;
+    check_page(page, "/admin/users-asking", signed_in).await?;
+    page.button("Abbrechen").await?.click().await?;
+    // Another user's: resetting one's own password ends one's session.
+    page.visible_xpath(
+        "hotline's password reset",
+        "//button[@aria-label='Passwort zurücksetzen hotline']",
+    )
+    .await?
+    .click()
+    .await?;
+    page.button("Ja, zurücksetzen").await?.click().await?;
+    page.labelled_text("initial password").await?;
+    check_page(page, "/admin/users-one-time-password", signed_in).await?;
+    page.open("/admin/labs").await?;
+    page.fill("Name des Labors", "Labor West").await?;
+    page.button("Schlüssel erzeugen").await?.click().await?;
+    page.labelled_text("lab API key").await?;
+    check_page(page, "/admin/labs-new-key", signed_in).await?;
+    page.open("/admin/audit").await?;
+    page.fill("Benutzer", "niemand").await?;
+    page.button("Filtern").await?.click().await?;
+    page.wait_for_text("the empty log", "//table/tbody/tr", LOADING, |text| {
+        text == "Keine Einträge"
+    })
+    .await?;
+    check_page(page, "/admin/audit-empty", signed_in).await?;
+    Ok(())
+}
+
+/// The two language buttons as the page draws them: for each, its text,
+/// `aria-pressed`, left and right edge, font weight, text decoration and
+/// left border.
+const LANGUAGE_BUTTONS: &str = "return [...document.querySelectorAll('.lang-switch button')].map(b => {\
+      const box = b.getBoundingClientRect(); const style = getComputedStyle(b);\
+      return [b.textContent.trim(), b.getAttribute('aria-pressed'), box.left, box.right,\
+        style.fontWeight, style.textDecorationLine, style.borderLeftStyle + ' ' + style.borderLeftWidth];\
+    });";
+
+#[tokio::test]
+async fn the_language_buttons_read_as_two_and_the_chosen_one_stands_out() {
+    browser_test(Backend::Warn, |page| async move {
+        page.open("/").await?;
+        page.heading("Warn").await?;
+        for (chosen, other) in [("Deutsch", "English"), ("English", "Deutsch")] {
+            page.button(chosen).await?.click().await?;
+            let german_pressed = if chosen == "Deutsch" { "true" } else { "false" };
+            let buttons = page
+                .wait_for_script("the language buttons", LANGUAGE_BUTTONS, |answer| {
+                    answer[0][1] == german_pressed
+                })
+                .await?;
+            let [german, english] =
+                <[serde_json::Value; 2]>::try_from(
+                    serde_json::from_value::<Vec<serde_json::Value>>(buttons.clone())?,
+                )
+                .map_err(|_| anyhow::anyhow!("two language buttons: {buttons}"))?;
+            anyhow::ensure!(
+                german[0] == "Deutsch" && english[0] == "English",
+                "the buttons: {buttons}"
+            );
+            // At 1280 px a clear gap and a line between them.
+            let gap = english[2].as_f64().unwrap_or(0.0) - german[3].as_f64().unwrap_or(0.0);
+            anyhow::ensure!(gap >= 11.5, "the buttons are {gap} px apart: {buttons}");
+            anyhow::ensure!(
+                english[6] == "solid 1px",
+                "no line between the buttons: {buttons}"
+            );
+            // The chosen one is pressed, bold and not underlined; the other
+            // is underlined like a link.
+            let (pressed, unpressed) = if chosen == "Deutsch" {
+                (&german, &english)
+            } else {
+                (&english, &german)
+            };
+            anyhow::ensure!(
+                pressed[1] == "true"
+                    && pressed[4] == "700"
+                    && pressed[5] == "none"
+                    && unpressed[1] == "false"
+                    && unpressed[4] == "400"
+                    && unpressed[5] == "underline",
+                "{chosen} chosen, {other} not: {buttons}"
+            );
+        }
+        page.heading("Warn").await?;
+        page.axe("/ with English chosen").await?;
+        page.button("Deutsch").await?.click().await?;
         Ok(())
     })
     .await;

@@ -11,6 +11,7 @@ mod lab;
 mod landing;
 mod looks;
 mod phones;
+mod quiet;
 mod responsive;
 mod support;
 mod teletan;

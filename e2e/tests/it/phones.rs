@@ -182,3 +182,35 @@ async fn a_phone_says_what_is_wrong_with_a_qr_code_or_date_of_birth() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_hint_names_another_phone_than_this_one() {
+    browser_test(Backend::Warn, |page| async move {
+        let hint = "//section[@aria-labelledby='phone-title']/p[@class='hint']";
+        for (path, german, english) in [
+            (
+                "/phone?name=B",
+                "Telefon „B“ – ein anderes Telefon: /phone?name=A in einem weiteren Tab.",
+                "Phone “B” – another phone: /phone?name=A in another tab.",
+            ),
+            (
+                "/phone",
+                "Telefon „A“ – ein anderes Telefon: /phone?name=B in einem weiteren Tab.",
+                "Phone “A” – another phone: /phone?name=B in another tab.",
+            ),
+        ] {
+            page.open(path).await?;
+            page.heading("Telefon-Simulator").await?;
+            page.wait_for_text("the phone's hint", hint, MATCHING, |text| text == german)
+                .await?;
+            page.button("English").await?.click().await?;
+            page.wait_for_text("the phone's hint in English", hint, MATCHING, |text| {
+                text == english
+            })
+            .await?;
+            page.button("Deutsch").await?.click().await?;
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -105,3 +105,87 @@ async fn health_officer_prints_a_batch_and_the_interval_applies() {
     })
     .await;
 }
+
+/// The live region that announces a new teleTAN: whether it is there,
+/// its text, whether it is the node marked before (`__probe`), and its
+/// width on screen.
+const ANNOUNCEMENT: &str = "const region = document.getElementById('teletan-announcement');\
+    if (!region) return null;\
+    return [region.getAttribute('role'), region.getAttribute('aria-live'),\
+      region.textContent, region.__probe === true, region.getBoundingClientRect().width];";
+
+#[tokio::test]
+async fn the_keyboard_focus_follows_the_log_in_and_a_new_teletan_is_announced() {
+    use crate::support::portal::add_user;
+    browser_test(Backend::Warn, |page| async move {
+        add_user(&page, "hanna-k", Role::Hotline).await?;
+        page.open("/login").await?;
+        page.heading("Anmelden").await?;
+        // On arrival the user name takes what a person types.
+        page.focus_is_on("Benutzername").await?;
+        page.type_here("hanna-k").await?;
+        page.press_tab().await?;
+        page.focus_is_on("Passwort").await?;
+        page.type_here(PASSWORD).await?;
+        page.press_enter().await?;
+        // After the password: the code field, ready for the code.
+        page.heading("Zweiten Faktor einrichten").await?;
+        page.focus_is_on("Code aus der Authenticator-App").await?;
+        let secret = page
+            .text_at(
+                "the key",
+                "//p[starts-with(normalize-space(.), 'Schlüssel')]/code",
+            )
+            .await?;
+        let code = api::portal::totp::code_at(&secret, api::clock::now())
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        page.type_here(&code).await?;
+        page.press_enter().await?;
+        // Logged in: the page's heading has the focus (not its button of
+        // the same words).
+        page.focus_is_on("teleTAN ausgeben").await?;
+        let tag = page
+            .script("return document.activeElement.tagName;")
+            .await?;
+        anyhow::ensure!(tag == "H1", "the focus is on a {tag}, not the heading");
+
+        // The live region is there, empty and hidden, before any teleTAN.
+        let before = page.script(ANNOUNCEMENT).await?;
+        anyhow::ensure!(
+            before[0] == "status"
+                && before[1] == "polite"
+                && before[2] == ""
+                && before[4].as_f64().is_some_and(|width| width <= 1.0),
+            "before issuing, the live region is {before}"
+        );
+        page.script("document.getElementById('teletan-announcement').__probe = true; return true;")
+            .await?;
+        page.button("teleTAN ausgeben").await?.click().await?;
+        let shown = page.labelled_text("teleTAN").await?;
+        let german = page
+            .wait_for_script("the live region", ANNOUNCEMENT, |answer| {
+                answer[2].as_str().is_some_and(|text| !text.is_empty())
+            })
+            .await?;
+        anyhow::ensure!(
+            german[2] == format!("Neue teleTAN: {shown}").as_str() && german[3] == true,
+            "after issuing, the live region is {german} (shown: {shown:?}); \
+             it must be the same element, filled"
+        );
+        page.button("English").await?.click().await?;
+        let english = page
+            .wait_for_script("the live region in English", ANNOUNCEMENT, |answer| {
+                answer[2]
+                    .as_str()
+                    .is_some_and(|text| text.starts_with("New"))
+            })
+            .await?;
+        anyhow::ensure!(
+            english[2] == format!("New teleTAN: {shown}").as_str(),
+            "in English, the live region says {english}"
+        );
+        page.axe("/teletan with an announced teleTAN").await?;
+        Ok(())
+    })
+    .await;
+}

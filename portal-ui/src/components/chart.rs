@@ -20,12 +20,11 @@ pub fn BarChart(
     name: &'static str,
     values: Vec<(i64, i64)>,
 ) -> impl IntoView {
-    let max = values
-        .iter()
-        .map(|(_, value)| *value)
-        .max()
-        .unwrap_or(0)
-        .max(1);
+    // The real peak is shown (0 when every day is 0); the bars are scaled
+    // to at least 1, so an empty series draws no bar instead of dividing
+    // by zero.
+    let peak = values.iter().map(|(_, value)| *value).max().unwrap_or(0);
+    let scale = peak.max(1);
     let total: i64 = values.iter().map(|(_, value)| *value).sum();
     let count = values.len().max(1) as f64;
     let slot = WIDTH / count;
@@ -35,7 +34,7 @@ pub fn BarChart(
         .iter()
         .enumerate()
         .map(|(index, (day, value))| {
-            let height = plot * (*value as f64) / (max as f64);
+            let height = plot * (*value as f64) / (scale as f64);
             let x = index as f64 * slot + (slot - bar) / 2.0;
             let y = TOP + plot - height;
             let label = format!("{}: {value}", utc_date(*day));
@@ -71,7 +70,7 @@ pub fn BarChart(
         <figure class="chart" aria-labelledby=figure_label>
             <figcaption id=title_id>
                 <strong>{move || title.get()}</strong>
-                " – " {total_label} ": " {total} ", " {peak_label} ": " {max}
+                " – " {total_label} ": " {total} ", " {peak_label} ": " {peak}
             </figcaption>
             <svg class="chart__svg" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
                 aria-labelledby=svg_label preserveAspectRatio="none">
@@ -81,7 +80,7 @@ pub fn BarChart(
                 <text class="chart__label" x="0" y=(HEIGHT - 4.0).to_string()>{first}</text>
                 <text class="chart__label" x=WIDTH.to_string() y=(HEIGHT - 4.0).to_string()
                     text-anchor="end">{last}</text>
-                <text class="chart__label" x="0" y="12">{max}</text>
+                <text class="chart__label" x="0" y="12">{peak}</text>
             </svg>
             <details>
                 <summary>{numbers}</summary>

@@ -1,8 +1,8 @@
 //! The pattern of the administration lists (users, lab API keys): a list
 //! loaded from the server and loaded again after each change; changes sent
 //! with the session's CSRF token, a failure shown in one error line while
-//! the form keeps what was typed; the table's rows, or the loading failure
-//! in one row; a secret the server shows only once.
+//! the form keeps what was typed; the table's rows, "no entries", or the
+//! loading failure in one row; a secret the server shows only once.
 
 use std::future::Future;
 
@@ -75,8 +75,9 @@ impl Managed {
     }
 }
 
-/// The table rows of a loaded list, or its loading failure in one row
-/// across `columns`; nothing while it loads.
+/// The table rows of a loaded list, "no entries" in one row across
+/// `columns` for an empty one, or its loading failure in one row; nothing
+/// while it loads.
 pub fn table_rows<T, V>(
     loaded: Option<Result<Vec<T>, ApiError>>,
     lang: Lang,
@@ -87,6 +88,11 @@ where
     V: IntoView + 'static,
 {
     loaded.map(|result| match result {
+        Ok(list) if list.is_empty() => {
+            let text = lang.pick("Keine Einträge", "No entries");
+            view! { <tr><td colspan=columns.to_string() class="table__empty">{text}</td></tr> }
+                .into_any()
+        }
         Ok(list) => list.into_iter().map(row).collect_view().into_any(),
         Err(failure) => {
             let text = failure.describe(lang);

@@ -1,11 +1,13 @@
-//! Part of `/admin`: lab API keys (create: the key is shown once; list;
-//! disable).
+//! `/admin/labs`: lab API keys (create: the key is shown once; list;
+//! disable, after a question that names the lab, Cancel the default).
 
 use leptos::prelude::*;
 use shared::portal::LabKeySummary;
 
 use crate::api;
+use crate::components::confirm::{Question, confirm_dialog, focus_id};
 use crate::components::error_line::ErrorLine;
+use crate::components::focus::heading_takes_focus;
 use crate::components::managed::{Managed, shown_once, table_rows};
 use crate::components::time::{Shown, when};
 use crate::i18n::{Lang, tr, use_lang};
@@ -31,11 +33,30 @@ pub fn LabKeys() -> impl IntoView {
             },
         );
     };
-    let disable = move |id: i64| {
+    // The lab whose key is asked about now: id and name.
+    let asked = RwSignal::new(None::<(i64, String)>);
+    let heading = NodeRef::<leptos::html::H1>::new();
+    heading_takes_focus(heading);
+    let answer = move |yes: bool| {
+        let Some((id, _)) = asked.get_untracked() else {
+            return;
+        };
+        asked.set(None);
+        if !yes {
+            focus_id(&disable_button_id(id));
+            return;
+        }
         managed.change(
             move |csrf| async move { api::disable_lab(&csrf, id).await },
             |_| (),
         );
+        if let Some(heading) = heading.get_untracked() {
+            let _ = heading.focus();
+        }
+    };
+    let disable = move |id: i64, lab: String| {
+        created.set(None);
+        asked.set(Some((id, lab)));
     };
 
     let title = tr("Labor-API-Schlüssel", "Lab API keys");
@@ -54,7 +75,7 @@ pub fn LabKeys() -> impl IntoView {
 
     view! {
         <section class="card" aria-labelledby="labs-title">
-            <h2 id="labs-title">{title}</h2>
+            <h1 id="labs-title" tabindex="-1" node_ref=heading>{title}</h1>
             <ErrorLine error=managed.error />
             {move || created.get().map(|(lab, key)| shown_once(key_note, lab, key, "lab API key"))}
             <table class="table">
@@ -70,6 +91,9 @@ pub fn LabKeys() -> impl IntoView {
                     <Transition fallback=|| ()>{rows}</Transition>
                 </tbody>
             </table>
+            {move || asked.get().map(|(_, lab)| {
+                confirm_dialog("lab-key-confirm", question(&lab, lang.get()), answer)
+            })}
             <form class="form form--inline" on:submit=create>
                 <label for="new-lab-name">{name_label}</label>
                 <input id="new-lab-name" type="text" required maxlength="100"
@@ -81,10 +105,36 @@ pub fn LabKeys() -> impl IntoView {
     }
 }
 
+/// The id of a lab's disable button (the focus returns there after Cancel).
+fn disable_button_id(lab: i64) -> String {
+    format!("lab-{lab}-disable")
+}
+
+fn question(lab: &str, lang: Lang) -> Question {
+    let (title, text, yes) = match lang {
+        Lang::De => (
+            format!("Schlüssel des Labors „{lab}“ sperren?"),
+            "Das Labor kann mit diesem Schlüssel keine Ergebnisse mehr senden; das lässt sich nicht rückgängig machen.".to_owned(),
+            "Ja, sperren",
+        ),
+        Lang::En => (
+            format!("Disable the key of the lab “{lab}”?"),
+            "The lab can no longer send results with this key; this cannot be undone.".to_owned(),
+            "Yes, disable",
+        ),
+    };
+    Question {
+        title,
+        text,
+        yes,
+        cancel: lang.pick("Abbrechen", "Cancel"),
+    }
+}
+
 fn lab_row(
     lab: LabKeySummary,
     lang: RwSignal<Lang>,
-    disable: impl Fn(i64) + Copy + 'static,
+    disable: impl Fn(i64, String) + Copy + 'static,
 ) -> impl IntoView {
     let id = lab.id;
     let disabled = lab.disabled;
@@ -104,11 +154,15 @@ fn lab_row(
             <td>{state}</td>
             <td>{move || when(created_at, lang.get(), Shown::Date)}</td>
             <td class="table__actions">
-                {(!disabled).then(|| view! {
-                    <button class="button" aria-label=move || format!("{} {name}", action())
-                        on:click=move |_| disable(id)>
-                        {action}
-                    </button>
+                {(!disabled).then(|| {
+                    let lab = name.clone();
+                    view! {
+                        <button class="button" id=disable_button_id(id)
+                            aria-label=move || format!("{} {name}", action())
+                            on:click=move |_| disable(id, lab.clone())>
+                            {action}
+                        </button>
+                    }
                 })}
             </td>
         </tr>

@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use crate::api::{self, ApiError};
 use crate::components::download::{csv_field, download};
 use crate::components::error_line::ErrorLine;
+use crate::components::focus::heading_takes_focus;
 use crate::components::protected::Protected;
 use crate::components::time::utc_rfc3339;
 use crate::i18n::{Lang, tr, use_lang};
@@ -239,6 +240,8 @@ fn SingleResult() -> impl IntoView {
         }
     };
 
+    let heading = NodeRef::<leptos::html::H1>::new();
+    heading_takes_focus(heading);
     let title = tr("Ein Ergebnis melden", "Report one result");
     let guid_label = tr("GUID der Probe", "Sample GUID");
     let guid_hint = tr(
@@ -262,7 +265,7 @@ fn SingleResult() -> impl IntoView {
     let cancel_label = tr("Abbrechen", "Cancel");
     view! {
         <section class="card" aria-labelledby="lab-title">
-            <h1 id="lab-title">{title}</h1>
+            <h1 id="lab-title" tabindex="-1" node_ref=heading>{title}</h1>
             <form class="form" on:submit=submit>
                 <label for="lab-guid">{guid_label}</label>
                 <input id="lab-guid" type="text" required autocomplete="off" spellcheck="false"
@@ -637,7 +640,7 @@ fn CsvUpload() -> impl IntoView {
                 </table>
             </Show>
             <Show when=move || !preview_rows().is_empty()>
-                <table class="table" id="lab-csv-preview" tabindex="0">
+                <table class="table table--scroll" id="lab-csv-preview" tabindex="0">
                     <caption>{preview_title} " (" {file_name} ", " {total} ")"</caption>
                     <thead><tr>
                         <th scope="col">{col_line}</th>

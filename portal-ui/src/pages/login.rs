@@ -8,6 +8,7 @@ use shared::portal::{LoginNext, LoginRequest, TotpEnrolment};
 
 use crate::api::{self, ApiError};
 use crate::components::error_line::ErrorLine;
+use crate::components::focus::focus_next_heading;
 use crate::i18n::tr;
 use crate::session::{SessionState, home_of, use_session};
 
@@ -24,6 +25,17 @@ pub fn Login() -> impl IntoView {
     // secret when the second factor is still to be set up.
     let pending = RwSignal::new(None::<(String, Option<TotpEnrolment>)>);
     let navigate = use_navigate();
+    // The focus is where the person types next: the user name on arrival
+    // (and when the code step starts over), the code after the password.
+    let name_field = NodeRef::<leptos::html::Input>::new();
+    let code_field = NodeRef::<leptos::html::Input>::new();
+    for field in [name_field, code_field] {
+        Effect::new(move |_| {
+            if let Some(input) = field.get() {
+                let _ = input.focus();
+            }
+        });
+    }
 
     let submit_password = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
@@ -74,6 +86,8 @@ pub fn Login() -> impl IntoView {
                         home_of(info.role)
                     };
                     session.set(SessionState::Active(info));
+                    // The next page's heading takes the focus (the form is gone).
+                    focus_next_heading();
                     navigate(home, Default::default());
                 }
                 Err(failure) => {
@@ -118,6 +132,7 @@ pub fn Login() -> impl IntoView {
                             <label for="login-name">{name_label}</label>
                             <input
                                 id="login-name"
+                                node_ref=name_field
                                 type="text"
                                 autocomplete="username"
                                 required
@@ -160,6 +175,7 @@ pub fn Login() -> impl IntoView {
                     <label for="login-code">{code_label}</label>
                     <input
                         id="login-code"
+                        node_ref=code_field
                         type="text"
                         inputmode="numeric"
                         autocomplete="one-time-code"

@@ -1,7 +1,9 @@
 //! One module per route.
 
 pub mod admin;
+pub mod admin_audit;
 pub mod admin_labs;
+pub mod admin_users;
 pub mod bundles;
 pub mod lab;
 pub mod landing;

@@ -10,6 +10,7 @@ use shared::portal::{ChangePasswordRequest, password_problem};
 
 use crate::api::{self, ApiError};
 use crate::components::error_line::ErrorLine;
+use crate::components::focus::{focus_next_heading, heading_takes_focus};
 use crate::i18n::{Lang, tr, use_lang};
 use crate::session::{SessionState, home_of, use_session};
 
@@ -71,6 +72,7 @@ pub fn PasswordPage() -> impl IntoView {
                     repeat.set(String::new());
                     done.set(true);
                     if first {
+                        focus_next_heading();
                         navigate(home, Default::default());
                     }
                 }
@@ -80,6 +82,8 @@ pub fn PasswordPage() -> impl IntoView {
         });
     };
 
+    let heading = NodeRef::<leptos::html::H1>::new();
+    heading_takes_focus(heading);
     let title = tr("Passwort ändern", "Change password");
     let required = tr(
         "Sie haben sich mit einem Erst- oder Einmalpasswort angemeldet. Wählen Sie ein eigenes Passwort, bevor Sie weiterarbeiten.",
@@ -108,7 +112,7 @@ pub fn PasswordPage() -> impl IntoView {
 
     view! {
         <section class="card card--narrow" aria-labelledby="password-title">
-            <h1 id="password-title">{title}</h1>
+            <h1 id="password-title" tabindex="-1" node_ref=heading>{title}</h1>
             <Show when=move || session.with(|state| state.info().is_some())
                 fallback=move || view! { <p>{log_in_first}</p> }>
                 <Show when=must_change>

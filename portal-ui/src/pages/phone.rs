@@ -91,6 +91,11 @@ pub fn PhonePage() -> impl IntoView {
     view! { <Phone name=name /> }
 }
 
+/// The name the hint suggests for a second phone: never this one's.
+fn other_phone(name: &str) -> &'static str {
+    if name == "B" { "A" } else { "B" }
+}
+
 #[component]
 fn Phone(name: String) -> impl IntoView {
     let lang = use_lang();
@@ -471,9 +476,12 @@ fn Phone(name: String) -> impl IntoView {
         <section class="card" aria-labelledby="phone-title">
             <h1 id="phone-title">{title}</h1>
             <p>{intro}</p>
-            <p class="hint">{move || match lang.get() {
-                Lang::De => format!("Telefon „{name_for_view}“ – andere Telefone: /phone?name=B in einem weiteren Tab."),
-                Lang::En => format!("Phone “{name_for_view}” – other phones: /phone?name=B in another tab."),
+            <p class="hint">{move || {
+                let other = other_phone(&name_for_view);
+                match lang.get() {
+                    Lang::De => format!("Telefon „{name_for_view}“ – ein anderes Telefon: /phone?name={other} in einem weiteren Tab."),
+                    Lang::En => format!("Phone “{name_for_view}” – another phone: /phone?name={other} in another tab."),
+                }
             }}</p>
         </section>
 

@@ -299,13 +299,12 @@ fn config_view(config: &ApplicationConfig, lang: Lang) -> impl IntoView + use<> 
             config.supported_countries.join(", "),
         ),
     ];
+    // Name and value pairs: a description list, whose values go under
+    // their names on a phone instead of scrolling inside the card.
     view! {
-        <table class="table" tabindex="0">
-            <caption class="visually-hidden">{lang.pick("Parameter", "Parameters")}</caption>
-            <tbody>
-                {rows.into_iter().map(|(name, value)| view! { <tr><th scope="row">{name}</th><td>{value}</td></tr> }).collect_view()}
-            </tbody>
-        </table>
+        <dl class="facts" aria-label=lang.pick("Parameter", "Parameters")>
+            {rows.into_iter().map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> }).collect_view()}
+        </dl>
     }
 }
 
@@ -393,7 +392,7 @@ fn v1_steps(
     let [d0, d1, d2] = combined.attenuation_durations;
     let class = calculation.risk_class.clone().unwrap_or_else(|| "–".into());
     view! {
-        <table class="table" tabindex="0">
+        <table class="table table--scroll" tabindex="0">
             <caption>{lang.pick("Schritt 1–3: Stufen und Werte je Begegnung", "Steps 1–3: buckets and scores per exposure")}</caption>
             <thead>
                 <tr>
@@ -600,7 +599,7 @@ fn v2_steps(calculation: &v2::Calculation, lang: Lang) -> impl IntoView + use<> 
     let result = &calculation.result;
     let age = |age: Option<u32>| age.map_or("–".to_owned(), |age| age.to_string());
     view! {
-        <table class="table" tabindex="0">
+        <table class="table table--scroll" tabindex="0">
             <caption>{lang.pick("Je Fenster", "Per window")}</caption>
             <thead>
                 <tr>
@@ -616,7 +615,7 @@ fn v2_steps(calculation: &v2::Calculation, lang: Lang) -> impl IntoView + use<> 
             </thead>
             <tbody>{windows}</tbody>
         </table>
-        <table class="table" tabindex="0">
+        <table class="table table--scroll" tabindex="0">
             <caption>{lang.pick("Je Tag", "Per day")}</caption>
             <thead>
                 <tr>

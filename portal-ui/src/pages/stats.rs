@@ -1,10 +1,11 @@
-//! Part of `/admin`: statistics of the last 30 days as bar charts.
+//! `/admin/statistics`: statistics of the last 30 days as bar charts.
 
 use leptos::prelude::*;
 use shared::portal::DayStats;
 
 use crate::api;
 use crate::components::chart::BarChart;
+use crate::components::focus::heading_takes_focus;
 use crate::i18n::{tr, use_lang};
 
 /// A chart: element name, German and English title, the day's value.
@@ -23,6 +24,8 @@ const DAYS: i64 = 30;
 pub fn Statistics() -> impl IntoView {
     let lang = use_lang();
     let stats = LocalResource::new(|| api::stats(DAYS));
+    let heading = NodeRef::<leptos::html::H1>::new();
+    heading_takes_focus(heading);
     let title = tr("Statistik (30 Tage, UTC)", "Statistics (30 days, UTC)");
     let loading = tr("Wird geladen …", "Loading …");
     let series: [Series; 5] = [
@@ -77,7 +80,7 @@ pub fn Statistics() -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="stats-title">
-            <h2 id="stats-title">{title}</h2>
+            <h1 id="stats-title" tabindex="-1" node_ref=heading>{title}</h1>
             <Transition fallback=move || view! { <p role="status">{loading}</p> }>{charts}</Transition>
         </section>
     }

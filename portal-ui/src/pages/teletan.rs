@@ -10,6 +10,7 @@ use shared::portal::{Role, TeleTanIssued};
 
 use crate::api::{self, ApiError};
 use crate::components::error_line::ErrorLine;
+use crate::components::focus::heading_takes_focus;
 use crate::components::protected::Protected;
 use crate::components::spelling::{grouped, spell};
 use crate::i18n::{tr, use_lang};
@@ -43,6 +44,8 @@ fn TeleTanIssuer() -> impl IntoView {
     let next_possible_at = RwSignal::new(None::<f64>);
     let busy = RwSignal::new(false);
     let copied = RwSignal::new(false);
+    // What the live region says: the newest teleTAN while it is shown.
+    let announced = RwSignal::new(None::<String>);
     // A clock for the countdowns, ticking every second while the page is open.
     let now = RwSignal::new(now_ms());
     if let Ok(handle) = set_interval_with_handle(move || now.set(now_ms()), Duration::from_secs(1))
@@ -64,6 +67,13 @@ fn TeleTanIssuer() -> impl IntoView {
             .filter(|seconds| *seconds > 0.0)
     };
 
+    // Once hidden, the teleTAN leaves the live region too.
+    Effect::new(move |_| {
+        if remaining().is_none() && announced.with_untracked(Option::is_some) {
+            announced.set(None);
+        }
+    });
+
     let issue = move |_| {
         let Some(csrf) = session.with_untracked(|state| state.csrf()) else {
             return;
@@ -74,6 +84,7 @@ fn TeleTanIssuer() -> impl IntoView {
         spawn_local(async move {
             match api::issue_teletan(&csrf).await {
                 Ok(teletan) => {
+                    announced.set(Some(teletan.value.clone()));
                     issued.set(Some((teletan, now_ms())));
                     next_possible_at.set(None);
                 }
@@ -100,6 +111,8 @@ fn TeleTanIssuer() -> impl IntoView {
         }
     };
 
+    let heading = NodeRef::<leptos::html::H1>::new();
+    heading_takes_focus(heading);
     let title = tr("teleTAN ausgeben", "Issue a teleTAN");
     let button = tr("teleTAN ausgeben", "Issue teleTAN");
     let copy_label = tr("Kopieren", "Copy");
@@ -111,7 +124,7 @@ fn TeleTanIssuer() -> impl IntoView {
 
     view! {
         <section class="card no-print" aria-labelledby="teletan-title">
-            <h1 id="teletan-title">{title}</h1>
+            <h1 id="teletan-title" tabindex="-1" node_ref=heading>{title}</h1>
             <button class="button button--primary" on:click=issue disabled=move || busy.get() || wait().is_some()>
                 {button}
             </button>
@@ -157,6 +170,18 @@ fn TeleTanIssuer() -> impl IntoView {
                     </div>
                 })
             }}
+            // Present (empty) from the start: a screen reader announces a
+            // change of a live region it already knows, not a region that
+            // appears already filled.
+            <p id="teletan-announcement" class="visually-hidden" role="status" aria-live="polite">
+                {move || announced.get().map(|value| {
+                    let value = grouped(&value);
+                    match lang.get() {
+                        crate::i18n::Lang::De => format!("Neue teleTAN: {value}"),
+                        crate::i18n::Lang::En => format!("New teleTAN: {value}"),
+                    }
+                })}
+            </p>
         </section>
     }
 }

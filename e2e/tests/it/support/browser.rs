@@ -100,6 +100,9 @@ impl Browser {
                 ],
                 "prefs": { "intl.accept_languages": "de-DE,de" },
             },
+            // The browser's console, for `Page::console` (ChromeDriver's
+            // log of type "browser").
+            "goog:loggingPrefs": { "browser": "ALL" },
         });
         let serde_json::Value::Object(capabilities) = capabilities else {
             unreachable!("json! of an object is an object")
@@ -110,6 +113,17 @@ impl Browser {
             .connect(&driver.url)
             .await
             .context("cannot open a WebDriver session")?;
+        // axe-core on a long page (every bundle of a run, a page of 50
+        // teleTANs) takes more than ChromeDriver's 30 s for a script when
+        // the machine is busy with builds.
+        client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(Duration::from_secs(120)),
+                None,
+                None,
+            ))
+            .await
+            .context("cannot set the script timeout")?;
         Ok(Self {
             client,
             _driver: driver,

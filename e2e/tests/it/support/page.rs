@@ -87,8 +87,11 @@ impl Page {
         let deadline = Instant::now() + patience;
         let mut last = None;
         loop {
-            if let Ok(element) = self.client.find(Locator::XPath(xpath)).await {
-                let text = element.text().await?;
+            // An element the page replaces between the two calls is stale:
+            // look again.
+            if let Ok(element) = self.client.find(Locator::XPath(xpath)).await
+                && let Ok(text) = element.text().await
+            {
                 if done(&text) {
                     return Ok(text);
                 }
@@ -185,16 +188,53 @@ impl Page {
         self.visible(&format!("link \"{name}\""), &xpath).await
     }
 
-    /// Waits until the element with ARIA role `role` shows text for which
-    /// `done` holds, and returns that text.
+    /// Waits until an element with ARIA role `role` (any of them: a page
+    /// may hold several status lines) shows text for which `done` holds,
+    /// and returns that text.
     pub async fn role_text(
         &self,
         role: &str,
         done: impl Fn(&str) -> bool,
     ) -> anyhow::Result<String> {
         let xpath = format!("//*[@role={}]", xpath_literal(role));
-        self.wait_for_text(&format!("the {role} region"), &xpath, PATIENCE, done)
-            .await
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let mut seen = Vec::new();
+            for element in self.client.find_all(Locator::XPath(&xpath)).await? {
+                // An element the page replaced meanwhile is skipped.
+                if let Ok(text) = element.text().await {
+                    if done(&text) {
+                        return Ok(text);
+                    }
+                    seen.push(text);
+                }
+            }
+            if Instant::now() >= deadline {
+                bail!("after {PATIENCE:?}, the {role} regions show {seen:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs `script` until its answer satisfies `done` (the page may
+    /// change after its next render), and returns that answer.
+    pub async fn wait_for_script(
+        &self,
+        what: &str,
+        script: &str,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> anyhow::Result<serde_json::Value> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let answer = self.script(script).await?;
+            if done(&answer) {
+                return Ok(answer);
+            }
+            if Instant::now() >= deadline {
+                bail!("after {PATIENCE:?}, {what} is {answer}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Waits until the element with id `id` shows text for which `done`
@@ -242,6 +282,18 @@ impl Page {
         }
     }
 
+    /// Types `text` where the keyboard focus is (as a person types without
+    /// clicking first).
+    pub async fn type_here(&self, text: &str) -> anyhow::Result<()> {
+        self.client.active_element().await?.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Presses Tab: the keyboard focus moves to what comes next.
+    pub async fn press_tab(&self) -> anyhow::Result<()> {
+        self.type_here("\u{e004}").await
+    }
+
     /// Presses Enter where the keyboard focus is.
     pub async fn press_enter(&self) -> anyhow::Result<()> {
         self.client
@@ -273,6 +325,35 @@ impl Page {
             .await
             .with_context(|| format!("the DevTools command {cmd} failed"))?;
         Ok(answer)
+    }
+
+    /// What the browser's console received since the last call (ChromeDriver
+    /// hands each entry out once): `(level, message)`, the level as
+    /// ChromeDriver names it (`SEVERE` for errors and failed requests,
+    /// `WARNING`, `INFO`).
+    pub async fn console(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let answer = self
+            .client
+            .issue_cmd(BrowserLog)
+            .await
+            .context("ChromeDriver did not hand out the browser's log")?;
+        let entries: Vec<serde_json::Value> = serde_json::from_value(answer)?;
+        Ok(entries
+            .into_iter()
+            .map(|entry| {
+                let text = |key: &str| entry[key].as_str().unwrap_or_default().to_owned();
+                (text("level"), text("message"))
+            })
+            .collect())
+    }
+
+    /// The URLs the page has requested since it loaded (the browser's
+    /// resource timing entries: scripts, WebAssembly, API calls).
+    pub async fn requested_urls(&self) -> anyhow::Result<Vec<String>> {
+        let answer = self
+            .script("return performance.getEntriesByType('resource').map(entry => entry.name);")
+            .await?;
+        Ok(serde_json::from_value(answer)?)
     }
 
     /// Shows the page as a phone 390×844 px screen would (`Some`), or as
@@ -421,6 +502,30 @@ impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// ChromeDriver's `POST /session/{id}/se/log` for the type `browser`: the
+/// console entries collected since the last call (the session asks for
+/// them with `goog:loggingPrefs`).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "type": "browser" });
         (http::Method::POST, Some(body.to_string()))
     }
 }
