@@ -172,7 +172,7 @@ fn warn_when_readable_by_others(_path: &Path) {}
 pub async fn adopt(db: &Db, key_file: &Path) -> Result<(), KeyError> {
     let key = db.hash_key();
     let check = key.check_value();
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     // Concurrent first starts: the unique id makes one insert win; the
     // others wait for its commit and then find its value.
     let first = sqlx::query(

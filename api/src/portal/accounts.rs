@@ -733,7 +733,7 @@ pub async fn seal_plain_totp_secrets(db: &Db) -> Result<u64, crate::db::DbError>
         return Ok(0);
     }
     let mut sealed = 0u64;
-    let mut transaction = db.writer().begin().await?;
+    let mut transaction = db.begin_write().await?;
     for row in rows {
         let id: i64 = row.try_get("id")?;
         for column in ["totp_secret", "totp_pending"] {

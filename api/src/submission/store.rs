@@ -13,7 +13,7 @@ const ROWS_PER_STATEMENT: usize = 500;
 /// is skipped (a phone may upload the same key twice). Returns how many
 /// keys were new (and counts them in the daily statistics).
 pub async fn insert_keys(db: &Db, keys: &[StoredKey]) -> Result<u64, sqlx::Error> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let inserted = insert_in(&mut tx, keys).await?;
     tx.commit().await?;
     Ok(inserted)
@@ -28,7 +28,7 @@ pub async fn insert_keys_spending_tan(
     keys: &[StoredKey],
     now: i64,
 ) -> Result<Option<u64>, sqlx::Error> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     if !crate::verification::store::burn_tan_in(&mut *tx, tan_hash, now).await? {
         return Ok(None);
     }

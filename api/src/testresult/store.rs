@@ -81,7 +81,7 @@ pub async fn upsert(
     now: i64,
 ) -> Result<u64, UpsertError> {
     let owner = owner.column();
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut stored = 0;
     let mut positive = 0;
     for (index, result) in results.iter().enumerate() {

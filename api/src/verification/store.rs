@@ -33,7 +33,7 @@ pub async fn register_guid(
     now: i64,
     create_pending: bool,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     // The unique columns hold each id once per column; an id given once as
     // the GUID and once as a date-of-birth id is caught here.
     let other = dob_hash.unwrap_or(guid_hash);
@@ -79,7 +79,7 @@ pub async fn register_teletan(
     teletan_hash: &str,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let redeemed = sqlx::query(
         "UPDATE teletans SET redeemed_at = $2 WHERE hash = $1 AND redeemed_at IS NULL AND expires_at > $2",
     )
@@ -140,7 +140,7 @@ pub async fn issue_tan(
     now: i64,
     expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
     let taken = sqlx::query(
         "UPDATE registrations SET tans_issued = tans_issued + 1 WHERE token_hash = $1 AND tans_issued < $2",
     )

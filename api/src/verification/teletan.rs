@@ -82,7 +82,7 @@ pub async fn issue_batch(
     count: u32,
     now: i64,
 ) -> Result<Batch, IssueError> {
-    let mut tx = db.writer().begin().await?;
+    let mut tx = db.begin_write().await?;
 
     let interval = config.teletan_user_interval;
     let user_ok = sqlx::query(

@@ -132,7 +132,7 @@ pub async fn register_callback(
     let url = check_url(&url, state.allow_local_callbacks)
         .await
         .map_err(invalid_url)?;
-    let mut tx = state.db.writer().begin().await?;
+    let mut tx = state.db.begin_write().await?;
     if state.db.backend() == Backend::Postgres {
         sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock($1)) AS taken")
             .bind(CALLBACKS_LOCK)
