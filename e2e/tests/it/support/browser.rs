@@ -78,10 +78,6 @@ impl Browser {
         // take their first language from them); tests of English set theirs.
         let capabilities = serde_json::json!({
             "browserName": "chrome",
-            // Scripts (axe-core on a page of 350 bundle cards) get 3 minutes,
-            // not WebDriver's 30 s: on a loaded two-core machine the axe run
-            // alone took longer, and a timeout says nothing about the page.
-            "timeouts": { "script": 180_000 },
             "goog:chromeOptions": {
                 "binary": tools.chromium,
                 "args": [
