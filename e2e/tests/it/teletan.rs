@@ -5,7 +5,7 @@ use shared::portal::Role;
 
 use crate::support::{Backend, browser_test};
 
-use crate::support::portal::PASSWORD;
+use crate::support::portal::{PASSWORD, enrolment_code};
 
 #[tokio::test]
 async fn hotline_agent_logs_in_and_issues_a_teletan_a_phone_redeems() {
@@ -23,14 +23,7 @@ async fn hotline_agent_logs_in_and_issues_a_teletan_a_phone_redeems() {
 
         // First log-in: the page shows the secret to set up the app with.
         page.heading("Zweiten Faktor einrichten").await?;
-        let secret = page
-            .text_at(
-                "the key",
-                "//p[starts-with(normalize-space(.), 'Schlüssel')]/code",
-            )
-            .await?;
-        let code = api::portal::totp::code_at(&secret, api::clock::now())
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        let (_, code) = enrolment_code(&page).await?;
         page.fill("Code aus der Authenticator-App", &code).await?;
         page.button("Bestätigen").await?.click().await?;
 
@@ -131,14 +124,7 @@ async fn the_keyboard_focus_follows_the_log_in_and_a_new_teletan_is_announced() 
         // After the password: the code field, ready for the code.
         page.heading("Zweiten Faktor einrichten").await?;
         page.focus_is_on("Code aus der Authenticator-App").await?;
-        let secret = page
-            .text_at(
-                "the key",
-                "//p[starts-with(normalize-space(.), 'Schlüssel')]/code",
-            )
-            .await?;
-        let code = api::portal::totp::code_at(&secret, api::clock::now())
-            .map_err(|error| anyhow::anyhow!("{error}"))?;
+        let (_, code) = enrolment_code(&page).await?;
         page.type_here(&code).await?;
         page.press_enter().await?;
         // Logged in: the page's heading has the focus (not its button of

@@ -25,6 +25,15 @@ pub async fn log_in(page: &Page, name: &str, password: &str) -> anyhow::Result<S
     page.fill("Passwort", password).await?;
     page.button("Weiter").await?.click().await?;
     page.heading("Zweiten Faktor einrichten").await?;
+    let (secret, code) = enrolment_code(page).await?;
+    page.fill("Code aus der Authenticator-App", &code).await?;
+    page.button("Bestätigen").await?.click().await?;
+    Ok(secret)
+}
+
+/// On the set-up page of the second factor: the secret it shows, and the
+/// code an authenticator app would give for it now.
+pub async fn enrolment_code(page: &Page) -> anyhow::Result<(String, String)> {
     let secret = page
         .text_at(
             "the key",
@@ -33,7 +42,5 @@ pub async fn log_in(page: &Page, name: &str, password: &str) -> anyhow::Result<S
         .await?;
     let code = api::portal::totp::code_at(&secret, api::clock::now())
         .map_err(|error| anyhow::anyhow!("{error}"))?;
-    page.fill("Code aus der Authenticator-App", &code).await?;
-    page.button("Bestätigen").await?.click().await?;
-    Ok(secret)
+    Ok((secret, code))
 }
