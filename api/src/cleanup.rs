@@ -11,8 +11,8 @@
 
 use std::time::Duration;
 
+use crate::config::PortalConfig;
 use crate::db::Db;
-use crate::portal::PortalConfig;
 
 const DAY: i64 = 24 * 3600;
 /// Verification data is kept this long.
@@ -21,9 +21,6 @@ pub const VERIFICATION_RETENTION: i64 = 21 * DAY;
 pub const RESULT_REDEEM_AFTER: i64 = 21 * DAY;
 /// A test result is deleted after this long.
 pub const RESULT_RETENTION: i64 = 60 * DAY;
-/// How often the clean-up runs.
-pub const INTERVAL: Duration = Duration::from_secs(3600);
-
 /// Rows each step changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CleanupReport {
@@ -90,13 +87,25 @@ pub async fn run_once(
             before(RESULT_RETENTION),
         )
         .await?,
-        sessions: crate::portal::sessions::delete_expired(db, portal, now)
+        sessions: portal_sessions(db, portal, now)
             .await
             .map_err(|error| match error {
                 crate::error::AppError::Database(error) => error,
                 other => sqlx::Error::Protocol(other.to_string()),
             })?,
     })
+}
+
+/// Expired portal sessions, and with them the per-name log-in counters
+/// that no longer matter; the sessions deleted.
+async fn portal_sessions(
+    db: &Db,
+    portal: &PortalConfig,
+    now: i64,
+) -> Result<u64, crate::error::AppError> {
+    let deleted = crate::portal::sessions::delete_expired(db, portal, now).await?;
+    crate::portal::accounts::delete_stale_throttles(db, now).await?;
+    Ok(deleted)
 }
 
 /// Runs the clean-up now and then every `period`, until the task is aborted.

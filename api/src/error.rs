@@ -105,6 +105,12 @@ impl AppError {
     }
 }
 
+impl From<shared::random::RandomError> for AppError {
+    fn from(error: shared::random::RandomError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();

@@ -97,10 +97,17 @@ pub async fn read_body(request: Request, limit: usize) -> Result<axum::body::Byt
     axum::body::to_bytes(request.into_body(), limit)
         .await
         .map_err(|error| {
-            if crate::server::listener::is_body_timeout(&error) {
+            if crate::listener::is_body_timeout(&error) {
                 AppError::RequestTimeout
             } else {
                 AppError::PayloadTooLarge(limit)
             }
         })
 }
+
+/// A body of bytes in the OpenAPI document: a protobuf message or a zip
+/// file, as each route's `content_type` and description say. Only a schema:
+/// the handlers read and write the bytes themselves.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(pub Vec<u8>);

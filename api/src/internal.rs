@@ -1,8 +1,11 @@
-//! The internal endpoints: calls between services, never on the public
-//! listener. In one process they are plain function calls (through the
-//! traits of each service); when the services run as separate processes
-//! they are served on a separate internal listener, and every call carries
-//! the shared service token (`Authorization: Bearer TOKEN`).
+//! The calls between services: what one service asks of another, the
+//! wire types of those calls, and their HTTP clients. In one process they
+//! are plain function calls (each service implements the trait it answers:
+//! [`crate::verification::reservation::LocalTanVerifier`],
+//! [`crate::testresult::LocalTestResults`]); when the services run as
+//! separate processes the calls go to a separate internal listener, and each
+//! carries the shared service token (`Authorization: Bearer TOKEN`,
+//! checked by [`guarded`]).
 //!
 //! - `POST /version/v1/tan/verify` `{"tan"}`: confirms and burns a TAN (submission).
 //! - `POST /version/v1/tan/reserve`, `/confirm`, `/release`: a TAN spent only
@@ -11,52 +14,30 @@
 //! - `POST /api/v1/app/result` `{"id"}`: a test result (verification). Here
 //!   `id` is the stored form: the keyed hash of the hashed GUID, so the
 //!   verification service never needs the hashed GUID after registration.
+//!
+//! The server composes the internal router from the services' own routes
+//! (`verification::internal_routes`, `testresult::routes::internal_routes`).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Json as JsonResponse, Router};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use shared::verification::Uuid4;
-use shared::verification::wire::{
-    AppResultRequest, AppResultResponse, ErrorBody, TanVerifyRequest, TeleTanResponse,
-};
-use subtle::ConstantTimeEq;
+use shared::verification::SecretHash;
+use shared::verification::wire::{AppResultRequest, AppResultResponse, TanVerifyRequest};
 
-use crate::config::{Service, Services};
+use crate::config::ServiceToken;
 use crate::error::{AppError, AppResult};
-use crate::extract::Json;
-use crate::server::AppState;
-use crate::verification::{reservation, store, teletan};
 
-/// Body of `POST /version/v1/tan/teletan`: who asks (a portal user).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct TeleTanRequest {
-    /// The portal user, for the per-user rate limit.
-    pub issuer: String,
-}
-
-/// The internal routes of the services this process runs, guarded by `token`.
-pub fn routes(token: Arc<ServiceToken>, services: &Services) -> Router<AppState> {
-    let mut router = Router::new();
-    if services.runs(Service::Verification) {
-        router = router
-            .route("/version/v1/tan/verify", post(verify_tan))
-            .route("/version/v1/tan/reserve", post(reservation::reserve))
-            .route("/version/v1/tan/confirm", post(reservation::confirm))
-            .route("/version/v1/tan/release", post(reservation::release))
-            .route("/version/v1/tan/teletan", post(issue_teletan));
-    }
-    if services.runs(Service::Testresult) {
-        router = router.route("/api/v1/app/result", post(app_result));
-    }
-    router.layer(axum::middleware::from_fn_with_state(token, require_token))
-}
+/// A boxed future, for calls between services behind trait objects.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The HTTP client for calls to another service's internal listener.
 pub fn client() -> reqwest::Client {
@@ -66,35 +47,9 @@ pub fn client() -> reqwest::Client {
         .expect("a plain HTTP client builds")
 }
 
-/// The secret shared by the services of one deployment.
-pub struct ServiceToken(Vec<u8>);
-
-impl std::fmt::Debug for ServiceToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ServiceToken(…)")
-    }
-}
-
-impl ServiceToken {
-    /// Wraps the configured token; it must be long enough to resist guessing.
-    pub fn new(token: &str) -> Result<Self, &'static str> {
-        if token.len() < 32 {
-            return Err("the service token must have at least 32 characters");
-        }
-        Ok(Self(token.as_bytes().to_vec()))
-    }
-
-    /// The token as sent.
-    pub fn expose(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or_default()
-    }
-
-    /// Compares in constant time (over the digests, so length leaks nothing).
-    fn matches(&self, presented: &[u8]) -> bool {
-        Sha256::digest(&self.0)
-            .ct_eq(&Sha256::digest(presented))
-            .into()
-    }
+/// `router` admitting only calls that carry `token`.
+pub fn guarded(router: Router, token: Arc<ServiceToken>) -> Router {
+    router.layer(axum::middleware::from_fn_with_state(token, require_token))
 }
 
 async fn require_token(
@@ -112,88 +67,191 @@ async fn require_token(
     }
 }
 
-/// Confirms and burns a TAN (the submission service asks).
-#[utoipa::path(post, path = "/version/v1/tan/verify", tag = "internal",
-    request_body = TanVerifyRequest,
-    security(("service_token" = [])),
-    responses(
-        (status = 200, description = "Valid; now burned"),
-        (status = 401, description = "No or wrong service token", body = ErrorBody),
-        (status = 404, description = "Unknown, expired or used", body = ErrorBody),
-    ))]
-pub(crate) async fn verify_tan(
-    State(state): State<AppState>,
-    Json(request): Json<TanVerifyRequest>,
-) -> AppResult<StatusCode> {
-    burn_tan(&state, &request.tan)
-        .await
-        .map(|()| StatusCode::OK)
+/// The verification service as the submission service sees it.
+pub trait TanVerifier: Send + Sync {
+    /// Whether the TANs live in this process's database: then
+    /// [`store_with_tan`] burns the TAN in the transaction of the keys
+    /// instead of reserving it.
+    fn shares_database(&self) -> bool {
+        false
+    }
+
+    /// Holds `tan` for this submission: the reservation id, or `None` when
+    /// it is unknown, expired, used or held by another submission.
+    fn reserve(&self, tan: String) -> BoxFuture<'_, AppResult<Option<String>>>;
+
+    /// Burns a held TAN (its keys are stored); `false` when the reservation
+    /// no longer holds it.
+    fn confirm(&self, tan: String, reservation: String) -> BoxFuture<'_, AppResult<bool>>;
+
+    /// Frees a held TAN unspent (its keys could not be stored).
+    fn release(&self, tan: String, reservation: String) -> BoxFuture<'_, AppResult<bool>>;
 }
 
-/// Confirms and burns a TAN: 404 when it is unknown, expired or used.
-pub async fn burn_tan(state: &AppState, tan: &str) -> AppResult<()> {
-    let not_found = || AppError::NotFound("unknown, expired or used TAN");
-    let tan = Uuid4::parse(tan).map_err(|_| not_found())?;
-    if store::burn_tan(&state.db, &state.db.hash(&tan), crate::clock::now()).await? {
-        tracing::info!("TAN confirmed and burned");
-        Ok(())
-    } else {
-        Err(not_found())
+/// Seconds a reservation holds a TAN unless confirmed or released: well
+/// above the internal calls' timeout (10 s) plus storing 14 keys.
+pub const RESERVATION_SECONDS: i64 = 60;
+
+/// Answer to `POST /version/v1/tan/reserve`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TanReservationResponse {
+    /// The reservation id (a UUID v4) that confirms or releases the TAN.
+    pub reservation: String,
+}
+
+/// Body of `POST /version/v1/tan/confirm` and `/release`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TanReservationRequest {
+    /// The reserved TAN.
+    pub tan: String,
+    /// The id `reserve` answered.
+    pub reservation: String,
+}
+
+/// The HTTP implementation: the verification service's internal listener,
+/// called with the service token.
+#[derive(Debug, Clone)]
+pub struct HttpTanVerifier {
+    client: reqwest::Client,
+    base: String,
+    token: Arc<ServiceToken>,
+}
+
+impl HttpTanVerifier {
+    /// Calls the internal listener at `base` (e.g. `http://10.0.0.5:9090`).
+    pub fn new(base: &str, token: Arc<ServiceToken>) -> Self {
+        Self {
+            client: crate::internal::client(),
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+        }
+    }
+
+    /// Posts `body` to the verification service's `path`: the answer of a
+    /// 200, `None` for a 404, an error for anything else.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> AppResult<Option<T>> {
+        let unavailable = |what: &str| AppError::Internal(format!("verification service: {what}"));
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(self.token.expose())
+            .json(body)
+            .send()
+            .await
+            .map_err(|error| unavailable(&error.without_url().to_string()))?;
+        match response.status() {
+            StatusCode::OK => {
+                let bytes = response
+                    .bytes()
+                    .await
+                    .map_err(|error| unavailable(&error.without_url().to_string()))?;
+                // An empty 200 reads as JSON null (for `()`).
+                let bytes = if bytes.is_empty() {
+                    &b"null"[..]
+                } else {
+                    &bytes[..]
+                };
+                serde_json::from_slice(bytes)
+                    .map(Some)
+                    .map_err(|error| unavailable(&error.to_string()))
+            }
+            StatusCode::NOT_FOUND => Ok(None),
+            status => Err(unavailable(&format!("{path} answered {status}"))),
+        }
     }
 }
 
-/// Issues a teleTAN for a portal user (rate limited per user and globally).
-#[utoipa::path(post, path = "/version/v1/tan/teletan", tag = "internal",
-    request_body = TeleTanRequest,
-    security(("service_token" = [])),
-    responses(
-        (status = 201, description = "A teleTAN, valid 1 hour", body = TeleTanResponse),
-        (status = 401, description = "No or wrong service token", body = ErrorBody),
-        (status = 429, description = "Rate limit; Retry-After says when", body = ErrorBody),
-    ))]
-pub(crate) async fn issue_teletan(
-    State(state): State<AppState>,
-    Json(request): Json<TeleTanRequest>,
-) -> AppResult<(StatusCode, JsonResponse<TeleTanResponse>)> {
-    let issuer = request.issuer.trim();
-    if issuer.is_empty() {
-        return Err(AppError::bad_request(
-            "issuer",
-            "the issuing portal user is missing",
-        ));
+impl TanVerifier for HttpTanVerifier {
+    fn reserve(&self, tan: String) -> BoxFuture<'_, AppResult<Option<String>>> {
+        Box::pin(async move {
+            let answer: Option<TanReservationResponse> = self
+                .call("/version/v1/tan/reserve", &TanVerifyRequest { tan })
+                .await?;
+            Ok(answer.map(|answer| answer.reservation))
+        })
     }
-    let teletan =
-        teletan::issue(&state.db, &state.verification, issuer, crate::clock::now()).await?;
-    Ok((
-        StatusCode::CREATED,
-        JsonResponse(TeleTanResponse {
-            value: teletan.expose().to_owned(),
-        }),
-    ))
+
+    fn confirm(&self, tan: String, reservation: String) -> BoxFuture<'_, AppResult<bool>> {
+        Box::pin(async move {
+            let body = TanReservationRequest { tan, reservation };
+            let answer: Option<()> = self.call("/version/v1/tan/confirm", &body).await?;
+            Ok(answer.is_some())
+        })
+    }
+
+    fn release(&self, tan: String, reservation: String) -> BoxFuture<'_, AppResult<bool>> {
+        Box::pin(async move {
+            let body = TanReservationRequest { tan, reservation };
+            let answer: Option<()> = self.call("/version/v1/tan/release", &body).await?;
+            Ok(answer.is_some())
+        })
+    }
 }
 
-/// A test result by the SHA-256 of the hashed GUID (the verification service asks).
-#[utoipa::path(post, path = "/api/v1/app/result", tag = "internal",
-    request_body = AppResultRequest,
-    security(("service_token" = [])),
-    responses(
-        (status = 200, description = "The result; an unknown id gets a pending entry", body = AppResultResponse),
-        (status = 400, description = "id is not 64 hex digits", body = ErrorBody),
-        (status = 401, description = "No or wrong service token", body = ErrorBody),
-    ))]
-pub(crate) async fn app_result(
-    State(state): State<AppState>,
-    Json(request): Json<AppResultRequest>,
-) -> AppResult<JsonResponse<AppResultResponse>> {
-    let valid = request.id.len() == 64 && request.id.bytes().all(|b| b.is_ascii_hexdigit());
-    if !valid {
-        return Err(AppError::bad_request(
-            "invalid_id",
-            "id must be 64 hexadecimal characters",
-        ));
+/// The test result service as the verification service sees it: the
+/// internal `/api/v1/app/result` call, in-process or over HTTP.
+pub trait TestResults: Send + Sync {
+    /// The result stored under `id_hash` (the keyed hash of a hashed GUID);
+    /// an unknown id gets a pending entry.
+    fn result(&self, id_hash: SecretHash) -> BoxFuture<'_, AppResult<AppResultResponse>>;
+
+    /// Whether the results live in the verification service's own database
+    /// (in-process): then a registration creates the pending entry in its
+    /// own transaction instead of calling [`TestResults::result`].
+    fn shares_database(&self) -> bool {
+        false
     }
-    let id = request.id.to_ascii_lowercase();
-    let result =
-        crate::testresult::store::get_or_create(&state.db, &id, crate::clock::now()).await?;
-    Ok(JsonResponse(result))
+}
+
+/// The HTTP implementation: the test result service in another process,
+/// reached on its internal listener with the service token.
+#[derive(Debug, Clone)]
+pub struct HttpTestResults {
+    client: reqwest::Client,
+    url: String,
+    token: std::sync::Arc<crate::config::ServiceToken>,
+}
+
+impl HttpTestResults {
+    /// Calls the internal listener at `base` (e.g. `http://10.0.0.5:9090`).
+    pub fn new(base: &str, token: std::sync::Arc<crate::config::ServiceToken>) -> Self {
+        Self {
+            client: crate::internal::client(),
+            url: format!("{}/api/v1/app/result", base.trim_end_matches('/')),
+            token,
+        }
+    }
+}
+
+impl TestResults for HttpTestResults {
+    fn result(&self, id_hash: SecretHash) -> BoxFuture<'_, AppResult<AppResultResponse>> {
+        Box::pin(async move {
+            let unavailable = |what: &str| {
+                crate::error::AppError::Internal(format!("test result service: {what}"))
+            };
+            let response = self
+                .client
+                .post(&self.url)
+                .bearer_auth(self.token.expose())
+                .json(&AppResultRequest {
+                    id: id_hash.to_hex(),
+                })
+                .send()
+                .await
+                .map_err(|error| unavailable(&error.without_url().to_string()))?;
+            if !response.status().is_success() {
+                return Err(unavailable(&format!("answered {}", response.status())));
+            }
+            response
+                .json::<AppResultResponse>()
+                .await
+                .map_err(|error| unavailable(&error.without_url().to_string()))
+        })
+    }
 }

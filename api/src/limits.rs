@@ -1,7 +1,7 @@
 //! What a stranger can make the server spend: the operator's bounds on
 //! connections, time and requests (SECURITY.md, "Limits an operator can
 //! set"). The listener ([`crate::server::listener`]) and the per-route rate
-//! limits ([`crate::server::rate_limit`]) read them; `warn serve` sets them
+//! limits ([`crate::rate_limit`]) read them; `warn serve` sets them
 //! from its options.
 
 use std::time::Duration;

@@ -10,7 +10,7 @@
 //! The stored form is text: `v1:` and the base64 of nonce ‖ ciphertext ‖
 //! tag. The prefix names the format, so the plain secrets of earlier
 //! versions (base32, which has no `:`) are told apart and sealed at start
-//! (`portal::accounts::seal_plain_totp_secrets`); [`SealingKey::open`]
+//! (`crate::db::Db::migrate`); [`SealingKey::open`]
 //! accepts the sealed form only.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -35,6 +35,12 @@ impl std::fmt::Debug for SealingKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SealingKey(…)")
     }
+}
+
+/// What binds a sealed TOTP secret to its user: the user's id, which never
+/// changes (a name could be given to another account).
+pub fn totp_associated_data(user_id: i64) -> Vec<u8> {
+    format!("portal_users.id={user_id}").into_bytes()
 }
 
 /// Why a value could not be sealed or opened. No variant carries the value.

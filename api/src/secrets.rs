@@ -11,32 +11,17 @@
 //!   migrate a database stores it, and every later process whose key gives
 //!   another value refuses to start ([`KeyError::Mismatch`]).
 //! - Earlier versions stored `SHA-256(secret)`; the stored form is now
-//!   `HMAC(key, SHA-256(secret))`, so [`adopt`] re-keys every existing row
+//!   `HMAC(key, SHA-256(secret))`, so the migration re-keys every existing row
 //!   without knowing any secret, in the same transaction that stores the
-//!   check value (which marks it done).
+//!   check value (which marks it done): [`crate::db::Db::migrate`] does.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use shared::verification::HashKey;
-use sqlx::Row;
-
-use crate::db::Db;
 
 /// Where the key lives in the data folder unless the operator names a file.
 pub const DEFAULT_KEY_FILE: &str = "secrets/hash.key";
-
-/// Every column that holds a secret's stored hash: what [`adopt`] re-keys.
-const HASHED_COLUMNS: [(&str, &str); 8] = [
-    ("registrations", "token_hash"),
-    ("registrations", "guid_hash"),
-    ("registrations", "teletan_hash"),
-    ("teletans", "hash"),
-    ("tans", "hash"),
-    ("test_results", "id_hash"),
-    ("labs", "key_hash"),
-    ("portal_sessions", "id_hash"),
-];
 
 /// Why the hash key could not be had or is not this database's.
 #[derive(Debug, thiserror::Error)]
@@ -164,68 +149,6 @@ fn warn_when_readable_by_others(path: &Path) {
 
 #[cfg(not(unix))]
 fn warn_when_readable_by_others(_path: &Path) {}
-
-/// Makes the database this key's: on its first use under a key, stores the
-/// key's check value and re-keys every row written the old way (unkeyed
-/// SHA-256), in one transaction; afterwards, checks that the key is the one
-/// the database was adopted under. `key_file` only names the key in the error.
-pub async fn adopt(db: &Db, key_file: &Path) -> Result<(), KeyError> {
-    let key = db.hash_key();
-    let check = key.check_value();
-    let mut tx = db.begin_write().await?;
-    // Concurrent first starts: the unique id makes one insert win; the
-    // others wait for its commit and then find its value.
-    let first = sqlx::query(
-        "INSERT INTO secret_hash_key (id, key_check, adopted_at) VALUES (1, $1, $2) \
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&check)
-    .bind(crate::clock::now())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
-    if !first {
-        drop(tx);
-        let stored: String = sqlx::query("SELECT key_check FROM secret_hash_key WHERE id = 1")
-            .fetch_one(db.pool())
-            .await?
-            .try_get("key_check")?;
-        return if stored == check {
-            Ok(())
-        } else {
-            Err(KeyError::Mismatch(key_file.to_path_buf()))
-        };
-    }
-    let mut rekeyed = 0u64;
-    for (table, column) in HASHED_COLUMNS {
-        // Table and column names are the constants above.
-        let select = format!("SELECT {column} FROM {table} WHERE {column} IS NOT NULL");
-        let update = format!("UPDATE {table} SET {column} = $1 WHERE {column} = $2");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(select))
-            .fetch_all(&mut *tx)
-            .await?;
-        for row in rows {
-            let old: String = row.try_get(0)?;
-            let mut legacy = [0u8; 32];
-            if old.len() != 64 || hex::decode_to_slice(&old, &mut legacy).is_err() {
-                continue; // not a hash this service wrote
-            }
-            sqlx::query(sqlx::AssertSqlSafe(update.clone()))
-                .bind(key.rekey_legacy(&legacy).to_hex())
-                .bind(&old)
-                .execute(&mut *tx)
-                .await?;
-            rekeyed += 1;
-        }
-    }
-    tx.commit().await?;
-    tracing::info!(
-        rows = rekeyed,
-        "stored secrets are now hashed under this server's key"
-    );
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {

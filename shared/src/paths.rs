@@ -76,6 +76,56 @@ pub fn is_app_config(path: &str) -> bool {
         .any(|name| path.ends_with(name))
 }
 
+/// What a published file is, told by its path alone (so the server, the
+/// object store and a CDN agree on its headers whatever its bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// An hourly or daily bundle (or a further part of one): a zip that
+    /// never changes once published.
+    Bundle,
+    /// A signed configuration: a zip replaced every run.
+    Configuration,
+    /// The public keys, JSON.
+    Keys,
+    /// A country, date or hour index, JSON replaced every run; also any path
+    /// outside the layout.
+    Index,
+}
+
+impl FileKind {
+    /// The kind of the file at public path `path`.
+    pub fn of(path: &str) -> Self {
+        if is_app_config(path) {
+            return Self::Configuration;
+        }
+        if path == keys() {
+            return Self::Keys;
+        }
+        let last = path.rsplit('/').next().unwrap_or_default();
+        let in_regions = path
+            .strip_prefix(&country_index())
+            .is_some_and(|rest| rest.starts_with('/'));
+        if in_regions && !matches!(last, "date" | "hour") && path.contains("/date/") {
+            Self::Bundle
+        } else {
+            Self::Index
+        }
+    }
+
+    /// Its `Content-Type`.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Bundle | Self::Configuration => "application/zip",
+            Self::Keys | Self::Index => "application/json",
+        }
+    }
+
+    /// Whether it never changes once published (and may be cached long).
+    pub fn is_immutable(self) -> bool {
+        self == Self::Bundle
+    }
+}
+
 /// The URL path of a public path, on the host that serves the tree.
 pub fn url(path: &str) -> String {
     format!("/{path}")
@@ -125,6 +175,32 @@ mod tests {
         assert_eq!(app_config_ios("v1"), "version/v1/app_config_ios");
         assert_eq!(keys(), "version/v1/keys");
         assert_eq!(url(&keys()), "/version/v1/keys");
+    }
+
+    #[test]
+    fn every_published_path_has_its_kind() {
+        let cases = [
+            (day_bundle("DE", "2026-11-20", 1), FileKind::Bundle),
+            (day_bundle("EUR", "2026-11-20", 2), FileKind::Bundle),
+            (hour_bundle("DE", "2026-11-20", 0, 1), FileKind::Bundle),
+            (hour_bundle("DE", "2026-11-20", 23, 3), FileKind::Bundle),
+            (country_index(), FileKind::Index),
+            (date_index("DE"), FileKind::Index),
+            (hour_index("DE", "2026-11-20"), FileKind::Index),
+            (app_config("DE"), FileKind::Configuration),
+            (app_config_android("v2"), FileKind::Configuration),
+            (app_config_ios("v1"), FileKind::Configuration),
+            (keys(), FileKind::Keys),
+            ("version/v1/other".to_owned(), FileKind::Index),
+        ];
+        for (path, kind) in cases {
+            assert_eq!(FileKind::of(&path), kind, "{path}");
+        }
+        assert_eq!(FileKind::Bundle.content_type(), "application/zip");
+        assert_eq!(FileKind::Configuration.content_type(), "application/zip");
+        assert_eq!(FileKind::Index.content_type(), "application/json");
+        assert!(FileKind::Bundle.is_immutable());
+        assert!(!FileKind::Configuration.is_immutable());
     }
 
     #[test]

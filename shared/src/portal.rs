@@ -342,23 +342,92 @@ pub struct AuditEntry {
     pub count: i64,
 }
 
-/// Every action the audit log records ([`AuditEntry::action`]), in the
-/// order the administration's filter offers them.
-pub const AUDIT_ACTIONS: [&str; 13] = [
-    "login",
-    "logout.everywhere",
-    "password.changed",
-    "teletan.issued",
-    "teletan.batch-issued",
-    "lab.results-uploaded",
-    "user.created",
-    "user.disabled",
-    "user.enabled",
-    "user.totp-reset",
-    "user.password-reset",
-    "lab-key.created",
-    "lab-key.disabled",
-];
+/// What the audit log records ([`AuditEntry::action`] holds its
+/// [`AuditAction::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// A user logged in (password and second factor).
+    Login,
+    /// A user ended every session of theirs.
+    LogoutEverywhere,
+    /// A user changed their password.
+    PasswordChanged,
+    /// A teleTAN was issued.
+    TeleTanIssued,
+    /// A batch of teleTANs was issued (the count says how many).
+    TeleTanBatchIssued,
+    /// A lab worker uploaded results (the count says how many).
+    LabResultsUploaded,
+    /// An administrator (or `warn user add`) created a user.
+    UserCreated,
+    /// An administrator disabled a user.
+    UserDisabled,
+    /// An administrator enabled a user.
+    UserEnabled,
+    /// An administrator reset a user's second factor.
+    UserTotpReset,
+    /// An administrator (or `warn user reset-password`) reset a password.
+    UserPasswordReset,
+    /// An administrator created a lab API key.
+    LabKeyCreated,
+    /// An administrator disabled a lab API key.
+    LabKeyDisabled,
+}
+
+impl AuditAction {
+    /// Every action, in the order the administration's filter offers them.
+    pub const ALL: [AuditAction; 13] = [
+        Self::Login,
+        Self::LogoutEverywhere,
+        Self::PasswordChanged,
+        Self::TeleTanIssued,
+        Self::TeleTanBatchIssued,
+        Self::LabResultsUploaded,
+        Self::UserCreated,
+        Self::UserDisabled,
+        Self::UserEnabled,
+        Self::UserTotpReset,
+        Self::UserPasswordReset,
+        Self::LabKeyCreated,
+        Self::LabKeyDisabled,
+    ];
+
+    /// The stored and wire name (`user.totp-reset`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "login",
+            Self::LogoutEverywhere => "logout.everywhere",
+            Self::PasswordChanged => "password.changed",
+            Self::TeleTanIssued => "teletan.issued",
+            Self::TeleTanBatchIssued => "teletan.batch-issued",
+            Self::LabResultsUploaded => "lab.results-uploaded",
+            Self::UserCreated => "user.created",
+            Self::UserDisabled => "user.disabled",
+            Self::UserEnabled => "user.enabled",
+            Self::UserTotpReset => "user.totp-reset",
+            Self::UserPasswordReset => "user.password-reset",
+            Self::LabKeyCreated => "lab-key.created",
+            Self::LabKeyDisabled => "lab-key.disabled",
+        }
+    }
+
+    /// The action of a stored or wire name; `None` for any other text.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_str() == name)
+    }
+}
+
+/// The names of [`AuditAction::ALL`], in its order (what the
+/// administration's filter offers and sends).
+pub const AUDIT_ACTIONS: [&str; 13] = {
+    let mut names = [""; 13];
+    let mut index = 0;
+    while index < names.len() {
+        names[index] = AuditAction::ALL[index].as_str();
+        index += 1;
+    }
+    names
+};
 
 /// Filters of `GET /api/v1/portal/audit` (query parameters).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -495,6 +564,17 @@ pub struct DayStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_action_names_are_unique_and_parse_back() {
+        let names: std::collections::BTreeSet<&str> = AUDIT_ACTIONS.into_iter().collect();
+        assert_eq!(names.len(), AuditAction::ALL.len());
+        for (action, name) in AuditAction::ALL.into_iter().zip(AUDIT_ACTIONS) {
+            assert_eq!(action.as_str(), name);
+            assert_eq!(AuditAction::parse(name), Some(action));
+        }
+        assert_eq!(AuditAction::parse("user.deleted"), None);
+    }
 
     #[test]
     fn the_password_rule_counts_length_name_and_variety() {

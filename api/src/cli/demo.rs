@@ -59,7 +59,7 @@ pub fn run(command: DemoCommand, file: &FileConfig) -> anyhow::Result<ExitCode> 
         cases: args.cases,
         days: args.days,
         now,
-        country: countries.home().to_owned(),
+        country: countries.home().to_string(),
     };
     let mut rng = args
         .seed

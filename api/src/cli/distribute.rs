@@ -8,9 +8,10 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{CountryArgs, StorageArgs};
+use crate::config::DistributionSettings;
 use crate::config::FileConfig;
 use crate::db::Db;
-use crate::distribution::{Distribution, DistributionSettings};
+use crate::distribution::Distribution;
 
 /// Options of the distribution, shared by `warn serve` and `warn distribute`.
 #[derive(Debug, Clone, clap::Args)]
@@ -79,7 +80,7 @@ pub fn run(args: DistributeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> 
         let distribution = Distribution::open(db.clone(), &storage.data_dir, &countries, settings)
             .await
             .context("cannot open the distribution")?;
-        let progress = progress_bar();
+        let progress = Bar(progress_bar());
         let report = distribution.run(now, &progress).await;
         db.close().await;
         let report = report.context("distribution failed")?;
@@ -103,6 +104,21 @@ fn progress_bar() -> ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// The bar as a run's progress.
+struct Bar(ProgressBar);
+
+impl crate::distribution::run::Progress for Bar {
+    fn start(&self, bundles: u64) {
+        self.0.set_length(bundles);
+    }
+    fn advance(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
 }
 
 /// Unix seconds of an RFC 3339 time.

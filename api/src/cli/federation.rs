@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{CountryArgs, StorageArgs};
+use crate::config::FederationSettings;
 use crate::config::{FileConfig, GatewayTls};
 use crate::db::Db;
-use crate::federation::{Federation, FederationSettings, certs};
+use crate::federation::{Federation, certs};
 
 /// Options of the federation, shared by `warn serve` and `warn federation sync`.
 #[derive(Debug, Clone, clap::Args)]

@@ -8,7 +8,9 @@ use anyhow::Context;
 use clap::builder::TypedValueParser;
 
 use super::{CountryArgs, StorageArgs};
-use crate::config::{DEFAULT_LISTEN, FileConfig, ServerConfig, Service, Services, StorageConfig};
+use crate::config::{
+    DEFAULT_LISTEN, FileConfig, ServerConfig, Service, ServiceToken, Services, StorageConfig,
+};
 use crate::db::Db;
 use crate::limits::Limits;
 use crate::server::Application;
@@ -148,7 +150,7 @@ impl LimitsArgs {
 /// The service token: from `--service-token-file`, else `WARN_SERVICE_TOKEN`,
 /// else the configuration file; never from the command line, where every
 /// user of the machine can read it.
-fn service_token(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Option<String>> {
+fn service_token(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Option<ServiceToken>> {
     if args.service_token_on_command_line.is_some() {
         anyhow::bail!(
             "--service-token on the command line is visible to every user of this machine \
@@ -159,12 +161,16 @@ fn service_token(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Option<S
     if let Some(path) = &args.service_token_file {
         let token = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the service token file {}", path.display()))?;
-        return Ok(Some(token.trim().to_owned()));
+        return parse(&token).map(Some);
     }
     if let Ok(token) = std::env::var("WARN_SERVICE_TOKEN") {
-        return Ok(Some(token.trim().to_owned()));
+        return parse(&token).map(Some);
     }
-    Ok(file.service_token.clone())
+    file.service_token.as_deref().map(parse).transpose()
+}
+
+fn parse(token: &str) -> anyhow::Result<ServiceToken> {
+    ServiceToken::new(token.trim()).map_err(anyhow::Error::msg)
 }
 
 /// Starts the server and serves until Ctrl-C or SIGTERM.
@@ -191,16 +197,16 @@ pub fn run(args: ServeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
         verification_url: args
             .verification_url
             .or_else(|| file.verification_url.clone()),
-        cleanup_interval: Some(crate::cleanup::INTERVAL),
+        cleanup_interval: Some(crate::config::CLEANUP_INTERVAL),
         countries: args.countries.resolve(file)?,
-        portal: crate::portal::PortalConfig {
+        portal: crate::config::PortalConfig {
             idle_timeout: std::time::Duration::from_secs(args.session_idle_minutes * 60),
             absolute_timeout: std::time::Duration::from_secs(args.session_max_hours * 3600),
             secure_cookie: args.secure_cookies,
-            ..crate::portal::PortalConfig::default()
+            ..crate::config::PortalConfig::default()
         },
-        distribution_interval: Some(crate::distribution::INTERVAL),
-        distribution_watch: crate::distribution::WATCH_INTERVAL,
+        distribution_interval: Some(crate::config::DISTRIBUTION_INTERVAL),
+        distribution_watch: crate::config::DISTRIBUTION_WATCH_INTERVAL,
         distribution: args.distribution.resolve(file),
         federation: federation.national()?,
         gateway_tls: federation.gateway(),

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use shared::portal::Role;
+use shared::portal::{AuditAction, Role};
 
 use super::StorageArgs;
 use crate::config::FileConfig;
@@ -118,7 +118,15 @@ async fn reset_in(db: &Db, name: &str) -> anyhow::Result<String> {
         .map_err(|error| anyhow::anyhow!("{error}"))?
         .with_context(|| format!("no portal user named {name:?}"))?;
     let now = crate::clock::now();
-    audit::record(db, "warn", "user.password-reset", &user.name, 1, now).await?;
+    audit::record(
+        db,
+        "warn",
+        AuditAction::UserPasswordReset,
+        &user.name,
+        1,
+        now,
+    )
+    .await?;
     Ok(password)
 }
 
@@ -128,6 +136,6 @@ async fn add(db: &Db, name: &str, role: Role) -> anyhow::Result<(String, String)
         .await
         .map_err(|error| anyhow::anyhow!("{error}"))?;
     let detail = format!("{} ({})", user.name, user.role);
-    audit::record(db, "warn", "user.created", &detail, 1, now).await?;
+    audit::record(db, "warn", AuditAction::UserCreated, &detail, 1, now).await?;
     Ok((user.name, password))
 }

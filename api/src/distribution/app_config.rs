@@ -10,6 +10,7 @@ use shared::paths;
 use shared::risk::published::PublishedConfig;
 
 use super::run::RunError;
+use crate::config::CountryCode;
 
 /// The defaults: cwa-server's main-config values (the file says which).
 pub const DEFAULTS: &str = include_str!("app-config.toml");
@@ -65,14 +66,14 @@ const LEGACY_TRL_MULTIPLIER: f64 = 0.2;
 /// `version/v1` (where the Android app's `AppConfigApiV2` looks).
 pub fn encode(
     config: &PublishedConfig,
-    home: &str,
+    home: CountryCode,
     supported: &[String],
 ) -> Result<Vec<(String, Bytes)>, RunError> {
     let built = config
         .build(supported)
         .map_err(|error| RunError::Config(format!("application configuration: {error}")))?;
     let mut files = vec![(
-        paths::app_config(home),
+        paths::app_config(home.as_str()),
         Bytes::from(built.v1.encode_to_vec()),
     )];
     files.push((

@@ -25,42 +25,18 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
-use indicatif::ProgressBar;
 
-use crate::config::Countries;
+use crate::config::{Countries, CountryCode, DistributionSettings};
 use crate::db::Db;
 use publish::Publisher;
-use run::{RunError, RunOptions, RunReport};
+use run::{Progress, Quiet, RunError, RunOptions, RunReport};
 use serve::PublishedFiles;
 use signing::SigningKeys;
 
 /// The reference threshold: an hour with fewer keys carries them forward.
 pub const DEFAULT_MIN_KEYS: usize = 140;
-/// How often `warn serve` runs the distribution.
-pub const INTERVAL: Duration = Duration::from_secs(3600);
-/// How often `warn serve` looks for runs finished by another process (a
-/// `warn distribute` from cron, another replica): one indexed query.
-pub const WATCH_INTERVAL: Duration = Duration::from_secs(10);
 /// The folder below the data folder that the local object store uses.
 pub const PUBLIC_DIR: &str = "public";
-
-/// Options of the distribution, shared by `warn serve` and `warn distribute`.
-#[derive(Debug, Clone, Default)]
-pub struct DistributionSettings {
-    /// Object store URL (`file:///...`, `s3://bucket/prefix`); default the
-    /// folder `DATA_DIR/public`.
-    pub publish_url: Option<String>,
-    /// Threshold of keys per hourly bundle (default 140).
-    pub min_keys: Option<usize>,
-    /// Key id of a newly created signing key (default: the home country code).
-    pub key_id: Option<String>,
-    /// A configured signing key file (PKCS#8 PEM with Key-Id/Key-Version
-    /// lines); without it the keys of `DATA_DIR/signing` are used.
-    pub signing_key: Option<PathBuf>,
-    /// TOML (or JSON) file whose values replace those of the default
-    /// application configuration (`app-config.toml`).
-    pub app_config: Option<PathBuf>,
-}
 
 /// Everything a run needs, opened once.
 #[derive(Debug, Clone)]
@@ -68,7 +44,7 @@ pub struct Distribution {
     db: Db,
     data_dir: PathBuf,
     settings: DistributionSettings,
-    home: String,
+    home: CountryCode,
     supported: Vec<String>,
     publisher: Publisher,
     minimum_trl: u8,
@@ -98,7 +74,7 @@ impl Distribution {
             db,
             data_dir: data_dir.to_owned(),
             settings,
-            home: countries.home().to_owned(),
+            home: countries.home(),
             supported,
             publisher,
             minimum_trl: config.minimum_trl_value_allowed,
@@ -133,7 +109,7 @@ impl Distribution {
         self.settings
             .key_id
             .clone()
-            .unwrap_or_else(|| self.home.clone())
+            .unwrap_or_else(|| self.home.to_string())
     }
 
     /// The published files as `warn serve` holds them.
@@ -142,7 +118,7 @@ impl Distribution {
     }
 
     /// Runs one assembly as of `now` (unix seconds).
-    pub async fn run(&self, now: i64, progress: &ProgressBar) -> Result<RunReport, RunError> {
+    pub async fn run(&self, now: i64, progress: &dyn Progress) -> Result<RunReport, RunError> {
         let (_lock, swept) = self.publisher.lock_for_run().await?;
         if swept > 0 {
             tracing::info!(files = swept, "deleted temporary files of interrupted runs");
@@ -158,7 +134,7 @@ impl Distribution {
         let options = RunOptions {
             now,
             min_keys: self.settings.min_keys.unwrap_or(DEFAULT_MIN_KEYS),
-            home: self.home.clone(),
+            home: self.home,
             supported: self.supported.clone(),
             minimum_trl: self.minimum_trl,
             configurations: self.configurations.clone(),
@@ -169,7 +145,7 @@ impl Distribution {
     /// Runs one assembly as of `now` without a progress bar, then reloads
     /// the files served from memory (what each hourly run does).
     pub async fn run_and_reload(&self, now: i64) -> Result<RunReport, RunError> {
-        let report = self.run(now, &ProgressBar::hidden()).await?;
+        let report = self.run(now, &Quiet).await?;
         self.reload().await?;
         Ok(report)
     }
@@ -205,7 +181,7 @@ impl Distribution {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            match self.run(crate::clock::now(), &ProgressBar::hidden()).await {
+            match self.run(crate::clock::now(), &Quiet).await {
                 Ok(report) => tracing::info!("distribution: {report}"),
                 Err(error) => {
                     tracing::warn!(%error, "distribution failed; retrying at the next run")

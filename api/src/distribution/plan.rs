@@ -10,7 +10,7 @@
 //!   The window is the 14 complete UTC days before today plus today's
 //!   complete hours; today has an hour index but no daily bundle yet.
 //! - The daily bundle of a day holds the union of its hourly bundles.
-//! - A bundle over the per-file limit is split into equal batches of
+//! - A bundle over the per-file limit is split into equal parts of
 //!   consecutive keys in key-data order.
 
 /// Seconds in an hour.
@@ -36,7 +36,7 @@ pub struct PlanRules {
     pub now: i64,
     /// Fewest keys an hourly bundle may carry; fewer are carried forward.
     pub min_keys: usize,
-    /// Most keys one bundle file holds; more are split into batches.
+    /// Most keys one bundle file holds; more are split into parts.
     pub max_keys_per_bundle: usize,
 }
 
@@ -166,9 +166,10 @@ pub fn plan<K: Plannable>(keys: &[K], rules: &PlanRules) -> Plan {
     }
 }
 
-/// Splits `count` keys into the fewest batches of at most `max` keys each,
-/// as equal as possible; returns the index ranges. No keys: one empty batch.
-pub fn batches(count: usize, max: usize) -> Vec<std::ops::Range<usize>> {
+/// Splits `count` keys into the fewest parts of at most `max` keys each,
+/// as equal as possible (the files of one hour or day; the export format
+/// calls them batches); returns the index ranges. No keys: one empty part.
+pub fn parts(count: usize, max: usize) -> Vec<std::ops::Range<usize>> {
     let max = max.max(1);
     let parts = count.div_ceil(max).max(1);
     let (base, extra) = (count / parts, count % parts);

@@ -146,7 +146,7 @@ fn keys_before_the_window_are_expired() {
 }
 
 #[test]
-fn batches_split_evenly_under_the_limit() {
+fn parts_split_evenly_under_the_limit() {
     let cases: [(usize, usize, &[usize]); 5] = [
         (0, 600_000, &[0]),
         (600_000, 600_000, &[600_000]),
@@ -155,7 +155,7 @@ fn batches_split_evenly_under_the_limit() {
         (7, 3, &[3, 2, 2]),
     ];
     for (count, max, sizes) in cases {
-        let ranges = batches(count, max);
+        let ranges = parts(count, max);
         let got: Vec<usize> = ranges.iter().map(|range| range.len()).collect();
         assert_eq!(got, sizes, "{count} keys, at most {max}");
         assert_eq!(ranges.last().map(|range| range.end), Some(count));

@@ -21,7 +21,7 @@ use futures_util::TryStreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions, PutPayload};
-use shared::paths::ROOT;
+use shared::paths::{FileKind, ROOT};
 
 /// Name of the object that holds a path's content.
 const INDEX: &str = "index";
@@ -189,7 +189,7 @@ impl Publisher {
     pub async fn put(&self, path: &str, content: Bytes) -> Result<Outcome, PublishError> {
         let location = object_path(path);
         let attributes = if self.headers {
-            headers_of(path, &content)
+            headers_of(path)
         } else {
             Attributes::new()
         };
@@ -286,20 +286,16 @@ fn is_staging_file(name: &str) -> bool {
     })
 }
 
-/// The `Content-Type` of a published file: bundles (and the signed
-/// configuration) are zips, everything else is JSON.
-pub fn content_type(content: &[u8]) -> &'static str {
-    if content.starts_with(b"PK") {
-        "application/zip"
-    } else {
-        "application/json"
-    }
+/// The `Content-Type` of the published file at `path`: bundles and the
+/// signed configurations are zips, everything else is JSON.
+pub fn content_type(path: &str) -> &'static str {
+    FileKind::of(path).content_type()
 }
 
-/// The `Cache-Control` of a published file: long for bundles, short for
-/// what changes every run (indexes, keys, the configuration).
-pub fn cache_control(path: &str, content: &[u8]) -> &'static str {
-    if content.starts_with(b"PK") && !shared::paths::is_app_config(path) {
+/// The `Cache-Control` of the published file at `path`: long for bundles,
+/// short for what changes every run (indexes, keys, the configurations).
+pub fn cache_control(path: &str) -> &'static str {
+    if FileKind::of(path).is_immutable() {
         BUNDLE_CACHE_CONTROL
     } else {
         INDEX_CACHE_CONTROL
@@ -307,10 +303,10 @@ pub fn cache_control(path: &str, content: &[u8]) -> &'static str {
 }
 
 /// The headers an object at public path `path` carries in the store.
-fn headers_of(path: &str, content: &[u8]) -> Attributes {
+fn headers_of(path: &str) -> Attributes {
     Attributes::from_iter([
-        (Attribute::ContentType, content_type(content)),
-        (Attribute::CacheControl, cache_control(path, content)),
+        (Attribute::ContentType, content_type(path)),
+        (Attribute::CacheControl, cache_control(path)),
     ])
 }
 
@@ -356,43 +352,32 @@ mod tests {
 
     #[test]
     fn published_files_carry_the_headers_of_their_kind() {
-        let zip = b"PK\x03\x04...".as_slice();
-        let json = b"[\"DE\"]".as_slice();
         let cases = [
             (
                 "version/v1/diagnosis-keys/country/DE/date/2026-11-20",
-                zip,
                 "application/zip",
                 BUNDLE_CACHE_CONTROL,
             ),
             (
                 "version/v1/diagnosis-keys/country/DE/date/2026-11-20/hour/3",
-                zip,
                 "application/zip",
                 BUNDLE_CACHE_CONTROL,
             ),
             (
                 "version/v1/configuration/country/DE/app_config",
-                zip,
                 "application/zip",
                 INDEX_CACHE_CONTROL,
             ),
             (
                 "version/v1/diagnosis-keys/country",
-                json,
                 "application/json",
                 INDEX_CACHE_CONTROL,
             ),
-            (
-                "version/v1/keys",
-                json,
-                "application/json",
-                INDEX_CACHE_CONTROL,
-            ),
+            ("version/v1/keys", "application/json", INDEX_CACHE_CONTROL),
         ];
-        for (path, content, expected_type, expected_cache) in cases {
-            assert_eq!(content_type(content), expected_type, "{path}");
-            assert_eq!(cache_control(path, content), expected_cache, "{path}");
+        for (path, expected_type, expected_cache) in cases {
+            assert_eq!(content_type(path), expected_type, "{path}");
+            assert_eq!(cache_control(path), expected_cache, "{path}");
         }
     }
 

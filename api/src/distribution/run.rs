@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use indicatif::ProgressBar;
 use shared::bundle::{BuildError, ExportSpec, KeyIdentity, MAX_KEYS_PER_BUNDLE, build_export};
 use shared::paths;
 
@@ -13,6 +12,7 @@ use super::plan::{self, HOUR, HOURS_PER_DAY, Plan, PlanRules};
 use super::publish::{Outcome, PublishError, Publisher};
 use super::signing::{KeyError, SigningKeys};
 use super::store::{self, PublishableKey, ReadError};
+use crate::config::CountryCode;
 use crate::db::Db;
 
 /// What one run is told.
@@ -26,7 +26,7 @@ pub struct RunOptions {
     /// foreign keys (from the federation gateway) of users who visited it.
     /// `EUR` always gets every key; a supported country that foreign keys
     /// visited gets a region of its own with those keys.
-    pub home: String,
+    pub home: CountryCode,
     /// The countries this server supports (the home country among them):
     /// only these become regions, whatever a partner's keys claim to have visited.
     pub supported: Vec<String>,
@@ -40,7 +40,7 @@ pub struct RunOptions {
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunReport {
-    /// Bundle files in the window (hourly, daily, batches).
+    /// Bundle files in the window (hourly and daily, each in one or more parts).
     pub bundles: u64,
     /// Bundle files written because they were new or changed.
     pub bundles_written: u64,
@@ -90,10 +90,14 @@ pub enum RunError {
     /// Stored keys could not be read.
     #[error(transparent)]
     Read(#[from] ReadError),
-    /// The object store failed (its message, which already holds every
-    /// cause: `object_store` errors repeat their source in their text).
+    /// The object store failed. Its text already holds every cause
+    /// (`object_store` errors repeat their source in their text), so it is
+    /// not also given as the source.
     #[error("object store: {0}")]
-    Publish(String),
+    Publish(PublishError),
+    /// The published country index is not a list of regions.
+    #[error("the country index is not a list of regions: {0}")]
+    CountryIndex(serde_json::Error),
     /// A bundle could not be built.
     #[error("bundle: {0}")]
     Build(#[from] BuildError),
@@ -110,7 +114,7 @@ pub enum RunError {
 
 impl From<PublishError> for RunError {
     fn from(error: PublishError) -> Self {
-        Self::Publish(error.to_string())
+        Self::Publish(error)
     }
 }
 
@@ -120,137 +124,80 @@ struct Job {
     region: String,
     start: i64,
     end: i64,
-    batch: (u32, u32),
+    /// Which part of its hour or day this file is, of how many (the
+    /// export's `batch_num` and `batch_size`: over 600,000 keys take more
+    /// than one file).
+    part: (u32, u32),
     keys: Vec<usize>,
     hourly: bool,
 }
 
-/// Runs one assembly as of `options.now`.
+/// What a run tells as it goes: `warn distribute` shows a bar, the server
+/// nothing ([`Quiet`]).
+pub trait Progress: Sync {
+    /// The run will build `bundles` bundle files.
+    fn start(&self, bundles: u64);
+    /// One more bundle file is built and written.
+    fn advance(&self);
+    /// The run is done.
+    fn finish(&self);
+}
+
+/// No progress shown (the server's hourly runs).
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn start(&self, _bundles: u64) {}
+    fn advance(&self) {}
+    fn finish(&self) {}
+}
+
+/// Runs one assembly as of `options.now`: the keys to publish, each
+/// region's plan, the signed key list and configurations, the bundles, the
+/// indexes (which name only files written before them), then the sweep of
+/// what no index names any more; and records the run.
 pub async fn run_once(
     db: &Db,
     publisher: &Publisher,
     signing: &SigningKeys,
     options: &RunOptions,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<RunReport, RunError> {
     let run_id = store::start_run(db, options.now).await?;
     // A store that refuses (credentials, a missing bucket) fails here, with
     // the store's reason, before anything is built.
     publisher.check().await?;
     let previous_regions = previous_regions(publisher).await?;
-    let window_start = plan::window_start_hour(options.now);
     let mut report = RunReport {
         signed_by: signing.active().identity().clone(),
-        keys_deleted: store::delete_expired_keys(db, window_start).await?,
+        keys_deleted: store::delete_expired_keys(db, plan::window_start_hour(options.now)).await?,
         ..RunReport::default()
     };
-    // Published copies: keys under the minimum level stay out, the others
-    // carry cwa-server's encoding of their level (the stored rows keep what
-    // was submitted).
-    let keys: Vec<PublishableKey> = store::publishable_keys(db, plan::hour_of(options.now))
-        .await?
-        .into_iter()
-        .filter_map(|stored| {
-            let key = shared::publication::published_key(&stored.key, options.minimum_trl)?;
-            Some(PublishableKey { key, ..stored })
-        })
-        .collect();
-    let keys = Arc::new(keys);
-    let rules = PlanRules {
-        now: options.now,
-        min_keys: options.min_keys,
-        max_keys_per_bundle: MAX_KEYS_PER_BUNDLE,
-    };
-    let regions = regions(&options.home, &options.supported, keys.as_slice());
-    let plans: Vec<(String, Plan)> = regions
-        .iter()
-        .map(|(region, members)| {
-            let plan = match members {
-                None => plan::plan(keys.as_slice(), &rules),
-                Some(members) => region_plan(keys.as_slice(), members, &rules),
-            };
-            (region.clone(), plan)
-        })
-        .collect();
-    let region_names: Vec<String> = plans.iter().map(|(region, _)| region.clone()).collect();
+    let keys = Arc::new(publishable_keys(db, options).await?);
+    let plans = plan_regions(&keys, options);
     if let Some((_, plan)) = plans.first() {
         report.keys_carried = plan.carried as u64;
         report.keys_waiting = plan.waiting as u64;
     }
-
-    // The public keys first, so that a verifier knows a new key before it
-    // meets its first bundle; the configuration beside them.
-    let keys_json = serde_json::to_vec_pretty(&signing.published()).unwrap_or_default();
-    count(
-        &mut report,
-        publisher.put(&paths::keys(), keys_json.into()).await?,
-    );
-    for (path, configuration) in &options.configurations {
-        let payload = shared::bundle::sign_payload(configuration, &[signing.active()]);
-        count(&mut report, publisher.put(path, payload.into()).await?);
-    }
-
-    let mut jobs = Vec::new();
-    for (region, plan) in &plans {
-        jobs.extend(jobs_of(
-            region,
-            plan,
-            keys.as_slice(),
-            rules.max_keys_per_bundle,
-        ));
-    }
+    publish_signed_files(publisher, signing, options, &mut report).await?;
+    let jobs: Vec<Job> = plans
+        .iter()
+        .flat_map(|(region, plan)| jobs_of(region, plan, keys.as_slice(), MAX_KEYS_PER_BUNDLE))
+        .collect();
     report.bundles = jobs.len() as u64;
     report.keys_in_window = jobs
         .iter()
-        .filter(|job| job.hourly && job.region == options.home)
+        .filter(|job| job.hourly && job.region == options.home.as_str())
         .map(|job| job.keys.len() as u64)
         .sum();
-    progress.set_length(report.bundles);
     let mut expected: BTreeSet<String> = jobs.iter().map(|job| job.path.clone()).collect();
+    progress.start(report.bundles);
     publish_bundles(jobs, keys, signing, publisher, progress, &mut report).await?;
-
-    // Indexes last: each names only files written above.
-    for (region, plan) in &plans {
-        for day in &plan.days {
-            let hours: Vec<i64> = day
-                .hours
-                .iter()
-                .map(|hour| hour.hour.rem_euclid(HOURS_PER_DAY))
-                .collect();
-            let path = paths::hour_index(region, &date(day.day));
-            count(&mut report, publisher.put(&path, json(&hours)).await?);
-            expected.insert(path);
-        }
-        let dates: Vec<String> = plan
-            .days
-            .iter()
-            .filter(|day| day.complete)
-            .map(|day| date(day.day))
-            .collect();
-        let path = paths::date_index(region);
-        count(&mut report, publisher.put(&path, json(&dates)).await?);
-        expected.insert(path);
-    }
-    count(
-        &mut report,
-        publisher
-            .put(&paths::country_index(), json(&region_names))
-            .await?,
-    );
-
-    // Only now delete what no index names any more (also in regions that
-    // no longer have keys).
-    let mut published: BTreeSet<String> = region_names.iter().cloned().collect();
+    publish_indexes(publisher, &plans, &mut expected, &mut report).await?;
+    let mut published: BTreeSet<String> = plans.iter().map(|(region, _)| region.clone()).collect();
     published.extend(previous_regions);
-    for region in &published {
-        for path in publisher.list(&paths::region(region)).await? {
-            if !expected.contains(&path) {
-                publisher.delete(&path).await?;
-                report.files_deleted += 1;
-            }
-        }
-    }
-    progress.finish_and_clear();
+    report.files_deleted = sweep(publisher, &published, &expected).await?;
+    progress.finish();
     store::finish_run(
         db,
         run_id,
@@ -262,6 +209,117 @@ pub async fn run_once(
     Ok(report)
 }
 
+/// The keys of the window as published: keys under the minimum
+/// transmission risk level stay out, the others carry cwa-server's encoding
+/// of their level (the stored rows keep what was submitted).
+async fn publishable_keys(db: &Db, options: &RunOptions) -> Result<Vec<PublishableKey>, RunError> {
+    Ok(store::publishable_keys(db, plan::hour_of(options.now))
+        .await?
+        .into_iter()
+        .filter_map(|stored| {
+            let key = shared::publication::published_key(&stored.key, options.minimum_trl)?;
+            Some(PublishableKey { key, ..stored })
+        })
+        .collect())
+}
+
+/// Each region with the plan of its keys (the home region first).
+fn plan_regions(keys: &[PublishableKey], options: &RunOptions) -> Vec<(String, Plan)> {
+    let rules = PlanRules {
+        now: options.now,
+        min_keys: options.min_keys,
+        max_keys_per_bundle: MAX_KEYS_PER_BUNDLE,
+    };
+    regions(options.home, &options.supported, keys)
+        .into_iter()
+        .map(|(region, members)| {
+            let plan = match members {
+                None => plan::plan(keys, &rules),
+                Some(members) => region_plan(keys, &members, &rules),
+            };
+            (region, plan)
+        })
+        .collect()
+}
+
+/// The public keys, so that a verifier knows a new key before it meets
+/// its first bundle, and the signed configurations beside them.
+async fn publish_signed_files(
+    publisher: &Publisher,
+    signing: &SigningKeys,
+    options: &RunOptions,
+    report: &mut RunReport,
+) -> Result<(), RunError> {
+    let keys_json = serde_json::to_vec_pretty(&signing.published()).unwrap_or_default();
+    count(
+        report,
+        publisher.put(&paths::keys(), keys_json.into()).await?,
+    );
+    for (path, configuration) in &options.configurations {
+        let payload = shared::bundle::sign_payload(configuration, &[signing.active()]);
+        count(report, publisher.put(path, payload.into()).await?);
+    }
+    Ok(())
+}
+
+/// Each region's hour indexes and date index, then the country index;
+/// adds their paths to `expected`.
+async fn publish_indexes(
+    publisher: &Publisher,
+    plans: &[(String, Plan)],
+    expected: &mut BTreeSet<String>,
+    report: &mut RunReport,
+) -> Result<(), RunError> {
+    for (region, plan) in plans {
+        for day in &plan.days {
+            let hours: Vec<i64> = day
+                .hours
+                .iter()
+                .map(|hour| hour.hour.rem_euclid(HOURS_PER_DAY))
+                .collect();
+            let path = paths::hour_index(region, &date(day.day));
+            count(report, publisher.put(&path, json(&hours)).await?);
+            expected.insert(path);
+        }
+        let dates: Vec<String> = plan
+            .days
+            .iter()
+            .filter(|day| day.complete)
+            .map(|day| date(day.day))
+            .collect();
+        let path = paths::date_index(region);
+        count(report, publisher.put(&path, json(&dates)).await?);
+        expected.insert(path);
+    }
+    let region_names: Vec<&str> = plans.iter().map(|(region, _)| region.as_str()).collect();
+    count(
+        report,
+        publisher
+            .put(&paths::country_index(), json(&region_names))
+            .await?,
+    );
+    Ok(())
+}
+
+/// Deletes the files of `regions` that no index names any more (also in
+/// regions that no longer have keys); answers how many.
+async fn sweep(
+    publisher: &Publisher,
+    regions: &BTreeSet<String>,
+    expected: &BTreeSet<String>,
+) -> Result<u64, RunError> {
+    let mut deleted = 0;
+    for region in regions {
+        for path in publisher.list(&paths::region(region)).await? {
+            if !expected.contains(&path) {
+                publisher.delete(&path).await?;
+                deleted += 1;
+            }
+        }
+    }
+    Ok(deleted)
+}
+
 /// The regions the country index lists before this run (none before the
 /// first run): their files are deleted when the run no longer publishes
 /// them. An index that cannot be read or is not a list fails the run (the
@@ -269,11 +327,7 @@ pub async fn run_once(
 /// region it stopped publishing.
 async fn previous_regions(publisher: &Publisher) -> Result<Vec<String>, RunError> {
     match publisher.get(&paths::country_index()).await? {
-        Some(bytes) => serde_json::from_slice(&bytes).map_err(|error| {
-            RunError::Publish(format!(
-                "the country index is not a list of regions: {error}"
-            ))
-        }),
+        Some(bytes) => serde_json::from_slice(&bytes).map_err(RunError::CountryIndex),
         None => Ok(Vec::new()),
     }
 }
@@ -286,7 +340,7 @@ async fn previous_regions(publisher: &Publisher) -> Result<Vec<String>, RunError
 /// countries become regions, whatever a partner's keys claim to have
 /// visited (each region costs a bundle per hour and day: issue 15, point 10).
 fn regions(
-    home: &str,
+    home: CountryCode,
     supported: &[String],
     keys: &[PublishableKey],
 ) -> Vec<(String, Option<Vec<usize>>)> {
@@ -294,7 +348,7 @@ fn regions(
         .filter(|&index| keys[index].is_foreign(home))
         .collect();
     if foreign.is_empty() {
-        return vec![(home.to_owned(), None), (EUR.to_owned(), None)];
+        return vec![(home.to_string(), None), (EUR.to_owned(), None)];
     }
     let mut visited: BTreeSet<&str> = BTreeSet::new();
     for &index in &foreign {
@@ -302,15 +356,15 @@ fn regions(
         visited.extend(key.visited.split(',').filter(|code| {
             !code.is_empty()
                 && code.as_bytes() != key.origin
-                && *code != home
+                && *code != home.as_str()
                 && *code != EUR
                 && supported.iter().any(|country| country == code)
         }));
     }
     let home_keys: Vec<usize> = (0..keys.len())
-        .filter(|&index| !keys[index].is_foreign(home) || keys[index].visited(home))
+        .filter(|&index| !keys[index].is_foreign(home) || keys[index].visited(home.as_str()))
         .collect();
-    let mut regions = vec![(home.to_owned(), Some(home_keys))];
+    let mut regions = vec![(home.to_string(), Some(home_keys))];
     for country in visited {
         let members = foreign
             .iter()
@@ -361,7 +415,7 @@ async fn publish_bundles(
     keys: Arc<Vec<PublishableKey>>,
     signing: &SigningKeys,
     publisher: &Publisher,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
     report: &mut RunReport,
 ) -> Result<(), RunError> {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<(Job, Bytes), BuildError>>(4);
@@ -382,7 +436,7 @@ async fn publish_bundles(
                 report.keys_published += job.keys.len() as u64;
             }
         }
-        progress.inc(1);
+        progress.advance();
     }
     builder
         .await
@@ -398,8 +452,8 @@ fn build(
         region: job.region.clone(),
         start_timestamp: u64::try_from(job.start).unwrap_or(0),
         end_timestamp: u64::try_from(job.end).unwrap_or(0),
-        batch_num: job.batch.0,
-        batch_size: job.batch.1,
+        batch_num: job.part.0,
+        batch_size: job.part.1,
         keys: job
             .keys
             .iter()
@@ -414,7 +468,7 @@ fn jobs_of(region: &str, plan: &Plan, keys: &[PublishableKey], max: usize) -> Ve
     let mut jobs = Vec::new();
     let mut add =
         |keys: Vec<usize>, start: i64, end: i64, hourly: bool, path: &dyn Fn(u32) -> String| {
-            let ranges = plan::batches(keys.len(), max);
+            let ranges = plan::parts(keys.len(), max);
             let size = ranges.len() as u32;
             for (index, range) in ranges.into_iter().enumerate() {
                 let num = index as u32 + 1;
@@ -423,7 +477,7 @@ fn jobs_of(region: &str, plan: &Plan, keys: &[PublishableKey], max: usize) -> Ve
                     region: region.to_owned(),
                     start,
                     end,
-                    batch: (num, size),
+                    part: (num, size),
                     keys: keys[range].to_vec(),
                     hourly,
                 });
@@ -434,8 +488,8 @@ fn jobs_of(region: &str, plan: &Plan, keys: &[PublishableKey], max: usize) -> Ve
         for hour in &day.hours {
             let of_day = hour.hour.rem_euclid(HOURS_PER_DAY) as u32;
             let start = hour.hour * HOUR;
-            add(hour.keys.clone(), start, start + HOUR, true, &|batch| {
-                paths::hour_bundle(region, &date, of_day, batch)
+            add(hour.keys.clone(), start, start + HOUR, true, &|part| {
+                paths::hour_bundle(region, &date, of_day, part)
             });
         }
         if day.complete {
@@ -445,7 +499,7 @@ fn jobs_of(region: &str, plan: &Plan, keys: &[PublishableKey], max: usize) -> Ve
                 start,
                 start + HOURS_PER_DAY * HOUR,
                 false,
-                &|batch| paths::day_bundle(region, &date, batch),
+                &|part| paths::day_bundle(region, &date, part),
             );
         }
     }
@@ -500,6 +554,10 @@ mod region_tests {
         }
     }
 
+    fn code(text: &str) -> CountryCode {
+        CountryCode::parse(text).expect("a country code")
+    }
+
     fn supported(codes: &[&str]) -> Vec<String> {
         codes.iter().map(|code| (*code).to_owned()).collect()
     }
@@ -508,14 +566,14 @@ mod region_tests {
     fn local_keys_alone_make_the_home_region_and_eur() {
         let keys = [key(1, "FR", "DE,FR"), key(2, "FR", "FR")];
         assert_eq!(
-            regions("FR", &supported(&["DE", "FR"]), &keys),
+            regions(code("FR"), &supported(&["DE", "FR"]), &keys),
             vec![("FR".to_owned(), None), ("EUR".to_owned(), None)]
         );
     }
 
     #[test]
     fn no_keys_still_make_the_home_region_and_eur() {
-        let names: Vec<String> = regions("DE", &supported(&["DE"]), &[])
+        let names: Vec<String> = regions(code("DE"), &supported(&["DE"]), &[])
             .into_iter()
             .map(|(name, _)| name)
             .collect();
@@ -531,7 +589,7 @@ mod region_tests {
             .take(40)
             .collect();
         let keys = [key(1, "NL", &visited.join(","))];
-        let names: Vec<String> = regions("FR", &supported(&["AB", "FR", "NL"]), &keys)
+        let names: Vec<String> = regions(code("FR"), &supported(&["AB", "FR", "NL"]), &keys)
             .into_iter()
             .map(|(name, _)| name)
             .collect();
@@ -550,7 +608,7 @@ mod region_tests {
             key(3, "DE", "DE,NL"),    // visited NL, not FR
             key(4, "NL", "DE,FR,NL"), // visited DE and FR
         ];
-        let regions = regions("FR", &supported(&["DE", "FR", "NL"]), &keys);
+        let regions = regions(code("FR"), &supported(&["DE", "FR", "NL"]), &keys);
         let names: Vec<&str> = regions.iter().map(|(name, _)| name.as_str()).collect();
         assert_eq!(names, ["FR", "DE", "NL", "EUR"]);
         assert_eq!(regions[0].1, Some(vec![0, 1, 3]), "home: local + visitors");

@@ -66,8 +66,8 @@ fn entry(path: &str, body: Bytes) -> Entry {
     let etag = format!("\"{}\"", hex::encode(&digest[..16]));
     Entry {
         etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
-        content_type: HeaderValue::from_static(content_type(&body)),
-        cache_control: HeaderValue::from_static(cache_control(path, &body)),
+        content_type: HeaderValue::from_static(content_type(path)),
+        cache_control: HeaderValue::from_static(cache_control(path)),
         body,
     }
 }
@@ -135,10 +135,7 @@ fn matches(wanted: &HeaderValue, etag: &HeaderValue) -> bool {
 pub(crate) mod doc {
     use shared::verification::wire::ErrorBody;
 
-    /// A signed export bundle: a zip with `export.bin` and `export.sig`.
-    #[derive(utoipa::ToSchema)]
-    #[schema(value_type = String, format = Binary)]
-    pub struct Bundle(Vec<u8>);
+    use crate::extract::Binary;
 
     const NOT_FOUND: &str = "Not published (yet): an unknown country, an incomplete day or hour";
 
@@ -168,7 +165,7 @@ pub(crate) mod doc {
             ("date" = String, Path, description = "A listed date", example = "2026-11-20"),
         ),
         responses(
-            (status = 200, description = "The daily bundle (further batches at `.../batch/N`); ETag, max-age 86400", body = Bundle, content_type = "application/zip"),
+            (status = 200, description = "The daily bundle (further batches at `.../batch/N`); ETag, max-age 86400", body = Binary, content_type = "application/zip"),
             (status = 304, description = "Unchanged since the ETag of If-None-Match"),
             (status = 404, description = NOT_FOUND, body = ErrorBody),
         ))]
@@ -195,7 +192,7 @@ pub(crate) mod doc {
             ("hour" = u32, Path, description = "A listed hour", example = 13),
         ),
         responses(
-            (status = 200, description = "The hourly bundle (further batches at `.../batch/N`); ETag, max-age 86400", body = Bundle, content_type = "application/zip"),
+            (status = 200, description = "The hourly bundle (further batches at `.../batch/N`); ETag, max-age 86400", body = Binary, content_type = "application/zip"),
             (status = 304, description = "Unchanged since the ETag of If-None-Match"),
             (status = 404, description = NOT_FOUND, body = ErrorBody),
         ))]
@@ -205,7 +202,7 @@ pub(crate) mod doc {
     #[utoipa::path(get, path = "/version/v1/configuration/country/{country}/app_config", tag = "distribution",
         params(("country" = String, Path, description = "ISO 3166 alpha-2 code: the home country", example = "DE")),
         responses(
-            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official v1 `ApplicationConfiguration` protobuf, no header; ETag, max-age 300", body = Bundle, content_type = "application/zip"),
+            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official v1 `ApplicationConfiguration` protobuf, no header; ETag, max-age 300", body = Binary, content_type = "application/zip"),
             (status = 304, description = "Unchanged since the ETag of If-None-Match"),
             (status = 404, description = NOT_FOUND, body = ErrorBody),
         ))]
@@ -214,7 +211,7 @@ pub(crate) mod doc {
     /// The signed configuration the released Android app reads.
     #[utoipa::path(get, path = "/version/v2/app_config_android", tag = "distribution",
         responses(
-            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official `ApplicationConfigurationAndroid` protobuf, no header; the same file is at `/version/v1/app_config_android`; ETag, max-age 300", body = Bundle, content_type = "application/zip"),
+            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official `ApplicationConfigurationAndroid` protobuf, no header; the same file is at `/version/v1/app_config_android`; ETag, max-age 300", body = Binary, content_type = "application/zip"),
             (status = 304, description = "Unchanged since the ETag of If-None-Match"),
             (status = 404, description = NOT_FOUND, body = ErrorBody),
         ))]
@@ -223,7 +220,7 @@ pub(crate) mod doc {
     /// The signed configuration the released iOS app reads.
     #[utoipa::path(get, path = "/version/v2/app_config_ios", tag = "distribution",
         responses(
-            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official `ApplicationConfigurationIOS` protobuf, no header; the same file is at `/version/v1/app_config_ios`; ETag, max-age 300", body = Bundle, content_type = "application/zip"),
+            (status = 200, description = "A signed bundle (batch 1 of 1) whose `export.bin` is the official `ApplicationConfigurationIOS` protobuf, no header; the same file is at `/version/v1/app_config_ios`; ETag, max-age 300", body = Binary, content_type = "application/zip"),
             (status = 304, description = "Unchanged since the ETag of If-None-Match"),
             (status = 404, description = NOT_FOUND, body = ErrorBody),
         ))]

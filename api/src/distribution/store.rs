@@ -8,6 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::plan::Plannable;
+use crate::config::CountryCode;
 use crate::db::{Backend, Db};
 
 /// Key of the PostgreSQL advisory lock that orders the runs (`warndist`).
@@ -89,7 +90,7 @@ pub struct PublishableKey {
 
 impl PublishableKey {
     /// Whether the key came from another country.
-    pub fn is_foreign(&self, home: &str) -> bool {
+    pub fn is_foreign(&self, home: CountryCode) -> bool {
         self.origin != home.as_bytes()
     }
 

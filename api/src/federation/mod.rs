@@ -18,6 +18,7 @@ pub mod gateway;
 pub mod national;
 pub mod openapi;
 pub mod signature;
+mod store;
 pub mod tls;
 
 use std::collections::BTreeSet;
@@ -32,7 +33,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use tokio::time::Instant;
 
-pub use national::{Federation, FederationSettings};
+pub use national::Federation;
 
 /// `?batchTag=...&date=...` of a gateway callback.
 #[derive(Debug, serde::Deserialize)]

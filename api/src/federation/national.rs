@@ -21,19 +21,16 @@
 //!   version=1.0` both ways, JSON for the 207 of an upload; answers are
 //!   read with a size limit.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use futures_util::TryStreamExt;
 use prost::Message;
 use proto::efgs::DiagnosisKeyBatch;
-use sqlx::Row;
 
 use super::batch::{self, FederatedKey};
 use super::certs::{self, Identity};
-use crate::config::Countries;
+use super::store;
+use crate::config::{Countries, CountryCode, FederationSettings};
 use crate::db::Db;
-use crate::distribution::store::{ReadError, key_columns, key_of_row};
 use crate::submission::StoredKey;
 
 /// Days back the first scheduled download looks (the gateway keeps 14).
@@ -43,23 +40,6 @@ const CATCH_UP_DAYS: i64 = 14;
 pub const DEFAULT_MIN_BATCH: usize = 140;
 /// The most keys one uploaded batch carries.
 pub const MAX_BATCH: usize = 4_000;
-
-/// How this server reaches the gateway.
-#[derive(Debug, Clone)]
-pub struct FederationSettings {
-    /// Base URL of the gateway, `https://HOST:PORT`.
-    pub gateway_url: String,
-    /// This country's certificate (PEM), issued by `ca`, `C=` the home country.
-    pub cert: PathBuf,
-    /// Its private key (PKCS#8 PEM).
-    pub key: PathBuf,
-    /// The federation's CA certificate (PEM).
-    pub ca: PathBuf,
-    /// Fewest keys per upload (default 140).
-    pub min_batch: Option<usize>,
-    /// The URL the gateway calls when a batch arrives (registered at start).
-    pub callback_url: Option<String>,
-}
 
 /// Why a federation run failed; the next run starts over.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +65,7 @@ pub enum FederationError {
 #[derive(Clone)]
 pub struct Federation {
     db: Db,
-    home: String,
+    home: CountryCode,
     gateway: url::Url,
     client: super::client::FederationClient,
     identity: Arc<Identity>,
@@ -151,7 +131,7 @@ impl Federation {
         settings: &FederationSettings,
     ) -> Result<Self, FederationError> {
         let identity = Identity::load(&settings.cert, &settings.key)?;
-        if identity.country.as_deref() != Some(countries.home()) {
+        if identity.country.as_deref() != Some(countries.home().as_str()) {
             return Err(FederationError::Config(format!(
                 "the federation certificate {} names country {:?}, but this server is {}",
                 settings.cert.display(),
@@ -171,7 +151,7 @@ impl Federation {
             .map_err(|error| FederationError::Config(format!("gateway URL: {error}")))?;
         Ok(Self {
             db,
-            home: countries.home().to_owned(),
+            home: countries.home(),
             gateway,
             client,
             identity: Arc::new(identity),
@@ -244,12 +224,9 @@ impl Federation {
     }
 
     async fn upload(&self, now: i64, report: &mut FederationReport) -> Result<(), FederationError> {
-        let keys = consenting_keys(
-            &self.db,
-            &self.home,
-            crate::distribution::plan::hour_of(now),
-        )
-        .await?;
+        let keys =
+            store::consenting_keys(&self.db, self.home, crate::distribution::plan::hour_of(now))
+                .await?;
         if keys.len() < self.min_batch {
             report.keys_waiting = keys.len() as u64;
             return Ok(());
@@ -299,7 +276,7 @@ impl Federation {
                     answer.text()
                 )));
             };
-            mark_uploaded(&self.db, &tag, &held, now, status.as_u16()).await?;
+            store::mark_uploaded(&self.db, &tag, &held, now, status.as_u16()).await?;
             report.batches_uploaded += 1;
             report.keys_uploaded += held.len() as u64;
         }
@@ -342,14 +319,14 @@ impl Federation {
                 .ok_or_else(|| FederationError::Gateway("a batch without batchTag".into()))?;
             let next = answer.header("nextBatchTag").map(str::to_owned);
             let body = answer.body;
-            if !already_downloaded(&self.db, &this).await? {
+            if !store::already_downloaded(&self.db, &this).await? {
                 let batch = DiagnosisKeyBatch::decode(body).map_err(|_| {
                     FederationError::Gateway(format!("batch {this} is not protobuf"))
                 })?;
                 match self.audit(date, &this, &batch, now).await {
                     Ok(()) => {
                         let stored = self.store_foreign(&batch, now).await?;
-                        record_download(&self.db, &this, date, now, stored).await?;
+                        store::record_download(&self.db, &this, date, now, stored).await?;
                         report.batches_downloaded += 1;
                         report.keys_downloaded += stored;
                     }
@@ -411,7 +388,7 @@ impl Federation {
             .keys
             .iter()
             .filter_map(|key| FederatedKey::from_efgs(key).ok())
-            .filter(|key| key.origin != self.home)
+            .filter(|key| key.origin != self.home.as_str())
             .map(|key| {
                 let mut visited = key.visited.clone();
                 visited.push(key.origin.clone());
@@ -553,109 +530,4 @@ pub fn check_audit(
 
 fn random_hex() -> String {
     hex::encode(shared::random::bytes::<4>())
-}
-
-/// Local keys whose submitters consented, past their embargo, not yet uploaded.
-async fn consenting_keys(
-    db: &Db,
-    home: &str,
-    until: i64,
-) -> Result<Vec<FederatedKey>, sqlx::Error> {
-    let mut rows = sqlx::query(concat!(
-        "SELECT ",
-        key_columns!(),
-        ", d.visited_countries, d.submitted_hour FROM diagnosis_keys d \
-         LEFT JOIN federation_uploaded_keys u ON u.key_data = d.key_data \
-         WHERE d.consent_to_federation = 1 AND d.origin_country = $1 \
-         AND d.distributable_hour <= $2 AND u.key_data IS NULL ORDER BY d.key_data"
-    ))
-    .bind(home)
-    .bind(until)
-    .fetch(db.pool());
-    let mut keys = Vec::new();
-    while let Some(row) = rows.try_next().await? {
-        let key = match key_of_row(&row) {
-            Ok(key) => key,
-            // Written by something other than the submission (which checks
-            // every field): the other keys still go, the operator is told.
-            Err(ReadError::Key(problem)) => {
-                tracing::warn!(%problem, "federation: a stored key is out of range; not uploaded");
-                continue;
-            }
-            Err(ReadError::Sqlx(error)) => return Err(error),
-        };
-        let visited: &str = row.try_get(6)?;
-        let submitted_hour: i64 = row.try_get(7)?;
-        keys.push(FederatedKey::local(
-            key,
-            home.to_owned(),
-            visited
-                .split(',')
-                .filter(|code| !code.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            submitted_hour.div_euclid(24),
-        ));
-    }
-    Ok(keys)
-}
-
-async fn mark_uploaded(
-    db: &Db,
-    tag: &str,
-    keys: &[&FederatedKey],
-    now: i64,
-    status: u16,
-) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool().begin().await?;
-    for key in keys {
-        sqlx::query(
-            "INSERT INTO federation_uploaded_keys (key_data, batch_tag) VALUES ($1, $2) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(key.key.key_data.to_vec())
-        .bind(tag)
-        .execute(&mut *tx)
-        .await?;
-    }
-    sqlx::query(
-        "INSERT INTO federation_uploads (batch_tag, uploaded_at, keys, status) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(tag)
-    .bind(now)
-    .bind(keys.len() as i64)
-    .bind(i64::from(status))
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await
-}
-
-async fn already_downloaded(db: &Db, tag: &str) -> Result<bool, sqlx::Error> {
-    Ok(
-        sqlx::query("SELECT 1 FROM federation_downloads WHERE batch_tag = $1")
-            .bind(tag)
-            .fetch_optional(db.pool())
-            .await?
-            .is_some(),
-    )
-}
-
-async fn record_download(
-    db: &Db,
-    tag: &str,
-    date: &str,
-    now: i64,
-    keys: u64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO federation_downloads (batch_tag, batch_date, downloaded_at, keys) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-    )
-    .bind(tag)
-    .bind(date)
-    .bind(now)
-    .bind(i64::try_from(keys).unwrap_or(i64::MAX))
-    .execute(db.pool())
-    .await
-    .map(|_| ())
 }

@@ -1,10 +1,9 @@
 //! The gateway role's own OpenAPI 3.1 description, served as
 //! `/openapi.json` on its mTLS listener (so only holders of a country
 //! certificate read it). It is a document of its own: the gateway runs
-//! alone and serves none of the national routes of
-//! [`crate::server::openapi::ApiDoc`].
+//! alone and serves none of the national routes of the national document
+//! (`crate::server::openapi`, which serves this one too).
 
-use axum::Router;
 use utoipa::openapi::security::SecurityScheme;
 use utoipa::{Modify, OpenApi};
 
@@ -70,16 +69,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     openapi
 }
 
-/// `GET /openapi.json` of the gateway; rendered once.
-pub fn routes() -> Router {
-    Router::new().route(
-        "/openapi.json",
-        crate::server::openapi::json_route(&document()),
-    )
-}
-
 /// The national server's federation callback, merged into the national
-/// document ([`crate::server::openapi::document`]) when the federation
+/// document (`crate::server::openapi::document`) when the federation
 /// service runs (only then is the route there).
 #[derive(OpenApi)]
 #[openapi(

@@ -2,7 +2,7 @@
 //! issued by the federation's CA (rustls checks the chain); the country in
 //! its subject reaches the handlers as [`ClientCountry`]. The connections
 //! themselves (limit, handshake timeout, time bounds) are the server's one
-//! listener ([`crate::server::listener`]).
+//! listener ([`crate::listener`]).
 
 use std::sync::Arc;
 
@@ -11,7 +11,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-use crate::server::listener::Handshake;
+use crate::listener::Handshake;
 
 /// The country (`C=`) of the connection's client certificate, when it names one.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! Portal users: Argon2id password hashes (PHC strings), roles, the TOTP
-//! secret (sealed, see [`super::totp::seal_secret`]; plain ones of earlier
-//! versions sealed at start by [`seal_plain_totp_secrets`]), password
+//! secret (sealed, see [`Db::seal_totp_secret`]; plain ones of earlier
+//! versions sealed at start by [`Db::migrate`]), password
 //! changes and resets, and the throttles kept in the
 //! database, shared by every process: per typed name over every client
 //! (after [`NAME_FREE_FAILURES`] failed passwords), and per account for the
@@ -21,7 +21,6 @@ use sqlx::any::AnyRow;
 use super::limits::{Busy, ClientKey, LoginLimits, Ticket, wait_after_sql};
 use crate::db::{Backend, Db};
 use crate::error::AppError;
-use crate::sealed::SealingKey;
 
 /// Failed second-factor (or current-password) attempts of an account in a
 /// row that cost nothing.
@@ -43,11 +42,11 @@ pub struct User {
     pub id: i64,
     /// User name.
     pub name: String,
-    /// Role.
+    /// What the user may do (the routes it admits).
     pub role: Role,
     /// Argon2id PHC string.
     password_hash: String,
-    /// Confirmed TOTP secret, sealed ([`super::totp::open_secret`]).
+    /// Confirmed TOTP secret, sealed ([`Db::open_totp_secret`]).
     sealed_totp_secret: Option<String>,
     /// Secret offered for enrolment, sealed alike.
     sealed_totp_pending: Option<String>,
@@ -133,7 +132,7 @@ pub fn valid_name(name: &str) -> Result<&str, AppError> {
 /// alphabet (no i, l, o, u), 120 bits from the operating system's CSPRNG.
 pub fn generate_password() -> Result<String, AppError> {
     const ALPHABET: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
-    let bytes = super::random_bytes::<24>()?;
+    let bytes = shared::random::try_bytes::<24>()?;
     Ok(bytes
         .iter()
         .map(|byte| char::from(ALPHABET[usize::from(byte & 31)]))
@@ -159,7 +158,7 @@ async fn dummy_hash() -> Result<String, AppError> {
     if let Some(hash) = DUMMY.get() {
         return Ok(hash.clone());
     }
-    let random = hex::encode(super::random_bytes::<16>()?);
+    let random = hex::encode(shared::random::try_bytes::<16>()?);
     let hash = hash_password(random).await?;
     Ok(DUMMY.get_or_init(|| hash).clone())
 }
@@ -310,6 +309,7 @@ impl axum::response::IntoResponse for LoginError {
 /// alone cannot test guesses against it.
 fn stored_name_key(db: &Db, name: &str) -> String {
     db.hash(&format!("warn portal log-in name\0{name}"))
+        .to_hex()
 }
 
 /// Reserves a password attempt of the typed name over every client and
@@ -577,7 +577,7 @@ pub async fn offer_totp(db: &Db, user_id: i64, secret: &str) -> Result<(), AppEr
     sqlx::query("UPDATE portal_users SET totp_pending = $2 WHERE id = $1 AND totp_secret IS NULL")
         .bind(user_id)
         .bind(
-            super::totp::seal_secret(db, user_id, secret)
+            db.seal_totp_secret(user_id, secret)
                 .map_err(|error| AppError::Internal(format!("sealing a TOTP secret: {error}")))?,
         )
         .execute(db.pool())
@@ -602,7 +602,7 @@ pub async fn check_totp(db: &Db, user_id: i64, code: &str, now: i64) -> Result<(
         (None, Some(pending)) => (pending, true),
         (None, None) => return Err(AppError::Unauthorized),
     };
-    let secret = match super::totp::open_secret(db, user.id, sealed) {
+    let secret = match db.open_totp_secret(user.id, sealed) {
         Ok(secret) => secret,
         Err(error) => {
             tracing::error!(
@@ -708,56 +708,4 @@ pub async fn reset_totp(db: &Db, user_id: i64) -> Result<bool, AppError> {
         super::sessions::end_all(db, user_id).await?;
     }
     Ok(changed)
-}
-
-/// Seals the TOTP secrets (confirmed and offered) that an earlier version
-/// stored plain, in one transaction; returns how many. Runs at every start
-/// ([`Db::migrate`]) and finds nothing once done. Each row changes only if
-/// it still holds the plain value read, so processes starting at once seal
-/// a secret once.
-pub async fn seal_plain_totp_secrets(db: &Db) -> Result<u64, crate::db::DbError> {
-    let plain = |column: &str| {
-        format!(
-            "{column} IS NOT NULL AND {column} NOT LIKE '{}%'",
-            crate::sealed::PREFIX
-        )
-    };
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, totp_secret, totp_pending FROM portal_users WHERE ({}) OR ({})",
-        plain("totp_secret"),
-        plain("totp_pending"),
-    )))
-    .fetch_all(db.pool())
-    .await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
-    let mut sealed = 0u64;
-    let mut transaction = db.begin_write().await?;
-    for row in rows {
-        let id: i64 = row.try_get("id")?;
-        for column in ["totp_secret", "totp_pending"] {
-            let value: Option<String> = row.try_get(column)?;
-            let Some(secret) = value.filter(|value| !SealingKey::is_sealed(value)) else {
-                continue;
-            };
-            let seal = super::totp::seal_secret(db, id, &secret)?;
-            // The column is one of the two names above.
-            sealed += sqlx::query(sqlx::AssertSqlSafe(format!(
-                "UPDATE portal_users SET {column} = $1 WHERE id = $2 AND {column} = $3"
-            )))
-            .bind(seal)
-            .bind(id)
-            .bind(&secret)
-            .execute(&mut *transaction)
-            .await?
-            .rows_affected();
-        }
-    }
-    transaction.commit().await?;
-    tracing::info!(
-        secrets = sealed,
-        "sealed the TOTP secrets stored plain by an earlier version"
-    );
-    Ok(sealed)
 }

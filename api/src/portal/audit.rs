@@ -1,7 +1,7 @@
 //! The audit log: who did what when, and how many; never a teleTAN, a
 //! password, a GUID or any other secret.
 
-use shared::portal::{AuditEntry, AuditQuery};
+use shared::portal::{AuditAction, AuditEntry, AuditQuery};
 use sqlx::Row;
 
 use crate::db::Db;
@@ -13,7 +13,7 @@ pub const PAGE: i64 = 200;
 pub async fn record(
     db: &Db,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     detail: &str,
     count: i64,
     now: i64,
@@ -23,7 +23,7 @@ pub async fn record(
     )
     .bind(now)
     .bind(actor)
-    .bind(action)
+    .bind(action.as_str())
     .bind(detail)
     .bind(count)
     .execute(db.pool())

@@ -29,7 +29,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use super::PortalConfig;
+use crate::config::PortalConfig;
 
 /// Failed attempts of one name from one client that cost nothing.
 pub const PAIR_FREE_FAILURES: u32 = 5;
@@ -182,7 +182,7 @@ impl LoginLimits {
                 config.hashing_queue,
             )),
             attempts: Mutex::new(Attempts::default()),
-            key: super::random_bytes::<32>()?,
+            key: shared::random::try_bytes::<32>()?,
             check_micros: AtomicU64::new(0),
         })
     }
@@ -208,9 +208,7 @@ impl LoginLimits {
     /// and every such client shares one key). IPv6 clients are keyed by
     /// their /64, the block one subscriber usually holds.
     pub fn client_key(&self, address: Option<IpAddr>) -> ClientKey {
-        let bytes = address
-            .map(crate::server::rate_limit::identity)
-            .unwrap_or_default();
+        let bytes = address.map(crate::rate_limit::identity).unwrap_or_default();
         ClientKey(self.keyed(b"client", &bytes))
     }
 
@@ -556,28 +554,8 @@ mod tests {
 }
 
 /// The requesting client's key (an extractor): from the address the
-/// rate limits count by ([`crate::server::rate_limit::client_address`]: the
+/// rate limits count by ([`crate::rate_limit::client_address`]: the
 /// connection's, or with `--trusted-proxy-hops` the `X-Forwarded-For` entry
 /// the trusted proxies vouch for). The address itself is dropped here.
 #[derive(Debug, Clone, Copy)]
 pub struct Client(pub ClientKey);
-
-impl axum::extract::FromRequestParts<crate::server::AppState> for Client {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &crate::server::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0);
-        let address = crate::server::rate_limit::client_address(
-            peer,
-            &parts.headers,
-            state.config.limits.trusted_proxy_hops,
-        );
-        Ok(Self(state.login_limits.client_key(address)))
-    }
-}

@@ -25,55 +25,48 @@ pub mod routes;
 pub mod sessions;
 pub mod totp;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Session rules of the portal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortalConfig {
-    /// A session without a request for this long ends (default 20 minutes).
-    pub idle_timeout: Duration,
-    /// A session ends this long after the log-in, whatever happens (default 8 hours).
-    pub absolute_timeout: Duration,
-    /// The portal is reached over TLS (usually through a reverse proxy):
-    /// the session cookie is `__Host-warn_session` with `Secure` and
-    /// `Path=/`, and no other cookie name is accepted. Without it the
-    /// cookie is `warn_session` (a request that arrives with
-    /// `X-Forwarded-Proto: https` gets it `Secure`).
-    pub secure_cookie: bool,
-    /// Most password hashes computed at once (Argon2id, 19 MiB each).
-    pub hashing_concurrency: usize,
-    /// Most log-ins waiting for a hash; beyond it a log-in is answered 503
-    /// at once.
-    pub hashing_queue: usize,
+use crate::config::PortalConfig;
+use crate::db::Db;
+use crate::verification::VerificationConfig;
+
+/// What the portal's handlers and extractors share.
+#[derive(Clone)]
+pub struct PortalState {
+    /// The database.
+    pub db: Db,
+    /// Session rules.
+    pub config: Arc<PortalConfig>,
+    /// The log-in's limits kept in memory (hashing bound, throttles).
+    pub login_limits: Arc<limits::LoginLimits>,
+    /// The verification service's rules, for the teleTANs the portal issues.
+    pub rules: Arc<VerificationConfig>,
+    /// Proxies in front of the server whose `X-Forwarded-For` entry counts
+    /// ([`crate::limits::Limits::trusted_proxy_hops`]).
+    pub trusted_proxy_hops: usize,
 }
 
-/// The default bound on concurrent password hashes: the cores, at most 4.
-pub fn default_hashing_concurrency() -> usize {
-    std::thread::available_parallelism()
-        .map(std::num::NonZeroUsize::get)
-        .unwrap_or(1)
-        .clamp(1, 4)
-}
+/// The client key of a log-in: see [`limits::Client`].
+impl axum::extract::FromRequestParts<PortalState> for limits::Client {
+    type Rejection = std::convert::Infallible;
 
-impl Default for PortalConfig {
-    fn default() -> Self {
-        Self {
-            idle_timeout: Duration::from_secs(20 * 60),
-            absolute_timeout: Duration::from_secs(8 * 3600),
-            secure_cookie: false,
-            hashing_concurrency: default_hashing_concurrency(),
-            hashing_queue: 16,
-        }
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &PortalState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0);
+        let address =
+            crate::rate_limit::client_address(peer, &parts.headers, state.trusted_proxy_hops);
+        Ok(Self(state.login_limits.client_key(address)))
     }
 }
 
 /// Seconds of a duration as the database stores times.
 pub(crate) fn seconds(duration: Duration) -> i64 {
     i64::try_from(duration.as_secs()).unwrap_or(i64::MAX)
-}
-
-/// Fills `N` bytes from the operating system's CSPRNG.
-pub(crate) fn random_bytes<const N: usize>() -> Result<[u8; N], crate::error::AppError> {
-    shared::random::try_bytes()
-        .map_err(|error| crate::error::AppError::Internal(format!("no randomness: {error}")))
 }

@@ -14,12 +14,14 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use shared::portal::{CSRF_HEADER, Role, SessionInfo};
+use shared::verification::SecretHash;
 use sqlx::Row;
 
-use super::{PortalConfig, csrf, seconds};
+use super::{csrf, seconds};
+use crate::config::PortalConfig;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::server::AppState;
+use crate::portal::PortalState;
 
 /// The cookie's name without TLS (tests, development).
 pub const COOKIE: &str = "warn_session";
@@ -57,7 +59,7 @@ pub struct Session {
     /// The clear id from the cookie (never stored, never logged).
     id: String,
     /// Its keyed hash (`Db::hash`), the row's key.
-    pub id_hash: String,
+    pub id_hash: SecretHash,
     /// The user's database id.
     pub user_id: i64,
     /// The user's name.
@@ -101,12 +103,12 @@ impl Session {
 
 /// Starts a session for `user_id` and returns its clear id (for the cookie).
 pub async fn start(db: &Db, user_id: i64, stage: Stage, now: i64) -> Result<String, AppError> {
-    let id = hex::encode(super::random_bytes::<32>()?);
+    let id = hex::encode(shared::random::try_bytes::<32>()?);
     sqlx::query(
         "INSERT INTO portal_sessions (id_hash, user_id, stage, created_at, last_seen_at) \
          VALUES ($1, $2, $3, $4, $4)",
     )
-    .bind(db.hash(&id))
+    .bind(db.hash(&id).to_hex())
     .bind(user_id)
     .bind(stage.as_str())
     .bind(now)
@@ -116,20 +118,20 @@ pub async fn start(db: &Db, user_id: i64, stage: Stage, now: i64) -> Result<Stri
 }
 
 /// Ends one session.
-pub async fn end(db: &Db, id_hash: &str) -> Result<(), AppError> {
+pub async fn end(db: &Db, id_hash: &SecretHash) -> Result<(), AppError> {
     sqlx::query("DELETE FROM portal_sessions WHERE id_hash = $1")
-        .bind(id_hash)
+        .bind(id_hash.to_hex())
         .execute(db.pool())
         .await?;
     Ok(())
 }
 
 /// Ends every session of a user but `keep` (after a password change).
-pub async fn end_others(db: &Db, user_id: i64, keep: &str) -> Result<u64, AppError> {
+pub async fn end_others(db: &Db, user_id: i64, keep: &SecretHash) -> Result<u64, AppError> {
     Ok(
         sqlx::query("DELETE FROM portal_sessions WHERE user_id = $1 AND id_hash <> $2")
             .bind(user_id)
-            .bind(keep)
+            .bind(keep.to_hex())
             .execute(db.pool())
             .await?
             .rows_affected(),
@@ -147,9 +149,9 @@ pub async fn end_all(db: &Db, user_id: i64) -> Result<u64, AppError> {
     )
 }
 
-/// Deletes sessions that can no longer be used (the hourly clean-up), and
-/// with them the per-name log-in counters that no longer matter. Returns
-/// the sessions deleted.
+/// Deletes sessions that can no longer be used (the hourly clean-up, which
+/// also deletes the log-in counters that no longer matter). Returns the
+/// sessions deleted.
 pub async fn delete_expired(db: &Db, config: &PortalConfig, now: i64) -> Result<u64, AppError> {
     let deleted = sqlx::query(
         "DELETE FROM portal_sessions WHERE last_seen_at < $1 OR created_at < $2 \
@@ -161,7 +163,6 @@ pub async fn delete_expired(db: &Db, config: &PortalConfig, now: i64) -> Result<
     .execute(db.pool())
     .await?
     .rows_affected();
-    super::accounts::delete_stale_throttles(db, now).await?;
     Ok(deleted)
 }
 
@@ -230,15 +231,15 @@ fn cookie_id(headers: &HeaderMap, config: &PortalConfig) -> Option<String> {
 /// Finds the request's session in `stage`, ends it when it has expired
 /// (401), checks the CSRF token of a state-changing request (403), and
 /// records the activity.
-pub async fn load(parts: &Parts, state: &AppState, stage: Stage) -> Result<Session, AppError> {
-    let id = cookie_id(&parts.headers, &state.config.portal).ok_or(AppError::Unauthorized)?;
+pub async fn load(parts: &Parts, state: &PortalState, stage: Stage) -> Result<Session, AppError> {
+    let id = cookie_id(&parts.headers, &state.config).ok_or(AppError::Unauthorized)?;
     let id_hash = state.db.hash(&id);
     let row = sqlx::query(
         "SELECT s.user_id, s.stage, s.created_at, s.last_seen_at, u.name, u.role, u.disabled, \
          u.password_change_required \
          FROM portal_sessions s JOIN portal_users u ON u.id = s.user_id WHERE s.id_hash = $1",
     )
-    .bind(&id_hash)
+    .bind(id_hash.to_hex())
     .fetch_optional(state.db.pool())
     .await?
     .ok_or(AppError::Unauthorized)?;
@@ -247,7 +248,7 @@ pub async fn load(parts: &Parts, state: &AppState, stage: Stage) -> Result<Sessi
         return Err(AppError::Unauthorized);
     }
     let now = crate::clock::now();
-    let config = &state.config.portal;
+    let config = &state.config;
     let created_at: i64 = row.try_get("created_at")?;
     let last_seen_at: i64 = row.try_get("last_seen_at")?;
     let disabled = row.try_get::<i64, _>("disabled")? != 0;
@@ -272,7 +273,7 @@ pub async fn load(parts: &Parts, state: &AppState, stage: Stage) -> Result<Sessi
         return Err(AppError::Forbidden("the CSRF token is missing or wrong"));
     }
     sqlx::query("UPDATE portal_sessions SET last_seen_at = $2 WHERE id_hash = $1")
-        .bind(&id_hash)
+        .bind(id_hash.to_hex())
         .bind(now)
         .execute(state.db.pool())
         .await?;
@@ -327,7 +328,7 @@ impl Allowed for Labs {
     const ROLES: &'static [Role] = &[Role::Lab];
 }
 
-/// Administrators.
+/// The routes only administrators may use (user management, audit log).
 #[derive(Debug)]
 pub struct Admins;
 impl Allowed for Admins {
@@ -342,10 +343,10 @@ pub struct Authorized<A: Allowed> {
     allowed: PhantomData<A>,
 }
 
-impl<A: Allowed> FromRequestParts<AppState> for Authorized<A> {
+impl<A: Allowed> FromRequestParts<PortalState> for Authorized<A> {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> Result<Self, AppError> {
         let session = load(parts, state, Stage::Active).await?;
         if session.password_change_required && !A::BEFORE_PASSWORD_CHANGE {
             return Err(AppError::Forbidden("change your initial password first"));
@@ -364,10 +365,10 @@ impl<A: Allowed> FromRequestParts<AppState> for Authorized<A> {
 #[derive(Debug)]
 pub struct Pending(pub Session);
 
-impl FromRequestParts<AppState> for Pending {
+impl FromRequestParts<PortalState> for Pending {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &PortalState) -> Result<Self, AppError> {
         load(parts, state, Stage::Pending).await.map(Pending)
     }
 }

@@ -3,16 +3,15 @@
 //! fresh 160-bit secret shown as base32, as an `otpauth://` URI and as a QR
 //! code (SVG markup, so the page needs no `data:` images).
 //!
-//! A secret is stored sealed ([`seal_secret`], [`open_secret`]): AES-256-GCM
+//! A secret is stored sealed ([`Db::seal_totp_secret`](crate::db::Db::seal_totp_secret),
+//! [`Db::open_totp_secret`](crate::db::Db::open_totp_secret)): AES-256-GCM
 //! under the server's TOTP key with the user's id as associated data, so a
 //! copy of the database gives no second factor, and a value copied to
 //! another user's row does not open there.
 
 use shared::portal::TotpEnrolment;
 
-use crate::db::Db;
 use crate::error::AppError;
-use crate::sealed::SealError;
 
 /// The issuer name authenticator apps show.
 pub const ISSUER: &str = "Warn";
@@ -20,27 +19,9 @@ pub const ISSUER: &str = "Warn";
 pub const STEP: u64 = 30;
 const DIGITS: u8 = 6;
 
-/// What binds a sealed secret to its user: the user's id, which never
-/// changes (a name could be given to another account).
-fn associated_data(user_id: i64) -> Vec<u8> {
-    format!("portal_users.id={user_id}").into_bytes()
-}
-
-/// The stored form of user `user_id`'s `secret` (or offered secret), under
-/// a fresh nonce.
-pub fn seal_secret(db: &Db, user_id: i64, secret: &str) -> Result<String, SealError> {
-    db.totp_key().seal(secret, &associated_data(user_id))
-}
-
-/// User `user_id`'s secret from its stored form; an error when the value
-/// is plain, altered, another user's, or sealed under another key.
-pub fn open_secret(db: &Db, user_id: i64, stored: &str) -> Result<String, SealError> {
-    db.totp_key().open(stored, &associated_data(user_id))
-}
-
 /// A new random secret, base32.
 pub fn new_secret() -> Result<String, AppError> {
-    let bytes = super::random_bytes::<20>()?;
+    let bytes = shared::random::try_bytes::<20>()?;
     Ok(totp_rs::Secret::from(bytes).to_base32())
 }
 

@@ -6,10 +6,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
-use super::AppState;
 use crate::db::Backend;
+use crate::db::Db;
 
-pub(crate) fn routes() -> Router<AppState> {
+pub(crate) fn routes() -> Router<Db> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -29,8 +29,8 @@ pub(crate) async fn healthz() -> &'static str {
         (status = 200, description = "`ready`", body = String, content_type = "text/plain"),
         (status = 503, description = "The database does not answer", body = String, content_type = "text/plain"),
     ))]
-pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
+pub(crate) async fn readyz(State(db): State<Db>) -> (StatusCode, &'static str) {
+    match db.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(error) => {
             tracing::warn!(%error, "readiness check: database unavailable");
@@ -51,11 +51,11 @@ pub(crate) struct Info {
 /// What the server is: name, version, database.
 #[utoipa::path(get, path = "/api/v1/info", tag = "operations",
     responses((status = 200, description = "Name, version and database back end", body = Info)))]
-pub(crate) async fn info(State(state): State<AppState>) -> Json<Info> {
+pub(crate) async fn info(State(db): State<Db>) -> Json<Info> {
     Json(Info {
         name: "warn",
         version: env!("CARGO_PKG_VERSION"),
-        database: match state.db.backend() {
+        database: match db.backend() {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
         },

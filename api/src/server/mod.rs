@@ -12,11 +12,10 @@
 //! `/metrics` is on the internal listener only.
 
 mod health;
-pub mod listener;
 mod metrics;
 pub mod openapi;
 mod portal;
-pub(crate) mod rate_limit;
+mod states;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -25,52 +24,16 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
-use crate::config::{ServerConfig, Service};
+use crate::config::{ServerConfig, Service, ServiceToken};
 use crate::db::Db;
-use crate::error::{AppError, AppResult};
-use crate::internal::ServiceToken;
-use crate::submission::tan::{HttpTanVerifier, LocalTanVerifier, TanVerifier};
-use crate::testresult::{HttpTestResults, LocalTestResults, TestResults};
-use crate::verification::VerificationConfig;
-
-/// State shared by every handler.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Db,
-    /// The configuration the server was started with.
-    pub config: Arc<ServerConfig>,
-    /// Rules of the verification service.
-    pub verification: Arc<VerificationConfig>,
-    /// The test result service, as the verification service calls it
-    /// (`None` when this process does not run the verification service).
-    pub test_results: Option<Arc<dyn TestResults>>,
-    /// The verification service, as the submission service calls it
-    /// (`None` when this process does not run the submission service).
-    pub tan_verifier: Option<Arc<dyn TanVerifier>>,
-    /// The portal log-in's limits kept in memory (hashing bound, throttles).
-    pub login_limits: Arc<crate::portal::limits::LoginLimits>,
-}
-
-impl AppState {
-    /// The test result service; only the verification service asks.
-    pub fn test_results(&self) -> AppResult<&Arc<dyn TestResults>> {
-        self.test_results
-            .as_ref()
-            .ok_or_else(|| AppError::Internal("no test result service configured".into()))
-    }
-
-    /// The verification service's TAN check; only the submission service asks.
-    pub fn tan_verifier(&self) -> AppResult<&Arc<dyn TanVerifier>> {
-        self.tan_verifier
-            .as_ref()
-            .ok_or_else(|| AppError::Internal("no verification service configured".into()))
-    }
-}
+use crate::distribution::Distribution;
+use crate::federation::Federation;
+use crate::{listener, rate_limit};
+use states::States;
 
 /// The distribution of this process and how often its loops run.
 struct DistributionLoops {
-    distribution: crate::distribution::Distribution,
+    distribution: Distribution,
     /// Own runs; `None` runs none here.
     interval: Option<std::time::Duration>,
     /// Looking for runs of other processes.
@@ -87,146 +50,59 @@ pub struct Application {
     internal: Option<(TcpListener, Router)>,
     cleanup_interval: Option<std::time::Duration>,
     /// Session limits, for the clean-up of expired sessions.
-    portal: crate::portal::PortalConfig,
+    portal: crate::config::PortalConfig,
     db: Db,
     /// The distribution and how often it runs, when this process runs it.
     distribution: Option<DistributionLoops>,
     /// The federation service and how often it runs, when configured.
-    federation: Option<(crate::federation::Federation, Option<std::time::Duration>)>,
+    federation: Option<(Federation, Option<std::time::Duration>)>,
     /// The gateway role serves its listener over mutual TLS.
     tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Application {
-    /// Binds the listeners, opens the database and builds the routers.
+    /// Binds the listeners, opens the database and builds the routers of
+    /// the services this process runs.
     pub async fn build(config: ServerConfig) -> anyhow::Result<Self> {
-        let token = match &config.service_token {
-            Some(token) => Some(Arc::new(
-                ServiceToken::new(token).map_err(anyhow::Error::msg)?,
-            )),
-            None => None,
-        };
         let db = Db::open(&config.storage).await?;
         db.migrate().await?;
         if config.services.runs(Service::Gateway) {
             return Self::build_gateway(config, db).await;
         }
-        let services = &config.services;
-        let test_results: Option<Arc<dyn TestResults>> = if !services.runs(Service::Verification) {
-            None
-        } else if services.runs(Service::Testresult) {
-            Some(Arc::new(LocalTestResults::new(db.clone())))
-        } else {
-            match (&config.testresult_url, &token) {
-                (Some(url), Some(token)) => {
-                    Some(Arc::new(HttpTestResults::new(url, Arc::clone(token))))
-                }
-                _ => anyhow::bail!(
-                    "the verification service needs the test result service: run both here, \
-                     or give --testresult-url and --service-token"
-                ),
-            }
-        };
-        let tan_verifier: Option<Arc<dyn TanVerifier>> = if !services.runs(Service::Submission) {
-            None
-        } else if services.runs(Service::Verification) {
-            Some(Arc::new(LocalTanVerifier::new(db.clone())))
-        } else {
-            match (&config.verification_url, &token) {
-                (Some(url), Some(token)) => {
-                    Some(Arc::new(HttpTanVerifier::new(url, Arc::clone(token))))
-                }
-                _ => anyhow::bail!(
-                    "the submission service needs the verification service: run both here, \
-                     or give --verification-url and --service-token"
-                ),
-            }
-        };
-        let distribution = if services.runs(Service::Distribution) {
-            let distribution = crate::distribution::Distribution::open(
-                db.clone(),
-                &config.storage.data_dir,
-                &config.countries,
-                config.distribution.clone(),
-            )
-            .await?;
-            distribution.reload().await?;
-            Some(DistributionLoops {
-                distribution,
-                interval: config.distribution_interval,
-                watch: config.distribution_watch,
-            })
-        } else {
-            None
-        };
-        let federation = match &config.federation {
-            None => None,
-            Some(_) if !services.runs(Service::Distribution) => {
-                anyhow::bail!("the federation runs beside the distribution service: run both here")
-            }
-            Some(settings) => Some((
-                crate::federation::Federation::open(db.clone(), &config.countries, settings)?,
-                config.distribution_interval,
-            )),
-        };
+        let token = config.service_token.clone().map(Arc::new);
+        let states = States::new(&config, &db, token.as_ref())?;
+        let distribution = open_distribution(&config, &db).await?;
+        let federation = open_federation(&config, &db)?;
         let listener = TcpListener::bind(config.listen).await?;
         let address = listener.local_addr()?;
-        let internal = match (config.internal_listen, &token) {
+        let hsts = config.portal.secure_cookie;
+        let internal = match (config.internal_listen, token) {
             (None, _) => None,
             (Some(_), None) => anyhow::bail!("an internal listener needs --service-token"),
-            (Some(internal), Some(token)) => {
-                Some((TcpListener::bind(internal).await?, Arc::clone(token)))
-            }
+            (Some(internal), Some(token)) => Some((
+                TcpListener::bind(internal).await?,
+                security_headers(internal_router(&states, token), hsts),
+            )),
         };
-        let login_limits = Arc::new(crate::portal::limits::LoginLimits::new(&config.portal)?);
-        let state = AppState {
-            db: db.clone(),
-            login_limits,
-            config: Arc::new(config),
-            verification: Arc::new(VerificationConfig::default()),
-            test_results,
-            tan_verifier,
-        };
-        let hsts = state.config.portal.secure_cookie;
-        let internal = internal.map(|(listener, token)| {
-            let router = crate::internal::routes(token, &state.config.services)
-                .merge(health::routes())
-                .with_state(state.clone())
-                .merge(metrics::routes())
-                .layer(axum::middleware::from_fn(metrics::track));
-            (listener, security_headers(router, hsts))
-        });
-        let cleanup_interval = state.config.cleanup_interval;
-        let portal = state.config.portal.clone();
+        // One set of rate limits for the app-facing routes and the callback.
+        let rate_limits = rate_limit::RateLimits::new(&config.limits);
         let files = distribution
             .as_ref()
             .map(|loops| loops.distribution.files().clone());
-        let limits = state.config.limits.clone();
-        // One set of rate limits for the app-facing routes and the callback.
-        let rate_limits = rate_limit::RateLimits::new(&limits);
-        let mut router = router(state, files, &rate_limits);
+        let mut router = router(&config, &states, files, &rate_limits);
         if let Some((federation, _)) = &federation {
-            let callbacks = crate::federation::callback_routes(
-                federation.clone(),
-                limits.federation_callback_interval,
-            )
-            .route_layer(axum::middleware::from_fn_with_state(
-                rate_limits,
-                rate_limit::layer,
-            ));
-            router = router.merge(callbacks);
+            router = router.merge(callback_router(federation, &config.limits, rate_limits));
         }
-        let router = security_headers(router, hsts);
         Ok(Self {
-            limits,
+            limits: config.limits.clone(),
             federation,
             tls: None,
             distribution,
-            cleanup_interval,
-            portal,
+            cleanup_interval: config.cleanup_interval,
+            portal: config.portal.clone(),
             listener,
             address,
-            router,
+            router: security_headers(router, hsts),
             internal,
             db,
         })
@@ -261,7 +137,7 @@ impl Application {
             allow_local_callbacks: tls.allow_local_callbacks,
         };
         let router = gateway::routes(state)
-            .merge(crate::federation::openapi::routes())
+            .merge(openapi::gateway_routes())
             .route("/healthz", axum::routing::get(health::healthz))
             .layer(tower_http::trace::TraceLayer::new_for_http());
         // The gateway speaks only TLS: browsers may pin that.
@@ -300,7 +176,7 @@ impl Application {
 
     /// The distribution this process runs, when it runs one (tests run it
     /// at a chosen time instead of waiting for the hourly run).
-    pub fn distribution(&self) -> Option<crate::distribution::Distribution> {
+    pub fn distribution(&self) -> Option<Distribution> {
         self.distribution
             .as_ref()
             .map(|loops| loops.distribution.clone())
@@ -421,42 +297,44 @@ fn security_headers(router: Router, hsts: bool) -> Router {
 /// host only (the operator's other hosts are not ours to pin).
 pub const HSTS: &str = "max-age=31536000";
 
+/// The public listener's routes: each service's routes with its own state,
+/// the app-facing ones rate limited per client; the portal's files; the
+/// published files.
 fn router(
-    state: AppState,
+    config: &ServerConfig,
+    states: &States,
     published: Option<crate::distribution::serve::PublishedFiles>,
     rate_limits: &Arc<rate_limit::RateLimits>,
 ) -> Router {
-    let portal_dir = state.config.portal_dir.clone();
-    let services = state.config.services.clone();
-    let mut api = Router::new()
-        .merge(health::routes())
-        // The federation's callback route is merged by the caller when the
-        // federation service is configured; its description goes with it.
-        .merge(openapi::routes(state.config.federation.is_some()));
     // One delay model for every fakeable route of this process.
     let delays = Arc::new(crate::fake::DelayModel::default());
-    if services.runs(Service::Verification) {
-        api = api.merge(crate::verification::routes::routes(&delays));
+    let mut apps = Router::new();
+    if let Some(state) = &states.verification {
+        apps = apps.merge(crate::verification::routes::routes(&delays).with_state(state.clone()));
     }
-    if services.runs(Service::Submission) {
-        api = api.merge(crate::submission::routes::routes(&delays));
+    if let Some(state) = &states.submission {
+        apps = apps.merge(crate::submission::routes::routes(&delays).with_state(state.clone()));
     }
-    if services.runs(Service::Testresult) {
-        api = api.merge(crate::testresult::routes::routes());
+    if config.services.runs(Service::Testresult) {
+        apps = apps.merge(crate::testresult::routes::routes().with_state(states.db.clone()));
     }
-    // The portal issues teleTANs in-process, so it runs with verification.
-    // One rate-limit layer for the app-facing routes it names: outside the
+    // One rate-limit layer for the app-facing routes: outside the
     // fake-request layer, so fakes count alike.
-    api = api.route_layer(axum::middleware::from_fn_with_state(
+    let apps = apps.route_layer(axum::middleware::from_fn_with_state(
         Arc::clone(rate_limits),
         rate_limit::layer,
     ));
-    if services.runs(Service::Verification) {
-        api = api.merge(crate::portal::routes::routes());
+    let mut api = Router::new()
+        .merge(health::routes().with_state(states.db.clone()))
+        // The federation's callback route is merged by the caller when the
+        // federation service is configured; its description goes with it.
+        .merge(openapi::routes(config.federation.is_some()))
+        .merge(apps);
+    if let Some(state) = &states.portal {
+        api = api.merge(crate::portal::routes::routes().with_state(state.clone()));
     }
-    let api = api.with_state(state);
-    let app = match portal_dir {
-        Some(dir) => api.fallback_service(portal::service(&dir)),
+    let app = match &config.portal_dir {
+        Some(dir) => api.fallback_service(portal::service(dir)),
         None => api,
     };
     let app = app
@@ -467,5 +345,78 @@ fn router(
     match published {
         Some(files) => app.merge(crate::distribution::serve::routes(files)),
         None => app,
+    }
+}
+
+/// The internal listener's routes: the calls between services behind the
+/// service token, health and the operator's metrics without it.
+fn internal_router(states: &States, token: Arc<ServiceToken>) -> Router {
+    let mut calls = Router::new();
+    if let Some(state) = &states.verification {
+        calls =
+            calls.merge(crate::verification::internal_routes::routes().with_state(state.clone()));
+    }
+    if states.runs_testresult {
+        calls =
+            calls.merge(crate::testresult::routes::internal_routes().with_state(states.db.clone()));
+    }
+    crate::internal::guarded(calls, token)
+        .merge(health::routes().with_state(states.db.clone()))
+        .merge(metrics::routes())
+        .layer(axum::middleware::from_fn(metrics::track))
+}
+
+/// The gateway's announcements of new batches, one download per
+/// `federation_callback_interval`, rate limited per client.
+fn callback_router(
+    federation: &Federation,
+    limits: &crate::limits::Limits,
+    rate_limits: Arc<rate_limit::RateLimits>,
+) -> Router {
+    crate::federation::callback_routes(federation.clone(), limits.federation_callback_interval)
+        .route_layer(axum::middleware::from_fn_with_state(
+            rate_limits,
+            rate_limit::layer,
+        ))
+}
+
+/// The distribution with its loops, when this process runs it.
+async fn open_distribution(
+    config: &ServerConfig,
+    db: &Db,
+) -> anyhow::Result<Option<DistributionLoops>> {
+    if !config.services.runs(Service::Distribution) {
+        return Ok(None);
+    }
+    let distribution = Distribution::open(
+        db.clone(),
+        &config.storage.data_dir,
+        &config.countries,
+        config.distribution.clone(),
+    )
+    .await?;
+    distribution.reload().await?;
+    Ok(Some(DistributionLoops {
+        distribution,
+        interval: config.distribution_interval,
+        watch: config.distribution_watch,
+    }))
+}
+
+/// The federation and how often it runs, when it is configured (beside
+/// the distribution, whose keys it shares).
+fn open_federation(
+    config: &ServerConfig,
+    db: &Db,
+) -> anyhow::Result<Option<(Federation, Option<std::time::Duration>)>> {
+    match &config.federation {
+        None => Ok(None),
+        Some(_) if !config.services.runs(Service::Distribution) => {
+            anyhow::bail!("the federation runs beside the distribution service: run both here")
+        }
+        Some(settings) => Ok(Some((
+            Federation::open(db.clone(), &config.countries, settings)?,
+            config.distribution_interval,
+        ))),
     }
 }

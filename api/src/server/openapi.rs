@@ -17,8 +17,6 @@ use axum::routing::get;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::AppState;
-
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
@@ -46,12 +44,12 @@ use super::AppState;
         crate::distribution::serve::doc::app_config_android,
         crate::distribution::serve::doc::app_config_ios,
         crate::distribution::serve::doc::keys,
-        crate::internal::verify_tan,
+        crate::verification::internal_routes::verify_tan,
         crate::verification::reservation::reserve,
         crate::verification::reservation::confirm,
         crate::verification::reservation::release,
-        crate::internal::issue_teletan,
-        crate::internal::app_result,
+        crate::verification::internal_routes::issue_teletan,
+        crate::testresult::routes::app_result,
         super::health::healthz,
         super::health::readyz,
         super::health::info,
@@ -94,11 +92,11 @@ impl Modify for SecuritySchemes {
 }
 
 /// The document as JSON, with the running version; the portal API's part
-/// comes from [`crate::portal::routes::doc`], the federation callback's
+/// comes from [`crate::portal::routes::PortalApiDoc`], the federation callback's
 /// (when `federation` runs here) from [`crate::federation::openapi`].
 pub fn document(federation: bool) -> utoipa::openapi::OpenApi {
     let mut openapi = ApiDoc::openapi();
-    openapi.merge(crate::portal::routes::doc::PortalApiDoc::openapi());
+    openapi.merge(crate::portal::routes::PortalApiDoc::openapi());
     if federation {
         openapi.merge(crate::federation::openapi::CallbackApiDoc::openapi());
     }
@@ -127,7 +125,7 @@ pub fn json_route<S: Clone + Send + Sync + 'static>(
 }
 
 /// `/openapi.json`, `/api/docs` and its stylesheet; rendered once.
-pub(crate) fn routes(federation: bool) -> Router<AppState> {
+pub(crate) fn routes<S: Clone + Send + Sync + 'static>(federation: bool) -> Router<S> {
     let document = document(federation);
     let html: Arc<str> = page::render(&serde_json::to_value(&document).unwrap_or_default()).into();
     Router::new()
@@ -143,6 +141,14 @@ pub(crate) fn routes(federation: bool) -> Router<AppState> {
             "/api/docs/style.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css")], page::STYLE) }),
         )
+}
+
+/// The gateway's `/openapi.json` ([`crate::federation::openapi`]); rendered once.
+pub(crate) fn gateway_routes() -> Router {
+    Router::new().route(
+        "/openapi.json",
+        json_route(&crate::federation::openapi::document()),
+    )
 }
 
 fn html_response(body: String) -> axum::response::Response {

@@ -12,7 +12,25 @@ pub mod store;
 pub mod tan;
 pub mod validate;
 
+use std::sync::Arc;
+
 use shared::keys::DiagnosisKey;
+
+use crate::config::Countries;
+use crate::db::Db;
+use crate::internal::TanVerifier;
+
+/// What the submission service's handler needs: a submission route cannot
+/// be built without a verification service to spend TANs at.
+#[derive(Clone)]
+pub struct SubmissionState {
+    /// The database the keys go to.
+    pub db: Db,
+    /// The verification service, in this process or over HTTP.
+    pub tan_verifier: Arc<dyn TanVerifier>,
+    /// The countries a submission may name.
+    pub countries: Arc<Countries>,
+}
 
 /// Seconds in an hour.
 const HOUR: i64 = 3600;

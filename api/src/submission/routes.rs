@@ -10,23 +10,16 @@ use axum::routing::post;
 use proto::submission::SubmissionPayload;
 use shared::verification::wire::ErrorBody;
 
-use super::{tan, validate};
+use super::{SubmissionState, tan, validate};
 use crate::error::{AppError, AppResult};
-use crate::extract::Protobuf;
+use crate::extract::{Binary, Protobuf};
 use crate::fake::{self, DelayModel, FakeKind};
-use crate::server::AppState;
-
-/// A protobuf message as bytes: only a schema for the OpenAPI document.
-#[derive(utoipa::ToSchema)]
-#[schema(value_type = String, format = Binary)]
-#[allow(dead_code)] // described, never built: the handler decodes the body itself
-pub(crate) struct ProtobufBytes(Vec<u8>);
 
 /// The header that carries the TAN.
 pub const TAN_HEADER: &str = "cwa-authorization";
 
 /// The submission route, behind the fake-request layer.
-pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
+pub fn routes(delays: &Arc<DelayModel>) -> Router<SubmissionState> {
     let fakeable = axum::middleware::from_fn_with_state(
         (Arc::clone(delays), FakeKind::Submission),
         fake::layer,
@@ -38,7 +31,7 @@ pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
 #[utoipa::path(post, path = "/version/v1/diagnosis-keys", tag = "submission",
     params(("cwa-fake" = Option<String>, Header, description = "1 marks a fake (dummy) request: answered alike, nothing stored"),
         ("cwa-authorization" = String, Header, description = "The TAN")),
-    request_body(content = ProtobufBytes, content_type = "application/x-protobuf",
+    request_body(content = Binary, content_type = "application/x-protobuf",
         description = "A `SubmissionPayload` protobuf (proto/submission_payload.proto): 1 to 14 keys, at most 100 KB"),
     responses(
         (status = 200, description = "Stored (an empty object, padded)"),
@@ -51,7 +44,7 @@ pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
 /// costs the phone no TAN), then spends the TAN and stores every key, all
 /// or nothing ([`tan::store_with_tan`]).
 pub(crate) async fn submit(
-    State(state): State<AppState>,
+    State(state): State<SubmissionState>,
     headers: HeaderMap,
     Protobuf(payload): Protobuf<SubmissionPayload>,
 ) -> AppResult<Json<serde_json::Value>> {
@@ -63,7 +56,7 @@ pub(crate) async fn submit(
         .ok_or_else(|| {
             AppError::bad_request("missing_tan", "the cwa-authorization header is missing")
         })?;
-    let keys = validate::validate(&payload, &state.config.countries, crate::clock::now())
+    let keys = validate::validate(&payload, &state.countries, crate::clock::now())
         .map_err(|error| AppError::bad_request(error.code(), error.to_string()))?;
     let Some(stored) = tan::store_with_tan(&state, tan, &keys).await? else {
         return Err(AppError::Forbidden("the TAN is unknown, expired or used"));

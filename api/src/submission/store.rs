@@ -1,5 +1,7 @@
 //! Queries of the submission service.
 
+use shared::verification::SecretHash;
+
 use super::StoredKey;
 use crate::db::Db;
 
@@ -24,7 +26,7 @@ pub async fn insert_keys(db: &Db, keys: &[StoredKey]) -> Result<u64, sqlx::Error
 /// TAN valid). `None` when the TAN is unknown, expired, used or reserved.
 pub async fn insert_keys_spending_tan(
     db: &Db,
-    tan_hash: &str,
+    tan_hash: &SecretHash,
     keys: &[StoredKey],
     now: i64,
 ) -> Result<Option<u64>, sqlx::Error> {

@@ -208,7 +208,7 @@ fn countries_of(
     countries: &Countries,
 ) -> Result<(String, Vec<String>), SubmissionError> {
     let origin = if payload.origin.is_empty() {
-        countries.home().to_owned()
+        countries.home().to_string()
     } else {
         payload.origin.clone()
     };

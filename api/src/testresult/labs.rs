@@ -39,7 +39,7 @@ pub async fn add(db: &Db, name: &str, now: i64) -> Result<String, LabError> {
         "INSERT INTO labs (name, key_hash, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
-    .bind(db.hash(&key))
+    .bind(db.hash(&key).to_hex())
     .bind(now)
     .execute(db.pool())
     .await?;
@@ -68,7 +68,7 @@ impl AuthenticatedLab {
 /// The enabled lab that owns `key`.
 pub async fn authenticate(db: &Db, key: &str) -> Result<Option<AuthenticatedLab>, sqlx::Error> {
     let row = sqlx::query("SELECT id, name FROM labs WHERE key_hash = $1 AND disabled = 0")
-        .bind(db.hash(key))
+        .bind(db.hash(key).to_hex())
         .fetch_optional(db.pool())
         .await?;
     row.map(|row| {

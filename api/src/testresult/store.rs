@@ -1,5 +1,6 @@
 //! Queries of the test result service.
 
+use shared::verification::SecretHash;
 use shared::verification::wire::{AppResultResponse, TestResult};
 use sqlx::Row;
 
@@ -10,7 +11,7 @@ use crate::error::AppError;
 #[derive(Debug, Clone)]
 pub struct NewResult {
     /// SHA-256 of the hashed GUID.
-    pub id_hash: String,
+    pub id_hash: SecretHash,
     /// 1 to 3.
     pub result: TestResult,
     /// Sample collection time.
@@ -85,61 +86,20 @@ pub async fn upsert(
     let mut stored = 0;
     let mut positive = 0;
     for (index, result) in results.iter().enumerate() {
-        let code = i64::from(result.result.code());
-        // Inserts, or changes a different result of no owner or this owner.
-        // The condition is checked on the row as locked by the upsert, so
-        // two uploads of the same result at once change it (and count it)
-        // once, and two labs at once cannot both own it.
-        let changed = sqlx::query(
-            "INSERT INTO test_results (id_hash, result, sample_collected_at, lab_id, owner, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) \
-             ON CONFLICT (id_hash) DO UPDATE SET result = excluded.result, \
-                 sample_collected_at = excluded.sample_collected_at, lab_id = excluded.lab_id, \
-                 owner = excluded.owner, updated_at = excluded.updated_at \
-             WHERE test_results.result <> 4 AND test_results.result <> excluded.result \
-                 AND (test_results.owner IS NULL OR test_results.owner = excluded.owner)",
-        )
-        .bind(&result.id_hash)
-        .bind(code)
-        .bind(result.sample_collected_at)
-        .bind(lab)
-        .bind(&owner)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        let row = ResultRow {
+            result,
+            lab,
+            owner: &owner,
+            now,
+        };
+        let changed = row.change(&mut tx).await?;
         let refreshed = if changed > 0 {
             0
         } else {
-            // The same result again; a lab result (1 to 3) never matches a
-            // redeemed one (4), which stays as it is.
-            sqlx::query(
-                "UPDATE test_results SET sample_collected_at = $3, lab_id = $4, owner = $5, updated_at = $6 \
-                 WHERE id_hash = $1 AND result = $2 AND (owner IS NULL OR owner = $5)",
-            )
-            .bind(&result.id_hash)
-            .bind(code)
-            .bind(result.sample_collected_at)
-            .bind(lab)
-            .bind(&owner)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
+            row.refresh(&mut tx).await?
         };
-        if changed + refreshed == 0 {
-            // Redeemed (left alone), or another lab's: then nothing is kept.
-            let row = sqlx::query("SELECT result, owner FROM test_results WHERE id_hash = $1")
-                .bind(&result.id_hash)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(row) = row {
-                let stored_result: i64 = row.try_get("result")?;
-                let stored_owner: Option<String> = row.try_get("owner")?;
-                if stored_result != 4 && stored_owner.is_some_and(|other| other != owner) {
-                    return Err(UpsertError::OwnedByAnotherLab(index));
-                }
-            }
+        if changed + refreshed == 0 && row.owned_by_another_lab(&mut tx).await? {
+            return Err(UpsertError::OwnedByAnotherLab(index));
         }
         stored += changed + refreshed;
         if result.result == TestResult::Positive {
@@ -158,8 +118,83 @@ pub async fn upsert(
     Ok(stored)
 }
 
+/// One result of an upload, as the steps of [`upsert`] write it.
+struct ResultRow<'a> {
+    result: &'a NewResult,
+    lab: &'a str,
+    owner: &'a str,
+    now: i64,
+}
+
+type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, <sqlx::Any as sqlx::Database>::Arguments>;
+
+impl ResultRow<'_> {
+    /// Inserts, or changes a different result of no owner or this owner;
+    /// the rows changed. The condition is checked on the row as locked by
+    /// the upsert, so two uploads of the same result at once change it (and
+    /// count it) once, and two labs at once cannot both own it.
+    async fn change(&self, tx: &mut Transaction) -> Result<u64, sqlx::Error> {
+        self.bind(sqlx::query(
+            "INSERT INTO test_results (id_hash, result, sample_collected_at, lab_id, owner, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (id_hash) DO UPDATE SET result = excluded.result, \
+                 sample_collected_at = excluded.sample_collected_at, lab_id = excluded.lab_id, \
+                 owner = excluded.owner, updated_at = excluded.updated_at \
+             WHERE test_results.result <> 4 AND test_results.result <> excluded.result \
+                 AND (test_results.owner IS NULL OR test_results.owner = excluded.owner)",
+        ))
+        .execute(&mut **tx)
+        .await
+        .map(|done| done.rows_affected())
+    }
+
+    /// The same result again: refreshes the sample time and the lab; a lab
+    /// result (1 to 3) never matches a redeemed one (4), which stays as it is.
+    async fn refresh(&self, tx: &mut Transaction) -> Result<u64, sqlx::Error> {
+        self.bind(sqlx::query(
+            "UPDATE test_results SET sample_collected_at = $3, lab_id = $4, owner = $5, updated_at = $6 \
+             WHERE id_hash = $1 AND result = $2 AND (owner IS NULL OR owner = $5)",
+        ))
+        .execute(&mut **tx)
+        .await
+        .map(|done| done.rows_affected())
+    }
+
+    /// Whether a result neither changed nor refreshed belongs to another
+    /// lab (then nothing of the upload is kept); a redeemed one is left
+    /// alone whoever owns it.
+    async fn owned_by_another_lab(&self, tx: &mut Transaction) -> Result<bool, sqlx::Error> {
+        let row = sqlx::query("SELECT result, owner FROM test_results WHERE id_hash = $1")
+            .bind(self.result.id_hash.to_hex())
+            .fetch_optional(&mut **tx)
+            .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        let stored_result: i64 = row.try_get("result")?;
+        let stored_owner: Option<String> = row.try_get("owner")?;
+        Ok(stored_result != 4 && stored_owner.is_some_and(|other| other != self.owner))
+    }
+
+    /// Binds `$1` to `$6`: id hash, result, sample time, lab, owner, now.
+    fn bind<'q>(&'q self, query: Query<'q>) -> Query<'q> {
+        query
+            .bind(self.result.id_hash.to_hex())
+            .bind(i64::from(self.result.result.code()))
+            .bind(self.result.sample_collected_at)
+            .bind(self.lab)
+            .bind(self.owner)
+            .bind(self.now)
+    }
+}
+
 /// Creates a pending entry under `id_hash` unless there is one.
-pub async fn create_pending<'e, E>(executor: E, id_hash: &str, now: i64) -> Result<(), sqlx::Error>
+pub async fn create_pending<'e, E>(
+    executor: E,
+    id_hash: &SecretHash,
+    now: i64,
+) -> Result<(), sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -167,7 +202,7 @@ where
         "INSERT INTO test_results (id_hash, result, created_at, updated_at) \
          VALUES ($1, 0, $2, $2) ON CONFLICT (id_hash) DO NOTHING",
     )
-    .bind(id_hash)
+    .bind(id_hash.to_hex())
     .bind(now)
     .execute(executor)
     .await
@@ -177,14 +212,14 @@ where
 /// The result under `id_hash`, creating a pending entry when there is none.
 pub async fn get_or_create(
     db: &Db,
-    id_hash: &str,
+    id_hash: &SecretHash,
     now: i64,
 ) -> Result<AppResultResponse, sqlx::Error> {
     // Phones poll far more often than tests are created: read first, so a
     // poll is one read (no write lock on SQLite); insert only when missing.
     let select = "SELECT result, sample_collected_at, lab_id FROM test_results WHERE id_hash = $1";
     let found = sqlx::query(select)
-        .bind(id_hash)
+        .bind(id_hash.to_hex())
         .fetch_optional(db.pool())
         .await?;
     let row = match found {
@@ -192,7 +227,7 @@ pub async fn get_or_create(
         None => {
             create_pending(db.writer(), id_hash, now).await?;
             sqlx::query(select)
-                .bind(id_hash)
+                .bind(id_hash.to_hex())
                 .fetch_one(db.pool())
                 .await?
         }

@@ -1,10 +1,30 @@
 //! The verification service (SPEC section 2): registration tokens from a
 //! hashed GUID or a teleTAN, test result polling, TANs, teleTANs.
 
+pub mod internal_routes;
 pub mod reservation;
 pub mod routes;
 pub mod store;
 pub mod teletan;
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+
+use crate::db::Db;
+use crate::internal::TestResults;
+
+/// What the verification service's handlers share: a route that needs the
+/// test result service cannot be built without one.
+#[derive(Clone, FromRef)]
+pub struct VerificationState {
+    /// The database.
+    pub db: Db,
+    /// The service's rules.
+    pub rules: Arc<VerificationConfig>,
+    /// The test result service, in this process or over HTTP.
+    pub test_results: Arc<dyn TestResults>,
+}
 
 /// Rules of the verification service.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //! TAN only when its keys are stored (internal routes, with the service token).
 //!
 //! 1. `POST /version/v1/tan/reserve` `{"tan"}`: the TAN is held for
-//!    [`RESERVATION_SECONDS`] under a new reservation id (200
+//!    [`RESERVATION_SECONDS`](crate::internal::RESERVATION_SECONDS) under a new reservation id (200
 //!    `{"reservation"}`), or 404 when it is unknown, expired, used or held.
 //! 2. The submission service stores the keys in one transaction of its own.
 //! 3. `POST /version/v1/tan/confirm` `{"tan", "reservation"}` burns it; when
@@ -11,42 +11,23 @@
 //!    submission process died) ends by itself, so a TAN is never lost.
 //!
 //! The handlers answer with [`LocalTanVerifier`], the verification
-//! service's own side of the protocol. In one process none of this runs: the
+//! service's own side of the protocol (the submission service calls it
+//! directly when both run in one process). In one process none of this runs: the
 //! TAN is burned in the transaction that stores the keys
 //! ([`crate::submission::tan`]).
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
 use shared::verification::wire::{ErrorBody, TanVerifyRequest};
+use shared::verification::{SecretHash, Uuid4};
 
+use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
-use crate::server::AppState;
-use crate::submission::tan::{LocalTanVerifier, TanVerifier};
-
-/// Seconds a reservation holds a TAN unless confirmed or released: well
-/// above the internal calls' timeout (10 s) plus storing 14 keys.
-pub const RESERVATION_SECONDS: i64 = 60;
-
-/// Answer to `POST /version/v1/tan/reserve`.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TanReservationResponse {
-    /// The reservation id (a UUID v4) that confirms or releases the TAN.
-    pub reservation: String,
-}
-
-/// Body of `POST /version/v1/tan/confirm` and `/release`.
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TanReservationRequest {
-    /// The reserved TAN.
-    pub tan: String,
-    /// The id `reserve` answered.
-    pub reservation: String,
-}
+use crate::internal::{
+    BoxFuture, RESERVATION_SECONDS, TanReservationRequest, TanReservationResponse, TanVerifier,
+};
 
 fn not_found() -> AppError {
     AppError::NotFound("unknown, expired, used or reserved TAN")
@@ -62,10 +43,10 @@ fn not_found() -> AppError {
         (status = 404, description = "Unknown, expired, used or held by another submission", body = ErrorBody),
     ))]
 pub(crate) async fn reserve(
-    State(state): State<AppState>,
+    State(db): State<Db>,
     Json(request): Json<TanVerifyRequest>,
 ) -> AppResult<JsonResponse<TanReservationResponse>> {
-    let reservation = LocalTanVerifier::new(state.db.clone())
+    let reservation = LocalTanVerifier::new(db)
         .reserve(request.tan)
         .await?
         .ok_or_else(not_found)?;
@@ -82,10 +63,10 @@ pub(crate) async fn reserve(
         (status = 404, description = "This reservation no longer holds the TAN", body = ErrorBody),
     ))]
 pub(crate) async fn confirm(
-    State(state): State<AppState>,
+    State(db): State<Db>,
     Json(request): Json<TanReservationRequest>,
 ) -> AppResult<StatusCode> {
-    let verifier = LocalTanVerifier::new(state.db.clone());
+    let verifier = LocalTanVerifier::new(db);
     if verifier.confirm(request.tan, request.reservation).await? {
         tracing::info!("TAN confirmed and burned");
         Ok(StatusCode::OK)
@@ -104,13 +85,71 @@ pub(crate) async fn confirm(
         (status = 404, description = "This reservation no longer holds the TAN", body = ErrorBody),
     ))]
 pub(crate) async fn release(
-    State(state): State<AppState>,
+    State(db): State<Db>,
     Json(request): Json<TanReservationRequest>,
 ) -> AppResult<StatusCode> {
-    let verifier = LocalTanVerifier::new(state.db.clone());
+    let verifier = LocalTanVerifier::new(db);
     if verifier.release(request.tan, request.reservation).await? {
         Ok(StatusCode::OK)
     } else {
         Err(not_found())
+    }
+}
+
+/// The in-process implementation: the same database, no network.
+#[derive(Debug, Clone)]
+pub struct LocalTanVerifier {
+    db: Db,
+}
+
+impl LocalTanVerifier {
+    /// Spends TANs stored in `db`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    fn hashes(&self, tan: &str, reservation: &str) -> Option<(SecretHash, SecretHash)> {
+        let tan = Uuid4::parse(tan).ok()?;
+        let reservation = Uuid4::parse(reservation).ok()?;
+        Some((self.db.hash(&tan), self.db.hash(&reservation)))
+    }
+}
+
+impl TanVerifier for LocalTanVerifier {
+    fn shares_database(&self) -> bool {
+        true
+    }
+
+    fn reserve(&self, tan: String) -> BoxFuture<'_, AppResult<Option<String>>> {
+        Box::pin(async move {
+            let Ok(tan) = Uuid4::parse(&tan) else {
+                return Ok(None);
+            };
+            let reservation = Uuid4::generate();
+            let now = crate::clock::now();
+            let (tan_hash, reservation_hash) = (self.db.hash(&tan), self.db.hash(&reservation));
+            let until = now + RESERVATION_SECONDS;
+            let store = super::store::reserve_tan;
+            let reserved = store(&self.db, &tan_hash, &reservation_hash, now, until).await?;
+            Ok(reserved.then(|| reservation.expose().to_owned()))
+        })
+    }
+
+    fn confirm(&self, tan: String, reservation: String) -> BoxFuture<'_, AppResult<bool>> {
+        Box::pin(async move {
+            let Some((tan, reservation)) = self.hashes(&tan, &reservation) else {
+                return Ok(false);
+            };
+            Ok(super::store::confirm_tan(&self.db, &tan, &reservation).await?)
+        })
+    }
+
+    fn release(&self, tan: String, reservation: String) -> BoxFuture<'_, AppResult<bool>> {
+        Box::pin(async move {
+            let Some((tan, reservation)) = self.hashes(&tan, &reservation) else {
+                return Ok(false);
+            };
+            Ok(super::store::release_tan(&self.db, &tan, &reservation).await?)
+        })
     }
 }

@@ -8,19 +8,19 @@ use shared::verification::wire::{
     AppResultResponse, ErrorBody, KeyType, RegistrationTokenBody, RegistrationTokenRequest,
     RegistrationTokenResponse, TanResponse, TestResult, TestResultResponse,
 };
-use shared::verification::{HashedGuid, TeleTan, TeleTanError, TestId, Uuid4};
+use shared::verification::{HashedGuid, SecretHash, TeleTan, TeleTanError, TestId, Uuid4};
 
 use std::sync::Arc;
 
+use super::VerificationState;
 use super::store::{self, Registration};
 use crate::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
 use crate::fake::{self, DelayModel, FakeKind};
-use crate::server::AppState;
 
 /// The routes phones call, each behind the fake-request layer.
-pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
+pub fn routes(delays: &Arc<DelayModel>) -> Router<VerificationState> {
     let fakeable = |kind: FakeKind| {
         axum::middleware::from_fn_with_state((Arc::clone(delays), kind), fake::layer)
     };
@@ -47,7 +47,7 @@ pub fn routes(delays: &Arc<DelayModel>) -> Router<AppState> {
         (status = 415, description = "Not application/json", body = ErrorBody),
     ))]
 pub(crate) async fn registration_token(
-    State(state): State<AppState>,
+    State(state): State<VerificationState>,
     Json(request): Json<RegistrationTokenRequest>,
 ) -> AppResult<(StatusCode, JsonResponse<RegistrationTokenResponse>)> {
     let token = Uuid4::generate();
@@ -62,68 +62,8 @@ pub(crate) async fn registration_token(
         .transpose()
         .map_err(|error| AppError::bad_request("invalid_key_dob", error.to_string()))?;
     match request.key_type {
-        KeyType::Guid => {
-            // `key` is a SHA-256 in hex (cwa-verification-server's
-            // `HashingService.isHashValid`: `^[0-9A-Fa-f]{64}$`).
-            let guid = HashedGuid::parse(&request.key)
-                .map_err(|error| AppError::bad_request("invalid_guid", error.to_string()))?;
-            if dob
-                .as_ref()
-                .is_some_and(|dob| dob.expose() == guid.expose())
-            {
-                return Err(AppError::bad_request(
-                    "invalid_key_dob",
-                    "keyDob must be the date-of-birth id, not the key again",
-                ));
-            }
-            let guid_hash = state.db.hash(&guid);
-            let dob_hash = dob.as_ref().map(|dob| state.db.hash(dob));
-            // The test result service must know the test (pending until the
-            // lab reports): in the same transaction when it shares the
-            // database, else by asking it first, so that a test result
-            // service that cannot be reached fails the registration before
-            // anything is stored and the GUID stays unspent.
-            let results = state.test_results()?;
-            let local = results.shares_database();
-            if !local {
-                results.result(guid_hash.clone()).await?;
-                if let Some(dob_hash) = &dob_hash {
-                    results.result(dob_hash.clone()).await?;
-                }
-            }
-            let registered = store::register_guid(
-                &state.db,
-                &token_hash,
-                &guid_hash,
-                dob_hash.as_deref(),
-                now,
-                local,
-            )
-            .await?;
-            if !registered {
-                return Err(AppError::bad_request(
-                    "guid_already_registered",
-                    "this test is registered already",
-                ));
-            }
-        }
-        KeyType::Teletan => {
-            let teletan = TeleTan::parse(&request.key).map_err(|error| match error {
-                TeleTanError::CheckCharacter => {
-                    AppError::bad_request("teletan_check_character", error.to_string())
-                }
-                TeleTanError::Length(_) | TeleTanError::Character { .. } => {
-                    AppError::bad_request("invalid_teletan", error.to_string())
-                }
-            })?;
-            let teletan_hash = state.db.hash(&teletan);
-            if !store::register_teletan(&state.db, &token_hash, &teletan_hash, now).await? {
-                return Err(AppError::bad_request(
-                    "teletan_unknown",
-                    "this teleTAN is unknown, expired or used",
-                ));
-            }
-        }
+        KeyType::Guid => register_guid(&state, &token_hash, &request.key, dob, now).await?,
+        KeyType::Teletan => register_teletan(&state, &token_hash, &request.key, now).await?,
     }
     tracing::info!(key_type = ?request.key_type, "registration created");
     Ok((
@@ -134,12 +74,94 @@ pub(crate) async fn registration_token(
     ))
 }
 
+/// Registers the test of hashed GUID `key` (with its date-of-birth id)
+/// under `token_hash`: once per GUID, ever.
+async fn register_guid(
+    state: &VerificationState,
+    token_hash: &SecretHash,
+    key: &str,
+    dob: Option<TestId>,
+    now: i64,
+) -> AppResult<()> {
+    // `key` is a SHA-256 in hex (cwa-verification-server's
+    // `HashingService.isHashValid`: `^[0-9A-Fa-f]{64}$`).
+    let guid = HashedGuid::parse(key)
+        .map_err(|error| AppError::bad_request("invalid_guid", error.to_string()))?;
+    if dob
+        .as_ref()
+        .is_some_and(|dob| dob.expose() == guid.expose())
+    {
+        return Err(AppError::bad_request(
+            "invalid_key_dob",
+            "keyDob must be the date-of-birth id, not the key again",
+        ));
+    }
+    let guid_hash = state.db.hash(&guid);
+    let dob_hash = dob.as_ref().map(|dob| state.db.hash(dob));
+    // The test result service must know the test (pending until the lab
+    // reports): in the same transaction when it shares the database, else
+    // by asking it first, so that a test result service that cannot be
+    // reached fails the registration before anything is stored and the
+    // GUID stays unspent.
+    let results = &state.test_results;
+    let local = results.shares_database();
+    if !local {
+        results.result(guid_hash.clone()).await?;
+        if let Some(dob_hash) = &dob_hash {
+            results.result(dob_hash.clone()).await?;
+        }
+    }
+    let registered = store::register_guid(
+        &state.db,
+        token_hash,
+        &guid_hash,
+        dob_hash.as_ref(),
+        now,
+        local,
+    )
+    .await?;
+    if registered {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "guid_already_registered",
+            "this test is registered already",
+        ))
+    }
+}
+
+/// Registers teleTAN `key` under `token_hash`, spending it.
+async fn register_teletan(
+    state: &VerificationState,
+    token_hash: &SecretHash,
+    key: &str,
+    now: i64,
+) -> AppResult<()> {
+    let teletan = TeleTan::parse(key).map_err(|error| match error {
+        TeleTanError::CheckCharacter => {
+            AppError::bad_request("teletan_check_character", error.to_string())
+        }
+        TeleTanError::Length(_) | TeleTanError::Character { .. } => {
+            AppError::bad_request("invalid_teletan", error.to_string())
+        }
+    })?;
+    let teletan_hash = state.db.hash(&teletan);
+    if store::register_teletan(&state.db, token_hash, &teletan_hash, now).await? {
+        Ok(())
+    } else {
+        Err(AppError::bad_request(
+            "teletan_unknown",
+            "this teleTAN is unknown, expired or used",
+        ))
+    }
+}
+
 /// Finds the registration a request's token stands for; returns the
 /// token's stored hash with it.
 async fn registration(
-    state: &AppState,
+    state: &VerificationState,
     body: &RegistrationTokenBody,
-) -> AppResult<(String, Registration)> {
+) -> AppResult<(SecretHash, Registration)> {
     let unknown =
         || AppError::bad_request("unknown_registration_token", "unknown registration token");
     let token = Uuid4::parse(&body.registration_token).map_err(|_| unknown())?;
@@ -156,11 +178,11 @@ async fn registration(
 /// pending when unknown, so a wrong date of birth, or a lab that reported
 /// under one id only, gives two different results and a 403).
 async fn matching_result(
-    state: &AppState,
-    guid_hash: String,
-    dob_hash: Option<String>,
+    state: &VerificationState,
+    guid_hash: SecretHash,
+    dob_hash: Option<SecretHash>,
 ) -> AppResult<AppResultResponse> {
-    let results = state.test_results()?;
+    let results = &state.test_results;
     let stored = results.result(guid_hash).await?;
     if let Some(dob_hash) = dob_hash {
         let by_dob = results.result(dob_hash).await?;
@@ -183,7 +205,7 @@ async fn matching_result(
         (status = 403, description = "Registered with a date-of-birth id whose result differs from the test's", body = ErrorBody),
     ))]
 pub(crate) async fn test_result(
-    State(state): State<AppState>,
+    State(state): State<VerificationState>,
     Json(body): Json<RegistrationTokenBody>,
 ) -> AppResult<JsonResponse<TestResultResponse>> {
     let response = match registration(&state, &body).await?.1 {
@@ -215,7 +237,7 @@ pub(crate) async fn test_result(
         (status = 403, description = "Registered with a date-of-birth id whose result differs from the test's", body = ErrorBody),
     ))]
 pub(crate) async fn tan(
-    State(state): State<AppState>,
+    State(state): State<VerificationState>,
     Json(body): Json<RegistrationTokenBody>,
 ) -> AppResult<(StatusCode, JsonResponse<TanResponse>)> {
     let (token_hash, registration) = registration(&state, &body).await?;
@@ -234,7 +256,7 @@ pub(crate) async fn tan(
     }
     let tan = Uuid4::generate();
     let now = now();
-    let config = &state.verification;
+    let config = &state.rules;
     let issued = store::issue_tan(
         &state.db,
         &token_hash,

@@ -1,6 +1,7 @@
 //! Queries of the verification service. Every single-use rule is one
 //! conditional statement, so it holds under concurrency and across processes.
 
+use shared::verification::SecretHash;
 use sqlx::Row;
 
 use crate::db::Db;
@@ -11,9 +12,9 @@ pub enum Registration {
     /// Made from a GUID: its SHA-256 (of the hashed GUID).
     Guid {
         /// The test result service's id.
-        guid_hash: String,
+        guid_hash: SecretHash,
         /// The hash of the date-of-birth id (`keyDob`), when the phone sent one.
-        dob_hash: Option<String>,
+        dob_hash: Option<SecretHash>,
     },
     /// Made from a teleTAN: always positive.
     TeleTan,
@@ -27,9 +28,9 @@ pub enum Registration {
 /// registration is one write.
 pub async fn register_guid(
     db: &Db,
-    token_hash: &str,
-    guid_hash: &str,
-    dob_hash: Option<&str>,
+    token_hash: &SecretHash,
+    guid_hash: &SecretHash,
+    dob_hash: Option<&SecretHash>,
     now: i64,
     create_pending: bool,
 ) -> Result<bool, sqlx::Error> {
@@ -40,8 +41,8 @@ pub async fn register_guid(
     let taken = sqlx::query(
         "SELECT 1 FROM registrations WHERE guid_hash IN ($1, $2) OR guid_dob_hash IN ($1, $2)",
     )
-    .bind(guid_hash)
-    .bind(other)
+    .bind(guid_hash.to_hex())
+    .bind(other.to_hex())
     .fetch_optional(&mut *tx)
     .await?;
     if taken.is_some() {
@@ -51,9 +52,9 @@ pub async fn register_guid(
         "INSERT INTO registrations (token_hash, guid_hash, guid_dob_hash, created_at) \
          VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
-    .bind(token_hash)
-    .bind(guid_hash)
-    .bind(dob_hash)
+    .bind(token_hash.to_hex())
+    .bind(guid_hash.to_hex())
+    .bind(dob_hash.map(SecretHash::to_hex))
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -75,15 +76,15 @@ pub async fn register_guid(
 /// `false` when the teleTAN is unknown, expired or used.
 pub async fn register_teletan(
     db: &Db,
-    token_hash: &str,
-    teletan_hash: &str,
+    token_hash: &SecretHash,
+    teletan_hash: &SecretHash,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let redeemed = sqlx::query(
         "UPDATE teletans SET redeemed_at = $2 WHERE hash = $1 AND redeemed_at IS NULL AND expires_at > $2",
     )
-    .bind(teletan_hash)
+    .bind(teletan_hash.to_hex())
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -94,8 +95,8 @@ pub async fn register_teletan(
         "INSERT INTO registrations (token_hash, teletan_hash, created_at) VALUES ($1, $2, $3) \
          ON CONFLICT DO NOTHING",
     )
-    .bind(token_hash)
-    .bind(teletan_hash)
+    .bind(token_hash.to_hex())
+    .bind(teletan_hash.to_hex())
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -110,19 +111,20 @@ pub async fn register_teletan(
 /// The registration behind a token hash.
 pub async fn find_registration(
     db: &Db,
-    token_hash: &str,
+    token_hash: &SecretHash,
 ) -> Result<Option<Registration>, sqlx::Error> {
     let row =
         sqlx::query("SELECT guid_hash, guid_dob_hash FROM registrations WHERE token_hash = $1")
-            .bind(token_hash)
+            .bind(token_hash.to_hex())
             .fetch_optional(db.pool())
             .await?;
     row.map(|row| {
         let guid_hash: Option<String> = row.try_get("guid_hash")?;
+        let dob_hash: Option<String> = row.try_get("guid_dob_hash")?;
         Ok(match guid_hash {
             Some(guid_hash) => Registration::Guid {
-                guid_hash,
-                dob_hash: row.try_get("guid_dob_hash")?,
+                guid_hash: stored_hash(&guid_hash)?,
+                dob_hash: dob_hash.as_deref().map(stored_hash).transpose()?,
             },
             None => Registration::TeleTan,
         })
@@ -134,9 +136,9 @@ pub async fn find_registration(
 /// transaction; `false` when the quota is used up.
 pub async fn issue_tan(
     db: &Db,
-    token_hash: &str,
+    token_hash: &SecretHash,
     quota: i64,
-    tan_hash: &str,
+    tan_hash: &SecretHash,
     now: i64,
     expires_at: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -144,7 +146,7 @@ pub async fn issue_tan(
     let taken = sqlx::query(
         "UPDATE registrations SET tans_issued = tans_issued + 1 WHERE token_hash = $1 AND tans_issued < $2",
     )
-    .bind(token_hash)
+    .bind(token_hash.to_hex())
     .bind(quota)
     .execute(&mut *tx)
     .await?;
@@ -152,7 +154,7 @@ pub async fn issue_tan(
         return Ok(false);
     }
     sqlx::query("INSERT INTO tans (hash, created_at, expires_at) VALUES ($1, $2, $3)")
-        .bind(tan_hash)
+        .bind(tan_hash.to_hex())
         .bind(now)
         .bind(expires_at)
         .execute(&mut *tx)
@@ -163,14 +165,18 @@ pub async fn issue_tan(
 
 /// Burns a valid TAN that no submission holds reserved; `false` when it is
 /// unknown, expired, used or reserved.
-pub async fn burn_tan(db: &Db, tan_hash: &str, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn burn_tan(db: &Db, tan_hash: &SecretHash, now: i64) -> Result<bool, sqlx::Error> {
     burn_tan_in(db.writer(), tan_hash, now).await
 }
 
 /// [`burn_tan`] on any executor: in the submission's own transaction when
 /// the verification service shares this process's database, so the TAN is
 /// spent only if the keys are stored.
-pub async fn burn_tan_in<'e, E>(executor: E, tan_hash: &str, now: i64) -> Result<bool, sqlx::Error>
+pub async fn burn_tan_in<'e, E>(
+    executor: E,
+    tan_hash: &SecretHash,
+    now: i64,
+) -> Result<bool, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -178,7 +184,7 @@ where
         "DELETE FROM tans WHERE hash = $1 AND expires_at > $2 \
          AND (reserved_until IS NULL OR reserved_until <= $2)",
     )
-    .bind(tan_hash)
+    .bind(tan_hash.to_hex())
     .bind(now)
     .execute(executor)
     .await?;
@@ -191,8 +197,8 @@ where
 /// statement, so of concurrent submissions with one TAN one gets it.
 pub async fn reserve_tan(
     db: &Db,
-    tan_hash: &str,
-    reservation_hash: &str,
+    tan_hash: &SecretHash,
+    reservation_hash: &SecretHash,
     now: i64,
     until: i64,
 ) -> Result<bool, sqlx::Error> {
@@ -200,9 +206,9 @@ pub async fn reserve_tan(
         "UPDATE tans SET reserved_by = $3, reserved_until = $4 WHERE hash = $1 AND expires_at > $2 \
          AND (reserved_until IS NULL OR reserved_until <= $2)",
     )
-    .bind(tan_hash)
+    .bind(tan_hash.to_hex())
     .bind(now)
-    .bind(reservation_hash)
+    .bind(reservation_hash.to_hex())
     .bind(until)
     .execute(db.writer())
     .await?;
@@ -213,12 +219,12 @@ pub async fn reserve_tan(
 /// when that reservation no longer holds it.
 pub async fn confirm_tan(
     db: &Db,
-    tan_hash: &str,
-    reservation_hash: &str,
+    tan_hash: &SecretHash,
+    reservation_hash: &SecretHash,
 ) -> Result<bool, sqlx::Error> {
     let deleted = sqlx::query("DELETE FROM tans WHERE hash = $1 AND reserved_by = $2")
-        .bind(tan_hash)
-        .bind(reservation_hash)
+        .bind(tan_hash.to_hex())
+        .bind(reservation_hash.to_hex())
         .execute(db.writer())
         .await?;
     Ok(deleted.rows_affected() == 1)
@@ -228,16 +234,22 @@ pub async fn confirm_tan(
 /// stored); `false` when that reservation no longer holds it.
 pub async fn release_tan(
     db: &Db,
-    tan_hash: &str,
-    reservation_hash: &str,
+    tan_hash: &SecretHash,
+    reservation_hash: &SecretHash,
 ) -> Result<bool, sqlx::Error> {
     let released = sqlx::query(
         "UPDATE tans SET reserved_by = NULL, reserved_until = NULL \
          WHERE hash = $1 AND reserved_by = $2",
     )
-    .bind(tan_hash)
-    .bind(reservation_hash)
+    .bind(tan_hash.to_hex())
+    .bind(reservation_hash.to_hex())
     .execute(db.writer())
     .await?;
     Ok(released.rows_affected() == 1)
+}
+
+/// A hash column as read back: 64 hex digits, as [`Db::hash`] writes them.
+fn stored_hash(text: &str) -> Result<SecretHash, sqlx::Error> {
+    SecretHash::from_hex(text)
+        .ok_or_else(|| sqlx::Error::Decode("a stored hash is not 64 hex digits".into()))
 }

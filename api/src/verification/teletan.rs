@@ -83,7 +83,45 @@ pub async fn issue_batch(
     now: i64,
 ) -> Result<Batch, IssueError> {
     let mut tx = db.begin_write().await?;
+    take_user_interval(&mut tx, config, issuer, now).await?;
+    let window = now - now.rem_euclid(HOUR);
+    let mut teletans = Vec::new();
+    let mut cut_short = None;
+    for _ in 0..count {
+        if !take_global_unit(&mut tx, config, window).await? {
+            cut_short = Some(global_limit(window, now));
+            break;
+        }
+        let teletan = TeleTan::generate();
+        sqlx::query("INSERT INTO teletans (hash, created_at, expires_at) VALUES ($1, $2, $3)")
+            .bind(db.hash(&teletan).to_hex())
+            .bind(now)
+            .bind(now + config.teletan_validity)
+            .execute(&mut *tx)
+            .await?;
+        teletans.push(teletan);
+    }
+    if teletans.is_empty() {
+        // Dropping the transaction rolls back the per-user record.
+        return Err(cut_short.unwrap_or_else(|| global_limit(window, now)));
+    }
+    let issued = i64::try_from(teletans.len()).unwrap_or(i64::MAX);
+    crate::stats::bump(&mut *tx, crate::stats::Metric::TeleTans, issued, now).await?;
+    tx.commit().await?;
+    Ok(Batch {
+        teletans,
+        cut_short,
+    })
+}
 
+/// Records an issue by `issuer` now, unless the per-user interval since its
+/// last one has not passed: then the seconds to wait.
+async fn take_user_interval(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    config: &VerificationConfig,
+    issuer: &str,
+    now: i64,
+) -> Result<(), IssueError> {
     let interval = config.teletan_user_interval;
     let user_ok = sqlx::query(
         "INSERT INTO teletan_issuers (issuer, last_issued_at) VALUES ($1, $2) \
@@ -93,74 +131,61 @@ pub async fn issue_batch(
     .bind(issuer)
     .bind(now)
     .bind(now - interval)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected()
         == 1;
-    if !user_ok {
-        let last: i64 = sqlx::query("SELECT last_issued_at FROM teletan_issuers WHERE issuer = $1")
-            .bind(issuer)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("last_issued_at")?;
-        return Err(IssueError::RateLimited {
-            limit: "per-user",
-            retry_after: seconds_until(last + interval, now),
-        });
+    if user_ok {
+        return Ok(());
     }
-
-    let window = now - now.rem_euclid(HOUR);
-    let limit = config.teletan_global_per_hour;
-    let mut teletans = Vec::new();
-    let mut cut_short = None;
-    for _ in 0..count {
-        // One unit per teleTAN: the same atomic statement as a single issue.
-        let used: Option<i64> = sqlx::query(
-            "INSERT INTO rate_limit_windows (scope, window_start, used) VALUES ($1, $2, 1) \
-             ON CONFLICT (scope, window_start) DO UPDATE SET used = rate_limit_windows.used + 1 \
-             WHERE rate_limit_windows.used < $3 \
-             RETURNING used",
-        )
-        .bind(GLOBAL_SCOPE)
-        .bind(window)
-        .bind(limit)
-        .fetch_optional(&mut *tx)
+    let last: i64 = sqlx::query("SELECT last_issued_at FROM teletan_issuers WHERE issuer = $1")
+        .bind(issuer)
+        .fetch_one(&mut **tx)
         .await?
-        .map(|row| row.try_get("used"))
-        .transpose()?;
-        let Some(used) = used else {
-            cut_short = Some(IssueError::RateLimited {
-                limit: "global",
-                retry_after: seconds_until(window + HOUR, now),
-            });
-            break;
-        };
-        if used * 5 == limit * 4 {
-            tracing::warn!(used, limit, "80% of the hourly teleTAN limit is used");
-        }
-        let teletan = TeleTan::generate();
-        sqlx::query("INSERT INTO teletans (hash, created_at, expires_at) VALUES ($1, $2, $3)")
-            .bind(db.hash(&teletan))
-            .bind(now)
-            .bind(now + config.teletan_validity)
-            .execute(&mut *tx)
-            .await?;
-        teletans.push(teletan);
-    }
-    if teletans.is_empty() {
-        // Dropping the transaction rolls back the per-user record.
-        return Err(cut_short.unwrap_or(IssueError::RateLimited {
-            limit: "global",
-            retry_after: seconds_until(window + HOUR, now),
-        }));
-    }
-    let issued = i64::try_from(teletans.len()).unwrap_or(i64::MAX);
-    crate::stats::bump(&mut *tx, crate::stats::Metric::TeleTans, issued, now).await?;
-    tx.commit().await?;
-    Ok(Batch {
-        teletans,
-        cut_short,
+        .try_get("last_issued_at")?;
+    Err(IssueError::RateLimited {
+        limit: "per-user",
+        retry_after: seconds_until(last + interval, now),
     })
+}
+
+/// Takes one unit of the global hourly limit in the window starting at
+/// `window` (one atomic statement, as a single issue does); `false` when
+/// the hour's limit is used up.
+async fn take_global_unit(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    config: &VerificationConfig,
+    window: i64,
+) -> Result<bool, sqlx::Error> {
+    let limit = config.teletan_global_per_hour;
+    let used: Option<i64> = sqlx::query(
+        "INSERT INTO rate_limit_windows (scope, window_start, used) VALUES ($1, $2, 1) \
+         ON CONFLICT (scope, window_start) DO UPDATE SET used = rate_limit_windows.used + 1 \
+         WHERE rate_limit_windows.used < $3 \
+         RETURNING used",
+    )
+    .bind(GLOBAL_SCOPE)
+    .bind(window)
+    .bind(limit)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|row| row.try_get("used"))
+    .transpose()?;
+    let Some(used) = used else {
+        return Ok(false);
+    };
+    if used * 5 == limit * 4 {
+        tracing::warn!(used, limit, "80% of the hourly teleTAN limit is used");
+    }
+    Ok(true)
+}
+
+/// The global limit's answer in the hour starting at `window`.
+fn global_limit(window: i64, now: i64) -> IssueError {
+    IssueError::RateLimited {
+        limit: "global",
+        retry_after: seconds_until(window + HOUR, now),
+    }
 }
 
 fn seconds_until(moment: i64, now: i64) -> u64 {

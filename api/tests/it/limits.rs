@@ -25,7 +25,7 @@ async fn server_with(limits: Limits) -> TestServer {
     };
     let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("address"), storage);
     config.internal_listen = Some("127.0.0.1:0".parse().expect("address"));
-    config.service_token = Some(TOKEN.into());
+    config.service_token = Some(TOKEN.parse().expect("a long token"));
     config.limits = limits;
     TestServer::start_in(config, data_dir).await
 }

@@ -261,9 +261,16 @@ async fn the_audit_log_finds_a_user_by_name_in_any_case(app: &TestApp) {
     let admin = logged_in(app, Role::Admin).await;
     let now = api::clock::now();
     for actor in ["Anna.Berg", "otto"] {
-        api::portal::audit::record(&app.server.db, actor, "teletan.issued", "", 1, now)
-            .await
-            .expect("recorded");
+        api::portal::audit::record(
+            &app.server.db,
+            actor,
+            shared::portal::AuditAction::TeleTanIssued,
+            "",
+            1,
+            now,
+        )
+        .await
+        .expect("recorded");
     }
     for (query, expected) in [
         ("actor=anna.berg", 1),

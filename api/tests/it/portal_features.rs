@@ -87,7 +87,7 @@ async fn lab_user_uploads_results_a_phone_sees_them(app: &TestApp) {
     // The portal user is recorded as the lab; the audit log has the count.
     let lab_id: Option<String> =
         sqlx::query_scalar("SELECT lab_id FROM test_results WHERE id_hash = $1")
-            .bind(app.server.db.hash(&positive))
+            .bind(app.server.db.hash(&positive).to_hex())
             .fetch_one(app.server.db.pool())
             .await
             .expect("stored");
@@ -338,10 +338,10 @@ async fn statistics_count_each_event_and_outlive_the_clean_up(app: &TestApp) {
     // later); the counts stay.
     // (Sessions last long enough here for the administrator to look again.)
     let later = api::clock::now() + 61 * 86_400;
-    let long_sessions = api::portal::PortalConfig {
+    let long_sessions = api::config::PortalConfig {
         idle_timeout: std::time::Duration::from_secs(100 * 86_400),
         absolute_timeout: std::time::Duration::from_secs(100 * 86_400),
-        ..api::portal::PortalConfig::default()
+        ..api::config::PortalConfig::default()
     };
     api::cleanup::run_once(&app.server.db, &long_sessions, later)
         .await
@@ -427,7 +427,7 @@ async fn a_result_counts_once_however_often_it_is_uploaded(app: &TestApp) {
     // A redeemed result is refused: not stored, not counted.
     portal_upload(json!([{"id": redeemed.expose(), "result": 2}])).await;
     assert_eq!(positives().await, 4);
-    let id_hash = app.server.db.hash(&redeemed);
+    let id_hash = app.server.db.hash(&redeemed).to_hex();
     sqlx::query("UPDATE test_results SET result = 4 WHERE id_hash = $1")
         .bind(&id_hash)
         .execute(app.server.db.pool())
@@ -474,7 +474,7 @@ async fn the_clean_up_deletes_expired_sessions(app: &TestApp) {
         .expect("update");
     let report = api::cleanup::run_once(
         &app.server.db,
-        &api::portal::PortalConfig::default(),
+        &api::config::PortalConfig::default(),
         api::clock::now(),
     )
     .await

@@ -221,7 +221,11 @@ async fn a_fake_and_a_real_submission_leave_the_same_public_traces() {
     };
     let mut config = api::config::ServerConfig::new("127.0.0.1:0".parse().unwrap(), storage);
     config.internal_listen = Some("127.0.0.1:0".parse().unwrap());
-    config.service_token = Some("privacy-test-service-token-0123456789".into());
+    config.service_token = Some(
+        "privacy-test-service-token-0123456789"
+            .parse()
+            .expect("a long token"),
+    );
     let app = crate::app::TestApp {
         server: TestServer::start_in(config, data_dir).await,
         client: reqwest::Client::new(),

@@ -37,7 +37,11 @@ async fn server_with_internal_listener(secure_cookies: bool) -> TestServer {
     };
     let mut config = api::config::ServerConfig::new("127.0.0.1:0".parse().unwrap(), storage);
     config.internal_listen = Some("127.0.0.1:0".parse().unwrap());
-    config.service_token = Some("server-test-service-token-0123456789".into());
+    config.service_token = Some(
+        "server-test-service-token-0123456789"
+            .parse()
+            .expect("a long token"),
+    );
     config.portal.secure_cookie = secure_cookies;
     TestServer::start_in(config, data_dir).await
 }

@@ -34,7 +34,7 @@ impl Split {
                 },
             );
             config.services = services.parse().unwrap();
-            config.service_token = Some(TOKEN.into());
+            config.service_token = Some(TOKEN.parse().expect("a long token"));
             config
         };
         let mut verification_config = config("verification,testresult");
@@ -165,13 +165,18 @@ async fn an_abandoned_reservation_ends_by_itself() {
     let db = api::db::Db::connect(dir.path(), None).await.unwrap();
     db.migrate().await.unwrap();
     let now = api::clock::now();
-    sqlx::query("INSERT INTO tans (hash, created_at, expires_at) VALUES ('tan', $1, $2)")
+    let hash = |digit: char| {
+        shared::verification::SecretHash::from_hex(&digit.to_string().repeat(64))
+            .expect("64 hex digits")
+    };
+    let (tan, first, second) = (&hash('1'), &hash('2'), &hash('3'));
+    sqlx::query("INSERT INTO tans (hash, created_at, expires_at) VALUES ($1, $2, $3)")
+        .bind(tan.to_hex())
         .bind(now)
         .bind(now + 3600)
         .execute(db.pool())
         .await
         .unwrap();
-    let (tan, first, second) = ("tan", "first", "second");
     assert!(
         store::reserve_tan(&db, tan, first, now, now + 60)
             .await

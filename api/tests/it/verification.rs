@@ -147,7 +147,7 @@ async fn expired_teletan_is_refused(app: &TestApp) {
     let teletan = app.issue_teletan().await;
     sqlx::query("UPDATE teletans SET expires_at = $1 WHERE hash = $2")
         .bind(api::clock::now() - 1)
-        .bind(app.server.db.hash(&teletan))
+        .bind(app.server.db.hash(&teletan).to_hex())
         .execute(app.server.db.pool())
         .await
         .unwrap();
@@ -295,7 +295,7 @@ async fn redeemed_result_never_changes(app: &TestApp) {
     )
     .await;
     sqlx::query("UPDATE test_results SET result = 4 WHERE id_hash = $1")
-        .bind(app.server.db.hash(&guid))
+        .bind(app.server.db.hash(&guid).to_hex())
         .execute(app.server.db.pool())
         .await
         .unwrap();
@@ -453,7 +453,7 @@ async fn concurrent_uses_of_one_teletan_yield_one_token(app: &TestApp) {
 
 async fn cleanup_deletes_and_redeems_on_schedule(app: &TestApp) {
     use api::cleanup::{CleanupReport, run_once};
-    use api::portal::PortalConfig;
+    use api::config::PortalConfig;
     let now = api::clock::now();
     let day = 24 * 3600;
     let lab = app.add_lab("Old Lab").await;
@@ -469,7 +469,7 @@ async fn cleanup_deletes_and_redeems_on_schedule(app: &TestApp) {
         .await;
     }
     let age = |guid: &HashedGuid, days: i64| {
-        let hash = app.server.db.hash(guid);
+        let hash = app.server.db.hash(guid).to_hex();
         async move {
             sqlx::query("UPDATE test_results SET created_at = $1 WHERE id_hash = $2")
                 .bind(now - days * day)

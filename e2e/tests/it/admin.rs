@@ -6,7 +6,7 @@
 //! name; the statistics show the real peak; a hotline agent cannot open
 //! the pages; sessions expire.
 
-use shared::portal::Role;
+use shared::portal::{AuditAction, Role};
 
 use crate::support::portal::{PASSWORD, add_user, log_in};
 use crate::support::{Backend, Page, browser_test};
@@ -371,9 +371,9 @@ async fn the_audit_log_filters_by_action_and_by_user_name_in_any_case() {
         add_user(&page, "root", Role::Admin).await?;
         let now = api::clock::now();
         for (actor, action) in [
-            ("Anna.Berg", "teletan.issued"),
-            ("Anna.Berg", "password.changed"),
-            ("otto", "teletan.issued"),
+            ("Anna.Berg", AuditAction::TeleTanIssued),
+            ("Anna.Berg", AuditAction::PasswordChanged),
+            ("otto", AuditAction::TeleTanIssued),
         ] {
             api::portal::audit::record(page.db()?, actor, action, "", 1, now).await?;
         }

@@ -239,6 +239,16 @@ impl SecretHash {
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    /// A stored form as another service sends it (64 hex digits, either
+    /// case); `None` for anything else.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        let mut bytes = [0u8; 32];
+        (text.len() == 64)
+            .then(|| hex::decode_to_slice(text, &mut bytes).ok())
+            .flatten()
+            .map(|()| Self(bytes))
+    }
 }
 
 #[cfg(test)]
@@ -262,6 +272,19 @@ mod tests {
             HashedGuid::parse(&"g".repeat(64)),
             Err(TokenError::HashedGuid)
         );
+    }
+
+    #[test]
+    fn a_stored_hash_reads_back_from_its_hex_only() {
+        let hash = HashKey::generate().hash(&Uuid4::generate());
+        assert_eq!(SecretHash::from_hex(&hash.to_hex()), Some(hash.clone()));
+        assert_eq!(
+            SecretHash::from_hex(&hash.to_hex().to_uppercase()),
+            Some(hash.clone())
+        );
+        for bad in ["", "ab", &"g".repeat(64), &"a".repeat(63), &"a".repeat(65)] {
+            assert_eq!(SecretHash::from_hex(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

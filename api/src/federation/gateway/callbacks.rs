@@ -22,7 +22,7 @@ use axum::{Extension, Json};
 use shared::verification::wire::ErrorBody;
 use sqlx::Row;
 
-use super::{Country, GatewayState};
+use super::common::{Country, GatewayState};
 use crate::db::Backend;
 use crate::error::{AppError, AppResult};
 use crate::federation::batch;

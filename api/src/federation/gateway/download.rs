@@ -10,10 +10,11 @@ use prost::Message;
 use proto::efgs::DiagnosisKeyBatch;
 use shared::verification::wire::ErrorBody;
 
+use super::common::{Country, GatewayState, check_retention, parse_date, status_error};
 use super::media::{self, Format};
 use super::store::{self, BatchRow};
-use super::{BatchBytes, Country, GatewayState, check_retention, parse_date, status_error};
 use crate::error::{AppError, AppResult};
+use crate::extract::Binary;
 
 /// One batch of a date: the first, or the one `batchTag` names.
 #[utoipa::path(get, path = "/diagnosiskeys/download/{date}", tag = "gateway",
@@ -25,7 +26,7 @@ use crate::error::{AppError, AppResult};
     ),
     responses(
         (status = 200, description = "A `DiagnosisKeyBatch`: the batch's keys exactly as uploaded, without those the caller uploaded",
-            body = BatchBytes, content_type = "application/protobuf; version=1.0",
+            body = Binary, content_type = "application/protobuf; version=1.0",
             headers(
                 ("batchTag" = String, description = "This batch's tag"),
                 ("nextBatchTag" = String, description = "The tag of the date's next batch, `null` after the last"),

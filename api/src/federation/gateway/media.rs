@@ -36,9 +36,9 @@ impl Format {
 pub struct Refused {
     /// 400, 406 or 415.
     pub status: StatusCode,
-    /// Machine-readable.
+    /// The error code of the one error shape (`{"error", "message"}`).
     pub error: &'static str,
-    /// For people.
+    /// The sentence that says what is wrong.
     pub message: &'static str,
 }
 

@@ -6,7 +6,7 @@ use futures_util::TryStreamExt;
 use proto::efgs::DiagnosisKey;
 use sqlx::Row;
 
-use super::RETENTION_DAYS;
+use super::common::RETENTION_DAYS;
 use crate::db::Db;
 use crate::federation::batch;
 use crate::federation::signature::record_hash;
@@ -60,20 +60,54 @@ pub(super) async fn store_batch(
 ) -> Result<Stored, sqlx::Error> {
     let date = batch::date_of(now);
     let mut tx = db.pool().begin().await?;
-    // Batches past the retention go first (their keys with them).
+    delete_expired_batches(&mut tx, now).await?;
+    let Some(id) = insert_batch(&mut tx, uploader, &date, keys.len(), now).await? else {
+        return Ok(Stored::TagUsed);
+    };
+    let conflicts = insert_keys(&mut tx, id, keys).await?;
+    if !conflicts.is_empty() {
+        tx.rollback().await?;
+        return Ok(Stored::Conflicts(conflicts));
+    }
+    let tag = format!("{}-{id}", date.replace('-', ""));
+    sqlx::query("UPDATE gateway_batches SET tag = $1 WHERE id = $2")
+        .bind(&tag)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Stored::Created(tag))
+}
+
+type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Deletes the batches past the retention, their keys with them.
+async fn delete_expired_batches(tx: &mut Transaction, now: i64) -> Result<(), sqlx::Error> {
     let expired = now - (RETENTION_DAYS + 1) * 86_400;
     sqlx::query(
         "DELETE FROM gateway_keys WHERE batch_id IN \
          (SELECT id FROM gateway_batches WHERE created_at < $1)",
     )
     .bind(expired)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query("DELETE FROM gateway_batches WHERE created_at < $1")
         .bind(expired)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
-    let id: Option<i64> = sqlx::query(
+    Ok(())
+}
+
+/// The new batch's row id (under a pending tag until its keys are in), or
+/// `None` when its upload tag was used before.
+async fn insert_batch(
+    tx: &mut Transaction,
+    uploader: &Uploader,
+    date: &str,
+    key_count: usize,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query(
         "INSERT INTO gateway_batches (tag, uploader, upload_tag, batch_date, created_at, \
          batch_signature, uploader_thumbprint, uploader_certificate, signer_thumbprint, \
          signer_certificate, key_count) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -82,21 +116,27 @@ pub(super) async fn store_batch(
     .bind(format!("pending-{}", uploader.upload_tag))
     .bind(&uploader.country)
     .bind(&uploader.upload_tag)
-    .bind(&date)
+    .bind(date)
     .bind(now)
     .bind(&uploader.signature)
     .bind(&uploader.thumbprint)
     .bind(&uploader.certificate)
     .bind(&uploader.signer_thumbprint)
     .bind(&uploader.signer_certificate)
-    .bind(i64::try_from(keys.len()).unwrap_or(i64::MAX))
-    .fetch_optional(&mut *tx)
+    .bind(i64::try_from(key_count).unwrap_or(i64::MAX))
+    .fetch_optional(&mut **tx)
     .await?
     .map(|row| row.try_get("id"))
-    .transpose()?;
-    let Some(id) = id else {
-        return Ok(Stored::TagUsed);
-    };
+    .transpose()
+}
+
+/// Inserts the keys of batch `id`, every field as uploaded; answers the
+/// indices of those whose whole record is held already.
+async fn insert_keys(
+    tx: &mut Transaction,
+    id: i64,
+    keys: &[DiagnosisKey],
+) -> Result<Vec<usize>, sqlx::Error> {
     let mut conflicts = Vec::new();
     for (index, key) in keys.iter().enumerate() {
         let visited = serde_json::to_string(&key.visited_countries).unwrap_or_default();
@@ -117,24 +157,13 @@ pub(super) async fn store_batch(
         .bind(&key.origin)
         .bind(i64::from(key.report_type))
         .bind(i64::from(key.days_since_onset_of_symptoms))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         if done.rows_affected() == 0 {
             conflicts.push(index);
         }
     }
-    if !conflicts.is_empty() {
-        tx.rollback().await?;
-        return Ok(Stored::Conflicts(conflicts));
-    }
-    let tag = format!("{}-{id}", date.replace('-', ""));
-    sqlx::query("UPDATE gateway_batches SET tag = $1 WHERE id = $2")
-        .bind(&tag)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Stored::Created(tag))
+    Ok(conflicts)
 }
 
 /// A stored batch.

@@ -15,10 +15,11 @@ use proto::efgs::DiagnosisKeyBatch;
 use sha2::{Digest, Sha256};
 use shared::verification::wire::ErrorBody;
 
+use super::common::{Country, GatewayState, header_text, status_error};
 use super::media::{self, Format};
 use super::store::{self, Stored, Uploader};
-use super::{BatchBytes, Country, GatewayState, header_text, status_error};
 use crate::error::{AppError, AppResult};
+use crate::extract::Binary;
 use crate::federation::batch::{self, MAX_KEYS_PER_BATCH};
 use crate::federation::signature;
 use crate::federation::tls::ClientCertificate;
@@ -67,7 +68,7 @@ pub fn pem(der: &[u8]) -> String {
         ("batchTag" = String, Header, description = "The uploader's name for the batch: 1 to 100 letters, digits, `-`, `_`, `.`; once across all countries"),
         ("batchSignature" = String, Header, description = "Base64 of a detached CMS SignedData over the batch's canonical bytes (EFGS `BatchSignatureUtils`), by a certificate of the federation's CA whose `C=` is the uploader's country"),
     ),
-    request_body(content = BatchBytes, content_type = "application/protobuf; version=1.0",
+    request_body(content = Binary, content_type = "application/protobuf; version=1.0",
         description = "A `DiagnosisKeyBatch` (or its JSON with `application/json; version=1.0`): 1 to 5,000 keys, each of the uploader's origin"),
     responses(
         (status = 201, description = "Every key stored", headers(("batchTag" = String, description = "The uploaded batch tag"))),
@@ -98,58 +99,13 @@ pub async fn upload(
         ));
     }
     let batch_signature = header_text(&headers, "batchSignature")?;
-    let received = match format {
-        Format::Protobuf => DiagnosisKeyBatch::decode(body).map_err(|_| {
-            AppError::bad_request("invalid_batch", "the body is not a DiagnosisKeyBatch")
-        })?,
-        Format::Json => media::from_json(&body).map_err(|error| {
-            AppError::bad_request("invalid_batch", format!("the body is not a batch: {error}"))
-        })?,
-    };
-    if received.keys.is_empty() {
-        return Err(AppError::bad_request(
-            "empty_batch",
-            "the batch holds no key",
-        ));
-    }
+    let received = decode(format, body)?;
     let now = crate::clock::now();
-    if received.keys.len() <= MAX_KEYS_PER_BATCH {
-        for (index, key) in received.keys.iter().enumerate() {
-            batch::check_for_gateway(key, now).map_err(|error| {
-                AppError::bad_request("invalid_key", format!("key {index}: {error}"))
-            })?;
-        }
-    } else {
-        return Err(AppError::TooManyKeys(MAX_KEYS_PER_BATCH));
-    }
+    check_keys(&received, now)?;
     if store::upload_tag_used(&state.db, tag).await? {
         return Err(AppError::Conflict("this batch tag was uploaded already"));
     }
-    let signer = signature::verify(
-        &signature::canonical_bytes(&received),
-        batch_signature,
-        &state.ca,
-        now,
-    )
-    .map_err(|error| AppError::bad_request("invalid_signature", error.to_string()))?;
-    if signer.country != uploader {
-        return Err(AppError::bad_request(
-            "invalid_signature",
-            format!(
-                "the batch is signed for {}, but the uploader is {uploader}",
-                signer.country
-            ),
-        ));
-    }
-    if let Some(index) = received.keys.iter().position(|key| key.origin != uploader) {
-        return Err(AppError::bad_request(
-            "invalid_origin",
-            format!(
-                "key {index} names origin {:?}, but the uploader is {uploader}",
-                received.keys[index].origin
-            ),
-        ));
-    }
+    let signer = check_signature(&state, &received, batch_signature, &uploader, now)?;
     let client = client_certificate.map(|Extension(ClientCertificate(der))| der);
     let client = client.unwrap_or_default();
     let record = Uploader {
@@ -182,4 +138,72 @@ pub async fn upload(
             Ok(response)
         }
     }
+}
+
+/// The batch of a body in its format.
+fn decode(format: Format, body: Bytes) -> AppResult<DiagnosisKeyBatch> {
+    match format {
+        Format::Protobuf => DiagnosisKeyBatch::decode(body).map_err(|_| {
+            AppError::bad_request("invalid_batch", "the body is not a DiagnosisKeyBatch")
+        }),
+        Format::Json => media::from_json(&body).map_err(|error| {
+            AppError::bad_request("invalid_batch", format!("the body is not a batch: {error}"))
+        }),
+    }
+}
+
+/// 1 to [`MAX_KEYS_PER_BATCH`] keys, each passing EFGS's checks.
+fn check_keys(received: &DiagnosisKeyBatch, now: i64) -> AppResult<()> {
+    if received.keys.is_empty() {
+        return Err(AppError::bad_request(
+            "empty_batch",
+            "the batch holds no key",
+        ));
+    }
+    if received.keys.len() > MAX_KEYS_PER_BATCH {
+        return Err(AppError::TooManyKeys(MAX_KEYS_PER_BATCH));
+    }
+    for (index, key) in received.keys.iter().enumerate() {
+        batch::check_for_gateway(key, now).map_err(|error| {
+            AppError::bad_request("invalid_key", format!("key {index}: {error}"))
+        })?;
+    }
+    Ok(())
+}
+
+/// The signer of a batch whose signature verifies under the federation's
+/// CA, names the uploader's country, and whose keys are all of that origin.
+fn check_signature(
+    state: &GatewayState,
+    received: &DiagnosisKeyBatch,
+    batch_signature: &str,
+    uploader: &str,
+    now: i64,
+) -> AppResult<signature::Signer> {
+    let signer = signature::verify(
+        &signature::canonical_bytes(received),
+        batch_signature,
+        &state.ca,
+        now,
+    )
+    .map_err(|error| AppError::bad_request("invalid_signature", error.to_string()))?;
+    if signer.country != uploader {
+        return Err(AppError::bad_request(
+            "invalid_signature",
+            format!(
+                "the batch is signed for {}, but the uploader is {uploader}",
+                signer.country
+            ),
+        ));
+    }
+    if let Some(index) = received.keys.iter().position(|key| key.origin != uploader) {
+        return Err(AppError::bad_request(
+            "invalid_origin",
+            format!(
+                "key {index} names origin {:?}, but the uploader is {uploader}",
+                received.keys[index].origin
+            ),
+        ));
+    }
+    Ok(signer)
 }

@@ -5,7 +5,7 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use shared::portal::{
-    AuditEntry, AuditQuery, CreateUserRequest, CreatedUser, PasswordReset, UserSummary,
+    AuditAction, AuditEntry, AuditQuery, CreateUserRequest, CreatedUser, PasswordReset, UserSummary,
 };
 
 use shared::verification::wire::ErrorBody;
@@ -13,9 +13,9 @@ use shared::verification::wire::ErrorBody;
 use super::doc;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
+use crate::portal::PortalState;
 use crate::portal::sessions::{Admins, Authorized};
 use crate::portal::{accounts, audit};
-use crate::server::AppState;
 
 /// `GET /api/v1/portal/users`: every user.
 #[utoipa::path(get, path = "/api/v1/portal/users", tag = "portal", operation_id = "portal_list_users",
@@ -27,7 +27,7 @@ use crate::server::AppState;
     ))]
 pub async fn list_users(
     _auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
 ) -> AppResult<JsonResponse<Vec<UserSummary>>> {
     let users = accounts::list(&state.db).await?;
     Ok(JsonResponse(
@@ -51,7 +51,7 @@ pub async fn list_users(
     ))]
 pub async fn create_user(
     auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Json(request): Json<CreateUserRequest>,
 ) -> AppResult<(StatusCode, JsonResponse<CreatedUser>)> {
     let now = crate::clock::now();
@@ -61,7 +61,7 @@ pub async fn create_user(
     audit::record(
         &state.db,
         &auth.session.name,
-        "user.created",
+        AuditAction::UserCreated,
         &detail,
         1,
         now,
@@ -84,9 +84,9 @@ fn user_id(path: Result<Path<i64>, PathRejection>) -> AppResult<i64> {
 /// Applies `change` to user `id` and records `action`; 404 for an unknown user.
 async fn change_user(
     auth: &Authorized<Admins>,
-    state: &AppState,
+    state: &PortalState,
     id: i64,
-    action: &str,
+    action: AuditAction,
     changed: bool,
 ) -> AppResult<JsonResponse<UserSummary>> {
     if !changed {
@@ -116,7 +116,7 @@ async fn change_user(
     ))]
 pub async fn disable(
     auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     path: Result<Path<i64>, PathRejection>,
 ) -> AppResult<JsonResponse<UserSummary>> {
     let id = user_id(path)?;
@@ -127,7 +127,7 @@ pub async fn disable(
         ));
     }
     let changed = accounts::set_disabled(&state.db, id, true).await?;
-    change_user(&auth, &state, id, "user.disabled", changed).await
+    change_user(&auth, &state, id, AuditAction::UserDisabled, changed).await
 }
 
 /// `POST /api/v1/portal/users/{id}/enable`.
@@ -143,12 +143,12 @@ pub async fn disable(
     ))]
 pub async fn enable(
     auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     path: Result<Path<i64>, PathRejection>,
 ) -> AppResult<JsonResponse<UserSummary>> {
     let id = user_id(path)?;
     let changed = accounts::set_disabled(&state.db, id, false).await?;
-    change_user(&auth, &state, id, "user.enabled", changed).await
+    change_user(&auth, &state, id, AuditAction::UserEnabled, changed).await
 }
 
 /// `POST /api/v1/portal/users/{id}/reset-totp`: the user sets up a new
@@ -165,12 +165,12 @@ pub async fn enable(
     ))]
 pub async fn reset_totp(
     auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     path: Result<Path<i64>, PathRejection>,
 ) -> AppResult<JsonResponse<UserSummary>> {
     let id = user_id(path)?;
     let changed = accounts::reset_totp(&state.db, id).await?;
-    change_user(&auth, &state, id, "user.totp-reset", changed).await
+    change_user(&auth, &state, id, AuditAction::UserTotpReset, changed).await
 }
 
 /// `POST /api/v1/portal/users/{id}/reset-password`: a new random one-time
@@ -188,7 +188,7 @@ pub async fn reset_totp(
     ))]
 pub async fn reset_password(
     auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     path: Result<Path<i64>, PathRejection>,
 ) -> AppResult<JsonResponse<PasswordReset>> {
     let id = user_id(path)?;
@@ -207,7 +207,7 @@ pub async fn reset_password(
     audit::record(
         &state.db,
         &auth.session.name,
-        "user.password-reset",
+        AuditAction::UserPasswordReset,
         &user.name,
         1,
         now,
@@ -231,7 +231,7 @@ pub async fn reset_password(
     ))]
 pub async fn audit(
     _auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> AppResult<JsonResponse<Vec<AuditEntry>>> {
     let Query(query) = query.map_err(|error| {

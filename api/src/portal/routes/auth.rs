@@ -5,7 +5,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use shared::portal::{
-    ChangePasswordRequest, LoginNext, LoginRequest, LoginResponse, SessionInfo, TotpRequest,
+    AuditAction, ChangePasswordRequest, LoginNext, LoginRequest, LoginResponse, SessionInfo,
+    TotpRequest,
 };
 
 use shared::verification::wire::ErrorBody;
@@ -13,11 +14,11 @@ use shared::verification::wire::ErrorBody;
 use super::doc;
 use crate::error::AppResult;
 use crate::extract::Json;
+use crate::portal::PortalState;
 use crate::portal::accounts::LoginError;
 use crate::portal::limits::Client;
 use crate::portal::sessions::{self, AnyRole, Authorized, PENDING_LIFETIME, Pending, Stage};
 use crate::portal::{accounts, audit, csrf, seconds, totp};
-use crate::server::AppState;
 
 /// `POST /api/v1/portal/login`: checks the password and opens a pending
 /// session; a user without a second factor gets a new secret to enrol.
@@ -34,7 +35,7 @@ use crate::server::AppState;
         (status = 503, description = doc::BUSY, body = ErrorBody),
     ))]
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Client(client): Client,
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
@@ -60,7 +61,7 @@ pub async fn login(
         )
     };
     let id = sessions::start(&state.db, user.id, Stage::Pending, now).await?;
-    let cookie = sessions::cookie(&id, PENDING_LIFETIME, &state.config.portal, &headers)?;
+    let cookie = sessions::cookie(&id, PENDING_LIFETIME, &state.config, &headers)?;
     let body = LoginResponse {
         next,
         csrf_token: csrf::token_for(&id),
@@ -86,7 +87,7 @@ pub async fn login(
     ))]
 pub async fn second_factor(
     Pending(pending): Pending,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Client(client): Client,
     headers: HeaderMap,
     Json(request): Json<TotpRequest>,
@@ -98,8 +99,8 @@ pub async fn second_factor(
     limits.logged_in(limits.name_key(&pending.name), client, now);
     sessions::end(&state.db, &pending.id_hash).await?;
     let id = sessions::start(&state.db, pending.user_id, Stage::Active, now).await?;
-    audit::record(&state.db, &pending.name, "login", "", 1, now).await?;
-    let config = &state.config.portal;
+    audit::record(&state.db, &pending.name, AuditAction::Login, "", 1, now).await?;
+    let config = &state.config;
     let cookie = sessions::cookie(&id, seconds(config.absolute_timeout), config, &headers)?;
     let body = SessionInfo {
         name: pending.name.clone(),
@@ -121,9 +122,9 @@ pub async fn second_factor(
     ))]
 pub async fn session(
     auth: Authorized<AnyRole>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
 ) -> JsonResponse<SessionInfo> {
-    JsonResponse(auth.session.info(&state.config.portal))
+    JsonResponse(auth.session.info(&state.config))
 }
 
 /// `POST /api/v1/portal/logout`: ends this session.
@@ -136,11 +137,11 @@ pub async fn session(
     ))]
 pub async fn logout(
     auth: Authorized<AnyRole>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     sessions::end(&state.db, &auth.session.id_hash).await?;
-    let cookie = sessions::removal_cookie(&state.config.portal, &headers)?;
+    let cookie = sessions::removal_cookie(&state.config, &headers)?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
@@ -154,7 +155,7 @@ pub async fn logout(
     ))]
 pub async fn logout_everywhere(
     auth: Authorized<AnyRole>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     headers: HeaderMap,
 ) -> AppResult<Response> {
     let ended = sessions::end_all(&state.db, auth.session.user_id).await?;
@@ -163,13 +164,13 @@ pub async fn logout_everywhere(
     audit::record(
         &state.db,
         &auth.session.name,
-        "logout.everywhere",
+        AuditAction::LogoutEverywhere,
         "",
         count,
         now,
     )
     .await?;
-    let cookie = sessions::removal_cookie(&state.config.portal, &headers)?;
+    let cookie = sessions::removal_cookie(&state.config, &headers)?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
@@ -191,7 +192,7 @@ pub async fn logout_everywhere(
     ))]
 pub async fn change_password(
     auth: Authorized<AnyRole>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Json(request): Json<ChangePasswordRequest>,
 ) -> Result<JsonResponse<SessionInfo>, LoginError> {
     let now = crate::clock::now();
@@ -205,8 +206,16 @@ pub async fn change_password(
     )
     .await?;
     sessions::end_others(&state.db, user.id, &auth.session.id_hash).await?;
-    audit::record(&state.db, &user.name, "password.changed", "", 1, now).await?;
-    let mut info = auth.session.info(&state.config.portal);
+    audit::record(
+        &state.db,
+        &user.name,
+        AuditAction::PasswordChanged,
+        "",
+        1,
+        now,
+    )
+    .await?;
+    let mut info = auth.session.info(&state.config);
     info.password_change_required = user.password_change_required;
     Ok(JsonResponse(info))
 }

@@ -1,9 +1,9 @@
-//! The portal API in the OpenAPI document: its paths, the two security
-//! schemes (the session cookie and the CSRF header) and the error answers
-//! the routes share. [`crate::server::openapi`] merges it into `/openapi.json`.
+//! The portal API's parts of the OpenAPI document that its routes share:
+//! the two security schemes (the session cookie and the CSRF header) and
+//! the error answers. The document itself is [`super::PortalApiDoc`].
 
+use utoipa::Modify;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
-use utoipa::{Modify, OpenApi};
 
 /// The name of the session cookie's security scheme.
 pub const SESSION_SCHEME: &str = "portal_session";
@@ -29,41 +29,8 @@ pub(super) const TOO_LARGE: &str = "Body over 10,000 bytes";
 /// 415 of a JSON body.
 pub(super) const NOT_JSON: &str = "Not application/json";
 
-/// The portal API's part of the document.
-#[derive(OpenApi)]
-#[openapi(
-    paths(
-        super::auth::login,
-        super::auth::second_factor,
-        super::auth::session,
-        super::auth::change_password,
-        super::auth::logout,
-        super::auth::logout_everywhere,
-        super::teletan::issue,
-        super::teletan::issue_batch,
-        super::lab::upload,
-        super::labs::list,
-        super::labs::create,
-        super::labs::disable,
-        super::stats::daily,
-        super::admin::list_users,
-        super::admin::create_user,
-        super::admin::disable,
-        super::admin::enable,
-        super::admin::reset_totp,
-        super::admin::reset_password,
-        super::admin::audit,
-    ),
-    modifiers(&PortalSecuritySchemes),
-    tags(
-        (name = "portal", description = "The portal's JSON API (SPEC section 9): log-in with password and TOTP, \
-            then a session cookie; every state-changing request carries the session's CSRF token in \
-            `x-csrf-token`; each route admits the roles it names. Answers are never cached (`Cache-Control: no-store`)."),
-    )
-)]
-pub struct PortalApiDoc;
-
-struct PortalSecuritySchemes;
+/// Adds the portal's two security schemes to the document.
+pub(super) struct PortalSecuritySchemes;
 
 impl Modify for PortalSecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {

@@ -5,7 +5,7 @@
 
 use axum::Json as JsonResponse;
 use axum::extract::State;
-use shared::portal::LabUploadReceipt;
+use shared::portal::{AuditAction, LabUploadReceipt};
 use shared::verification::wire::LabResultsRequest;
 
 use shared::verification::wire::ErrorBody;
@@ -13,9 +13,9 @@ use shared::verification::wire::ErrorBody;
 use super::doc;
 use crate::error::AppResult;
 use crate::extract::LabJson;
+use crate::portal::PortalState;
 use crate::portal::audit;
 use crate::portal::sessions::{Authorized, Labs};
-use crate::server::AppState;
 use crate::testresult::{store, validate};
 
 /// `POST /api/v1/portal/lab/results`: 1 to 1,000 results by hashed GUID
@@ -34,7 +34,7 @@ use crate::testresult::{store, validate};
     ))]
 pub async fn upload(
     auth: Authorized<Labs>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     LabJson(request): LabJson<LabResultsRequest>,
 ) -> AppResult<JsonResponse<LabUploadReceipt>> {
     let results = validate::results(&state.db, &request.test_results)?;
@@ -45,7 +45,7 @@ pub async fn upload(
     audit::record(
         &state.db,
         &auth.session.name,
-        "lab.results-uploaded",
+        AuditAction::LabResultsUploaded,
         "",
         count,
         now,

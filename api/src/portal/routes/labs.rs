@@ -5,16 +5,16 @@ use axum::Json as JsonResponse;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use shared::portal::{CreateLabKeyRequest, CreatedLabKey, LabKeySummary};
+use shared::portal::{AuditAction, CreateLabKeyRequest, CreatedLabKey, LabKeySummary};
 
 use shared::verification::wire::ErrorBody;
 
 use super::doc;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
+use crate::portal::PortalState;
 use crate::portal::audit;
 use crate::portal::sessions::{Admins, Authorized};
-use crate::server::AppState;
 use crate::testresult::labs::{self, LabError};
 
 /// `GET /api/v1/portal/labs`: every lab (never a key).
@@ -27,7 +27,7 @@ use crate::testresult::labs::{self, LabError};
     ))]
 pub async fn list(
     _auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
 ) -> AppResult<JsonResponse<Vec<LabKeySummary>>> {
     Ok(JsonResponse(labs::list(&state.db).await?))
 }
@@ -47,7 +47,7 @@ pub async fn list(
     ))]
 pub async fn create(
     auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Json(request): Json<CreateLabKeyRequest>,
 ) -> AppResult<(StatusCode, JsonResponse<CreatedLabKey>)> {
     let now = crate::clock::now();
@@ -65,7 +65,7 @@ pub async fn create(
     audit::record(
         &state.db,
         &auth.session.name,
-        "lab-key.created",
+        AuditAction::LabKeyCreated,
         &lab.name,
         1,
         now,
@@ -91,7 +91,7 @@ pub async fn create(
     ))]
 pub async fn disable(
     auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     path: Result<Path<i64>, PathRejection>,
 ) -> AppResult<JsonResponse<LabKeySummary>> {
     let Path(id) = path.map_err(|_| AppError::bad_request("invalid_id", "a lab id is a number"))?;
@@ -102,7 +102,7 @@ pub async fn disable(
     audit::record(
         &state.db,
         &auth.session.name,
-        "lab-key.disabled",
+        AuditAction::LabKeyDisabled,
         &lab.name,
         1,
         now,

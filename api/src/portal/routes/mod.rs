@@ -15,11 +15,14 @@ use axum::Router;
 use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
 
-use crate::server::AppState;
+use doc::PortalSecuritySchemes;
+
+use crate::portal::PortalState;
 
 /// The routes under `/api/v1/portal`.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<PortalState> {
     Router::new()
         .route("/api/v1/portal/login", post(auth::login))
         .route("/api/v1/portal/login/totp", post(auth::second_factor))
@@ -56,3 +59,37 @@ pub fn routes() -> Router<AppState> {
             HeaderValue::from_static("no-store"),
         ))
 }
+
+/// The portal API's part of the document.
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        auth::login,
+        auth::second_factor,
+        auth::session,
+        auth::change_password,
+        auth::logout,
+        auth::logout_everywhere,
+        teletan::issue,
+        teletan::issue_batch,
+        lab::upload,
+        labs::list,
+        labs::create,
+        labs::disable,
+        stats::daily,
+        admin::list_users,
+        admin::create_user,
+        admin::disable,
+        admin::enable,
+        admin::reset_totp,
+        admin::reset_password,
+        admin::audit,
+    ),
+    modifiers(&PortalSecuritySchemes),
+    tags(
+        (name = "portal", description = "The portal's JSON API (SPEC section 9): log-in with password and TOTP, \
+            then a session cookie; every state-changing request carries the session's CSRF token in \
+            `x-csrf-token`; each route admits the roles it names. Answers are never cached (`Cache-Control: no-store`)."),
+    )
+)]
+pub struct PortalApiDoc;

@@ -9,8 +9,8 @@ use shared::verification::wire::ErrorBody;
 
 use super::doc;
 use crate::error::{AppError, AppResult};
+use crate::portal::PortalState;
 use crate::portal::sessions::{Admins, Authorized};
-use crate::server::AppState;
 
 /// Days shown when the query names none.
 const DEFAULT_DAYS: i64 = 30;
@@ -29,7 +29,7 @@ const DEFAULT_DAYS: i64 = 30;
     ))]
 pub async fn daily(
     _auth: Authorized<Admins>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     query: Result<Query<StatsQuery>, QueryRejection>,
 ) -> AppResult<JsonResponse<Vec<DayStats>>> {
     let Query(query) = query.map_err(|error| {

@@ -4,16 +4,18 @@
 use axum::Json as JsonResponse;
 use axum::extract::State;
 use axum::http::StatusCode;
-use shared::portal::{MAX_TELETAN_BATCH, TeleTanBatch, TeleTanBatchRequest, TeleTanIssued};
+use shared::portal::{
+    AuditAction, MAX_TELETAN_BATCH, TeleTanBatch, TeleTanBatchRequest, TeleTanIssued,
+};
 
 use shared::verification::wire::ErrorBody;
 
 use super::doc;
 use crate::error::{AppError, AppResult};
 use crate::extract::Json;
+use crate::portal::PortalState;
 use crate::portal::audit;
 use crate::portal::sessions::{Authorized, HealthOfficers, TeleTanIssuers};
-use crate::server::AppState;
 use crate::verification::teletan;
 
 /// `POST /api/v1/portal/teletans`: one teleTAN, within the global and the
@@ -29,17 +31,25 @@ use crate::verification::teletan;
     ))]
 pub async fn issue(
     auth: Authorized<TeleTanIssuers>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
 ) -> AppResult<(StatusCode, JsonResponse<TeleTanIssued>)> {
     let now = crate::clock::now();
     let issuer = auth.session.user_id.to_string();
-    let teletan = teletan::issue(&state.db, &state.verification, &issuer, now).await?;
-    audit::record(&state.db, &auth.session.name, "teletan.issued", "", 1, now).await?;
+    let teletan = teletan::issue(&state.db, &state.rules, &issuer, now).await?;
+    audit::record(
+        &state.db,
+        &auth.session.name,
+        AuditAction::TeleTanIssued,
+        "",
+        1,
+        now,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         JsonResponse(TeleTanIssued {
             value: teletan.expose().to_owned(),
-            expires_at: now + state.verification.teletan_validity,
+            expires_at: now + state.rules.teletan_validity,
         }),
     ))
 }
@@ -63,7 +73,7 @@ pub async fn issue(
     ))]
 pub async fn issue_batch(
     auth: Authorized<HealthOfficers>,
-    State(state): State<AppState>,
+    State(state): State<PortalState>,
     Json(request): Json<TeleTanBatchRequest>,
 ) -> AppResult<(StatusCode, JsonResponse<TeleTanBatch>)> {
     if !(1..=MAX_TELETAN_BATCH).contains(&request.count) {
@@ -74,20 +84,19 @@ pub async fn issue_batch(
     }
     let now = crate::clock::now();
     let issuer = auth.session.user_id.to_string();
-    let batch =
-        teletan::issue_batch(&state.db, &state.verification, &issuer, request.count, now).await?;
+    let batch = teletan::issue_batch(&state.db, &state.rules, &issuer, request.count, now).await?;
     let issued = i64::try_from(batch.teletans.len()).unwrap_or(i64::MAX);
     let detail = format!("{issued} of {}", request.count);
     audit::record(
         &state.db,
         &auth.session.name,
-        "teletan.batch-issued",
+        AuditAction::TeleTanBatchIssued,
         &detail,
         issued,
         now,
     )
     .await?;
-    let expires_at = now + state.verification.teletan_validity;
+    let expires_at = now + state.rules.teletan_validity;
     let retry_after = match batch.cut_short {
         Some(teletan::IssueError::RateLimited { retry_after, .. }) => Some(retry_after),
         _ => None,

@@ -79,6 +79,8 @@ fn operations(document: &Value) -> Vec<(String, String, String, Value)> {
     list
 }
 
+/// One operation as an article: its heading, prose, authentication,
+/// parameters, request body and responses.
 fn render_operation(html: &mut String, method: &str, path: &str, operation: &Value) {
     let class = if method == "get" {
         "method get"
@@ -98,52 +100,76 @@ fn render_operation(html: &mut String, method: &str, path: &str, operation: &Val
             let _ = write!(html, "<p>{}</p>", prose(&value));
         }
     }
-    if let Some(security) = operation["security"].as_array() {
-        let names: Vec<String> = security
-            .iter()
-            .filter_map(Value::as_object)
-            .flat_map(|requirement| requirement.keys().cloned())
-            .collect();
-        if !names.is_empty() {
-            let _ = write!(
-                html,
-                "<p>Authentication: <code>{}</code></p>",
-                escape(&names.join(", "))
-            );
-        }
-    }
-    if let Some(parameters) = operation["parameters"].as_array() {
-        html.push_str(
-            "<table><caption>Parameters</caption><tr><th>Name</th><th>In</th>\
-             <th>Required</th><th>Description</th></tr>",
+    render_security(html, operation);
+    render_parameters(html, operation);
+    render_request_body(html, operation);
+    render_responses(html, operation);
+    html.push_str("</article>");
+}
+
+/// The security schemes an operation requires, when it requires any.
+fn render_security(html: &mut String, operation: &Value) {
+    let Some(security) = operation["security"].as_array() else {
+        return;
+    };
+    let names: Vec<String> = security
+        .iter()
+        .filter_map(Value::as_object)
+        .flat_map(|requirement| requirement.keys().cloned())
+        .collect();
+    if !names.is_empty() {
+        let _ = write!(
+            html,
+            "<p>Authentication: <code>{}</code></p>",
+            escape(&names.join(", "))
         );
-        for parameter in parameters {
-            let _ = write!(
-                html,
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&text(&parameter["name"])),
-                escape(&text(&parameter["in"])),
-                if parameter["required"] == Value::Bool(true) {
-                    "yes"
-                } else {
-                    "no"
-                },
-                prose(&text(&parameter["description"])),
-            );
-        }
-        html.push_str("</table>");
     }
-    if let Some(content) = operation["requestBody"]["content"].as_object() {
-        for (media, body) in content {
-            let _ = write!(
-                html,
-                "<p>Request body (<code>{}</code>): {}. {}</p>",
-                escape(media),
-                schema_type(&body["schema"]),
-                prose(&text(&operation["requestBody"]["description"])),
-            );
-        }
+}
+
+/// The table of an operation's parameters, when it has any.
+fn render_parameters(html: &mut String, operation: &Value) {
+    let Some(parameters) = operation["parameters"].as_array() else {
+        return;
+    };
+    html.push_str(
+        "<table><caption>Parameters</caption><tr><th>Name</th><th>In</th>\
+         <th>Required</th><th>Description</th></tr>",
+    );
+    for parameter in parameters {
+        let _ = write!(
+            html,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&text(&parameter["name"])),
+            escape(&text(&parameter["in"])),
+            if parameter["required"] == Value::Bool(true) {
+                "yes"
+            } else {
+                "no"
+            },
+            prose(&text(&parameter["description"])),
+        );
     }
+    html.push_str("</table>");
+}
+
+/// One line per media type an operation's request body may have.
+fn render_request_body(html: &mut String, operation: &Value) {
+    let Some(content) = operation["requestBody"]["content"].as_object() else {
+        return;
+    };
+    for (media, body) in content {
+        let _ = write!(
+            html,
+            "<p>Request body (<code>{}</code>): {}. {}</p>",
+            escape(media),
+            schema_type(&body["schema"]),
+            prose(&text(&operation["requestBody"]["description"])),
+        );
+    }
+}
+
+/// The table of an operation's responses: status, meaning, body.
+fn render_responses(html: &mut String, operation: &Value) {
     html.push_str(
         "<table><caption>Responses</caption><tr><th>Status</th><th>Meaning</th><th>Body</th></tr>",
     );
@@ -167,7 +193,7 @@ fn render_operation(html: &mut String, method: &str, path: &str, operation: &Val
             body
         );
     }
-    html.push_str("</table></article>");
+    html.push_str("</table>");
 }
 
 fn render_schemas(html: &mut String, schemas: &Value) {

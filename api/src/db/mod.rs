@@ -12,13 +12,15 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use shared::verification::{HashKey, Secret};
+use shared::verification::{HashKey, Secret, SecretHash};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 use crate::config::StorageConfig;
 use crate::sealed::{SealError, SealingKey, TOTP_SECRET_LABEL};
 use crate::secrets::KeyError;
+
+mod upgrade;
 
 /// The storage back end in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,9 +179,9 @@ impl Db {
     /// folder with the same steps in its dialect), then makes sure the
     /// stored secrets are hashed under this process's key: re-keys old rows
     /// once, or refuses a key that is not the database's
-    /// ([`crate::secrets::adopt`]); then seals the TOTP secrets still stored
-    /// plain by an earlier version
-    /// ([`crate::portal::accounts::seal_plain_totp_secrets`]).
+    /// ([`upgrade::adopt_hash_key`]); then seals the TOTP secrets still
+    /// stored plain by an earlier version
+    /// ([`upgrade::seal_plain_totp_secrets`]).
     pub async fn migrate(&self) -> Result<(), DbError> {
         let migrator = match self.backend {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
@@ -189,21 +191,30 @@ impl Db {
             .run(&self.pool)
             .await
             .map_err(|error| DbError::Sqlx(error.into()))?;
-        crate::secrets::adopt(self, &self.hash_key_file).await?;
-        crate::portal::accounts::seal_plain_totp_secrets(self).await?;
+        upgrade::adopt_hash_key(self, &self.hash_key_file).await?;
+        upgrade::seal_plain_totp_secrets(self).await?;
         Ok(())
     }
 
     /// The stored form of `secret`: HMAC-SHA256 under this server's key of
     /// the secret's SHA-256, 64 lower-case hex (SPEC section 2).
-    pub fn hash<S: Secret + ?Sized>(&self, secret: &S) -> String {
-        self.hash_key.hash(secret).to_hex()
+    /// Stores bind its [`SecretHash::to_hex`].
+    pub fn hash<S: Secret + ?Sized>(&self, secret: &S) -> SecretHash {
+        self.hash_key.hash(secret)
     }
 
-    /// The key that seals the portal users' TOTP secrets
-    /// (`portal::totp::seal_secret`, `portal::totp::open_secret`).
-    pub(crate) fn totp_key(&self) -> &SealingKey {
-        &self.totp_key
+    /// The stored form of portal user `user_id`'s TOTP `secret` (or offered
+    /// secret): sealed under a fresh nonce, bound to the user's row.
+    pub fn seal_totp_secret(&self, user_id: i64, secret: &str) -> Result<String, SealError> {
+        self.totp_key
+            .seal(secret, &crate::sealed::totp_associated_data(user_id))
+    }
+
+    /// User `user_id`'s TOTP secret from its stored form; an error when the
+    /// value is plain, altered, another user's, or sealed under another key.
+    pub fn open_totp_secret(&self, user_id: i64, stored: &str) -> Result<String, SealError> {
+        self.totp_key
+            .open(stored, &crate::sealed::totp_associated_data(user_id))
     }
 
     /// The key itself, for the re-keying migration.

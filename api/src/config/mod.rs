@@ -6,9 +6,25 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use serde::Deserialize;
+
+mod countries;
+mod distribution;
+mod federation;
+mod portal;
+mod service_token;
+
+pub use countries::{Countries, CountryCode, DEFAULT_SUPPORTED_COUNTRIES};
+pub use distribution::{DISTRIBUTION_INTERVAL, DISTRIBUTION_WATCH_INTERVAL, DistributionSettings};
+pub use federation::FederationSettings;
+pub use portal::{PortalConfig, default_hashing_concurrency};
+pub use service_token::ServiceToken;
+
+/// How often the clean-up of expired data runs.
+pub const CLEANUP_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// The default address `warn serve` listens on.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -124,7 +140,7 @@ impl StorageConfig {
 pub struct ServerConfig {
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
-    /// Storage.
+    /// Where stored data lives: the data folder, the database, the hash key.
     pub storage: StorageConfig,
     /// Folder with the built portal; `None` serves the API only.
     pub portal_dir: Option<PathBuf>,
@@ -134,7 +150,7 @@ pub struct ServerConfig {
     pub internal_listen: Option<SocketAddr>,
     /// Token every internal call carries (needed with an internal listener
     /// or a remote service).
-    pub service_token: Option<String>,
+    pub service_token: Option<ServiceToken>,
     /// Internal listener of the test result service when it is not in this process.
     pub testresult_url: Option<String>,
     /// Internal listener of the verification service when it is not in this process.
@@ -145,7 +161,7 @@ pub struct ServerConfig {
     /// This server's country and the countries it knows.
     pub countries: Countries,
     /// Session rules of the portal.
-    pub portal: crate::portal::PortalConfig,
+    pub portal: PortalConfig,
     /// How often the distribution runs in this process (when it runs the
     /// distribution service); `None` runs none (tests, or another replica does).
     pub distribution_interval: Option<std::time::Duration>,
@@ -153,10 +169,10 @@ pub struct ServerConfig {
     /// processes, to serve their files (when it runs the distribution service).
     pub distribution_watch: std::time::Duration,
     /// Options of the distribution.
-    pub distribution: crate::distribution::DistributionSettings,
+    pub distribution: DistributionSettings,
     /// How this national server reaches the federation gateway; `None`
     /// runs no federation.
-    pub federation: Option<crate::federation::FederationSettings>,
+    pub federation: Option<FederationSettings>,
     /// The gateway role's certificate, key and CA (with `--services gateway`).
     pub gateway_tls: Option<GatewayTls>,
     /// Bounds on connections, time and requests per client.
@@ -185,7 +201,7 @@ impl std::fmt::Debug for ServerConfig {
             .field("portal_dir", &self.portal_dir)
             .field("services", &self.services)
             .field("internal_listen", &self.internal_listen)
-            .field("service_token", &self.service_token.as_ref().map(|_| "…"))
+            .field("service_token", &self.service_token)
             .field("testresult_url", &self.testresult_url)
             .field("verification_url", &self.verification_url)
             .field("cleanup_interval", &self.cleanup_interval)
@@ -212,86 +228,16 @@ impl ServerConfig {
             service_token: None,
             testresult_url: None,
             verification_url: None,
-            cleanup_interval: Some(crate::cleanup::INTERVAL),
+            cleanup_interval: Some(CLEANUP_INTERVAL),
             countries: Countries::default(),
-            portal: crate::portal::PortalConfig::default(),
-            distribution_interval: Some(crate::distribution::INTERVAL),
-            distribution_watch: crate::distribution::WATCH_INTERVAL,
-            distribution: crate::distribution::DistributionSettings::default(),
+            portal: PortalConfig::default(),
+            distribution_interval: Some(DISTRIBUTION_INTERVAL),
+            distribution_watch: DISTRIBUTION_WATCH_INTERVAL,
+            distribution: DistributionSettings::default(),
             federation: None,
             gateway_tls: None,
             limits: crate::limits::Limits::default(),
         }
-    }
-}
-
-/// The countries of the reference federation (EU and EEA members that took
-/// part): the default set a submission may name as visited.
-pub const DEFAULT_SUPPORTED_COUNTRIES: [&str; 30] = [
-    "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-    "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI",
-];
-
-/// This server's country (the origin of its users' keys, the region of its
-/// bundles) and the countries it accepts as visited.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Countries {
-    home: String,
-    supported: std::collections::BTreeSet<String>,
-}
-
-impl Default for Countries {
-    /// Germany, with the reference federation's countries.
-    fn default() -> Self {
-        Self::new("DE", DEFAULT_SUPPORTED_COUNTRIES).expect("the defaults are valid codes")
-    }
-}
-
-impl Countries {
-    /// Validates the codes (two upper-case ASCII letters each); the home
-    /// country always counts as supported.
-    pub fn new<I, S>(home: &str, supported: I) -> Result<Self, String>
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        let home = country_code(home)?;
-        let mut set = std::collections::BTreeSet::new();
-        for code in supported {
-            set.insert(country_code(code.as_ref())?);
-        }
-        set.insert(home.clone());
-        Ok(Self {
-            home,
-            supported: set,
-        })
-    }
-
-    /// This server's country.
-    pub fn home(&self) -> &str {
-        &self.home
-    }
-
-    /// Whether `code` is a supported country.
-    pub fn supports(&self, code: &str) -> bool {
-        self.supported.contains(code)
-    }
-
-    /// Every supported country, sorted.
-    pub fn supported(&self) -> impl Iterator<Item = &str> {
-        self.supported.iter().map(String::as_str)
-    }
-}
-
-/// An ISO 3166 alpha-2 code: two letters, upper-cased on the way in.
-fn country_code(code: &str) -> Result<String, String> {
-    let code = code.trim();
-    if code.len() == 2 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
-        Ok(code.to_ascii_uppercase())
-    } else {
-        Err(format!(
-            "{code:?} is not an ISO 3166 alpha-2 country code (two letters)"
-        ))
     }
 }
 
