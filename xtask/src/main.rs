@@ -6,6 +6,8 @@
 //!   lints (host and wasm32), the portal build, the host tests (with the
 //!   browser tests) and the wasm32 tests in headless Chromium.
 //! - `cargo xtask fuzz [TARGET|all] [SECONDS]`: the fuzz targets of `fuzz/`.
+//! - `cargo xtask shape`: the module graph and function length rules
+//!   ([`shape`]), also a step of `test`.
 //! - `cargo xtask load soak [MINUTES] [sqlite|postgres]`: a mixed load on
 //!   `warn serve` over time (memory, errors, p99 per route).
 //! - `cargo xtask screenshots`: every page at 1280 px and 390 px into
@@ -19,6 +21,7 @@ mod fuzz;
 mod load;
 mod load_api;
 mod setup;
+mod shape;
 mod shell;
 mod soak;
 mod tasks;
@@ -49,6 +52,8 @@ commands:
                   a mixed load (registrations, polls, lab uploads, submissions
                   with fakes, distribution runs) on warn serve: errors, p99 per
                   route, memory over time (default: 10 minutes, sqlite)
+  shape           no import circle of more than 3 modules in any crate, no
+                  function over 80 lines without a written reason (also in test)
   fuzz [TARGET|all [SECONDS]]
                   the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer), each for
                   SECONDS (default: all, 10 s each)";
@@ -83,6 +88,7 @@ fn main() -> ExitCode {
         }
         Some("load") => Shell::new().and_then(|shell| load::run(&shell, &rest)),
         Some("fuzz") => Shell::new().and_then(|shell| fuzz::run(&shell, &rest)),
+        Some("shape") if rest.is_empty() => Shell::new().and_then(|shell| shape::check(&shell)),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

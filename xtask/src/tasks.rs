@@ -137,6 +137,9 @@ fn test_steps(shell: &Shell, steps: &mut Steps) -> anyhow::Result<()> {
     steps.run("format (cargo fmt --check)", || {
         shell.run(shell.cargo().args("fmt --all -- --check".split(' ')))
     })?;
+    steps.run("shape (module circles, function length)", || {
+        crate::shape::check(shell)
+    })?;
     steps.run("lint host (cargo clippy)", || {
         let args = "clippy --workspace --all-targets -- -D warnings";
         shell.run(shell.cargo().args(args.split(' ')))
