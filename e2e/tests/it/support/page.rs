@@ -318,9 +318,9 @@ impl Page {
     ) -> anyhow::Result<serde_json::Value> {
         let answer = self
             .client
-            .issue_cmd(CdpCommand {
-                cmd: cmd.to_owned(),
-                params,
+            .issue_cmd(ChromeDriverPost {
+                path: "goog/cdp/execute",
+                body: serde_json::json!({ "cmd": cmd, "params": params }),
             })
             .await
             .with_context(|| format!("the DevTools command {cmd} failed"))?;
@@ -334,7 +334,10 @@ impl Page {
     pub async fn console(&self) -> anyhow::Result<Vec<(String, String)>> {
         let answer = self
             .client
-            .issue_cmd(BrowserLog)
+            .issue_cmd(ChromeDriverPost {
+                path: "se/log",
+                body: serde_json::json!({ "type": "browser" }),
+            })
             .await
             .context("ChromeDriver did not hand out the browser's log")?;
         let entries: Vec<serde_json::Value> = serde_json::from_value(answer)?;
@@ -480,52 +483,30 @@ fn xpath_literal(text: &str) -> String {
     }
 }
 
-/// ChromeDriver's `POST /session/{id}/goog/cdp/execute`: one DevTools
-/// command for the session's tab.
+/// A ChromeDriver extension command, `POST /session/{id}/PATH` with a JSON
+/// body: `goog/cdp/execute` (one DevTools command for the session's tab)
+/// and `se/log` (the console entries collected since the last call, which
+/// the session asks for with `goog:loggingPrefs`).
 #[derive(Debug)]
-struct CdpCommand {
-    cmd: String,
-    params: serde_json::Value,
+struct ChromeDriverPost {
+    path: &'static str,
+    body: serde_json::Value,
 }
 
-impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
+impl fantoccini::wd::WebDriverCompatibleCommand for ChromeDriverPost {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = serde_json::json!({ "cmd": self.cmd, "params": self.params });
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
-/// ChromeDriver's `POST /session/{id}/se/log` for the type `browser`: the
-/// console entries collected since the last call (the session asks for
-/// them with `goog:loggingPrefs`).
-#[derive(Debug)]
-struct BrowserLog;
-
-impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/se/log",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = serde_json::json!({ "type": "browser" });
-        (http::Method::POST, Some(body.to_string()))
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }
