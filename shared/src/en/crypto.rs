@@ -125,7 +125,7 @@ impl RpiCipher {
     }
 
     /// The RPIs of consecutive intervals from `start`, written to `out`
-    /// (one per element), in batches of as many blocks as the AES backend
+    /// (one per element), in parallel blocks of as many as the AES backend
     /// encrypts at once.
     pub fn rpis(&self, start: u32, out: &mut [Rpi]) {
         for (offset, block) in (0u32..).zip(out.iter_mut()) {

@@ -82,7 +82,8 @@ fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
 
 /// HKDF-SHA256 with no salt (RFC 5869: 32 zero bytes), 16-byte outputs.
 ///
-/// Build one per batch of keys: it holds the keyed state of the fixed salt.
+/// Build one per chunk of keys derived together: it holds the keyed state
+/// of the fixed salt.
 #[derive(Clone, Copy)]
 pub(crate) struct UnsaltedHkdf {
     salt: HmacState,

@@ -2,7 +2,7 @@
 //! section 7) and matching diagnosis keys against observed RPIs.
 //!
 //! - [`crypto`]: TEK → RPIK and AEMK, RPIs, AEM encryption and decryption.
-//! - [`RpiDeriver`]: RPIs of many keys at once, batched and allocation-free,
+//! - [`RpiDeriver`]: RPIs of many keys at once, in parallel blocks and allocation-free,
 //!   with the fastest [`AesBackend`] of the target.
 //! - [`observations`]: the phone's log of received beacons (JSON shape).
 //! - [`matching`]: diagnosis keys against the log, giving exposure windows.
@@ -14,7 +14,7 @@ pub mod matching;
 pub mod observations;
 pub mod simulate;
 
-mod batch;
+mod deriver;
 mod kdf;
 mod rpi_index;
 #[cfg(target_arch = "x86_64")]
@@ -23,6 +23,6 @@ mod sha_ni;
 mod simd_aes;
 mod table_aes;
 
-pub use batch::{AesBackend, HKDF_LANES, RpiDeriver};
+pub use deriver::{AesBackend, HKDF_LANES, RpiDeriver};
 pub use matching::{MatchOptions, Matches, match_keys};
 pub use observations::{Observation, ObservationLog};

@@ -1,9 +1,10 @@
-//! Many RPIs at once: one HKDF per key, AES over whole batches of blocks.
+//! Many RPIs at once: one HKDF per key, AES over whole parallel blocks.
 //!
-//! AES backends encrypt several independent blocks in parallel (AES-NI 8,
-//! VAES 64, the bitsliced software backend 4) and fall back to one block at
-//! a time for a remainder, which costs nearly as much as a whole batch, so
-//! a sizeable remainder is padded to a whole batch. [`RpiDeriver`] keeps its
+//! AES backends encrypt several independent blocks at once (the cipher
+//! crate's `ParBlocks`: AES-NI 8, VAES 64, the bitsliced software backend 4)
+//! and fall back to one block at a time for a remainder, which costs nearly
+//! as much as the parallel blocks, so a sizeable remainder is padded to
+//! whole parallel blocks. [`RpiDeriver`] keeps its
 //! block buffer between keys: deriving allocates nothing once it has grown.
 
 use aes::cipher::consts::U16;
@@ -20,23 +21,24 @@ use super::kdf::UnsaltedHkdf;
 use super::table_aes::{TableAes128, TableAes128Dec};
 
 /// The closure handed to the AES backend (the cipher crate's "rank-2
-/// closure"), which knows the backend's batch size: whole batches go
-/// through the parallel path; a remainder of more than a quarter batch is
-/// padded to a whole one (the buffer grows, then shrinks back), since a
-/// single block costs about as much as several in a batch.
-struct PaddedBatches<'a> {
+/// closure"), which knows how many blocks the backend takes at once:
+/// whole parallel blocks go through the parallel path; a remainder of more
+/// than a quarter of them is padded to whole ones (the buffer grows, then
+/// shrinks back), since a single block costs about as much as several
+/// taken together.
+struct PaddedParBlocks<'a> {
     blocks: &'a mut Vec<[u8; 16]>,
 }
 
-impl BlockSizeUser for PaddedBatches<'_> {
+impl BlockSizeUser for PaddedParBlocks<'_> {
     type BlockSize = U16;
 }
 
-impl PaddedBatches<'_> {
+impl PaddedParBlocks<'_> {
     #[inline(always)]
     fn run<P: ParBlocksSizeUser + BlockSizeUser<BlockSize = U16>>(
         self,
-        mut batch: impl FnMut(&mut ParBlocks<P>),
+        mut parallel: impl FnMut(&mut ParBlocks<P>),
         mut single: impl FnMut(&mut Array<u8, U16>),
     ) {
         let size = P::ParBlocksSize::USIZE;
@@ -46,14 +48,14 @@ impl PaddedBatches<'_> {
             self.blocks.resize(length - remainder + size, [0; 16]);
         }
         let blocks = Array::cast_slice_from_core_mut(self.blocks.as_mut_slice());
-        let (batches, tail) = ParBlocks::<P>::slice_as_chunks_mut(blocks);
-        batches.iter_mut().for_each(&mut batch);
+        let (whole, tail) = ParBlocks::<P>::slice_as_chunks_mut(blocks);
+        whole.iter_mut().for_each(&mut parallel);
         tail.iter_mut().for_each(&mut single);
         self.blocks.truncate(length);
     }
 }
 
-impl BlockCipherEncClosure for PaddedBatches<'_> {
+impl BlockCipherEncClosure for PaddedParBlocks<'_> {
     #[inline(always)]
     fn call<B: BlockCipherEncBackend<BlockSize = U16>>(self, backend: &B) {
         self.run::<B>(
@@ -63,7 +65,7 @@ impl BlockCipherEncClosure for PaddedBatches<'_> {
     }
 }
 
-impl BlockCipherDecClosure for PaddedBatches<'_> {
+impl BlockCipherDecClosure for PaddedParBlocks<'_> {
     #[inline(always)]
     fn call<B: BlockCipherDecBackend<BlockSize = U16>>(self, backend: &B) {
         self.run::<B>(
@@ -210,7 +212,7 @@ impl RpiDeriver {
         match self.backend {
             AesBackend::AesCrate => {
                 let aes = Aes128Enc::new(&Array(rpik));
-                aes.encrypt_with_backend(PaddedBatches {
+                aes.encrypt_with_backend(PaddedParBlocks {
                     blocks: &mut self.blocks,
                 });
             }
@@ -245,7 +247,7 @@ impl RpiDeriver {
         match self.backend {
             AesBackend::AesCrate => {
                 let aes = Aes128Dec::new(&Array(rpik));
-                aes.decrypt_with_backend(PaddedBatches {
+                aes.decrypt_with_backend(PaddedParBlocks {
                     blocks: &mut self.blocks,
                 });
             }
