@@ -36,8 +36,6 @@ pub struct PlanRules {
     pub now: i64,
     /// Fewest keys an hourly bundle may carry; fewer are carried forward.
     pub min_keys: usize,
-    /// Most keys one bundle file holds; more are split into parts.
-    pub max_keys_per_bundle: usize,
 }
 
 /// One complete hour and the keys (indices into the input) of its bundle.

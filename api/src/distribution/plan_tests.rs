@@ -30,11 +30,7 @@ fn key(byte: u8, distributable_hour: i64) -> Key {
 }
 
 fn rules(now: i64, min_keys: usize) -> PlanRules {
-    PlanRules {
-        now,
-        min_keys,
-        max_keys_per_bundle: 600_000,
-    }
+    PlanRules { now, min_keys }
 }
 
 fn hour(plan: &Plan, unix_hour: i64) -> &HourPlan {

@@ -228,7 +228,6 @@ fn plan_regions(keys: &[PublishableKey], options: &RunOptions) -> Vec<(String, P
     let rules = PlanRules {
         now: options.now,
         min_keys: options.min_keys,
-        max_keys_per_bundle: MAX_KEYS_PER_BUNDLE,
     };
     regions(options.home, &options.supported, keys)
         .into_iter()
