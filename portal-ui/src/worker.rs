@@ -85,6 +85,87 @@ pub fn unexpected(message: &WorkerMessage) -> Reason {
     }
 }
 
+/// The worker's messages, as they arrive: `Ready` sends the requests
+/// queued before it (through `poster`, the worker); an answer goes to its
+/// request's listener, which hears the next one too unless this was the
+/// last; an answer to id 0 (a request the worker could not read) goes to
+/// every waiting request, and so does the failure of a message that cannot
+/// be read, which marks the worker broken.
+fn message_listener(
+    poster: web_sys::Worker,
+    shared: Rc<RefCell<State>>,
+) -> Closure<dyn FnMut(web_sys::MessageEvent)> {
+    Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+        let envelope = event
+            .data()
+            .as_string()
+            .ok_or_else(|| "the worker sent no text".to_owned())
+            .and_then(|text| {
+                serde_json::from_str::<Envelope<WorkerMessage>>(&text)
+                    .map_err(|error| error.to_string())
+            });
+        match envelope {
+            Ok(Envelope {
+                body: WorkerMessage::Ready,
+                ..
+            }) => {
+                let queued = {
+                    let mut state = shared.borrow_mut();
+                    state.ready = true;
+                    std::mem::take(&mut state.queued)
+                };
+                for message in queued {
+                    let _ = poster.post_message(&message);
+                }
+            }
+            Ok(Envelope { id: 0, body }) => {
+                // A request the worker could not read: every waiting one hears.
+                let listeners = shared.borrow_mut().take_listeners();
+                for mut listener in listeners {
+                    listener(body.clone());
+                }
+            }
+            Ok(Envelope { id, body }) => {
+                // The listener is taken out while it runs: it may post
+                // another request, which borrows the state.
+                let listener = shared.borrow_mut().listeners.remove(&id);
+                if let Some(mut listener) = listener {
+                    let last = body.is_final();
+                    listener(body);
+                    if !last {
+                        shared.borrow_mut().listeners.insert(id, listener);
+                    }
+                }
+            }
+            Err(reason) => {
+                let listeners = shared.borrow_mut().fail_all(&reason);
+                for mut listener in listeners {
+                    listener(failed(
+                        format!("Antwort des Workers nicht lesbar: {reason}"),
+                        format!("the worker's answer is not readable: {reason}"),
+                    ));
+                }
+            }
+        }
+    })
+}
+
+/// The worker's crash (or failure to load): it is marked broken and every
+/// waiting request hears why.
+fn error_listener(shared: Rc<RefCell<State>>) -> Closure<dyn FnMut(web_sys::Event)> {
+    Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let detail = event
+            .dyn_ref::<web_sys::ErrorEvent>()
+            .map(web_sys::ErrorEvent::message)
+            .filter(|message| !message.is_empty())
+            .unwrap_or_else(|| "the worker stopped".to_owned());
+        let listeners = shared.borrow_mut().fail_all(&detail);
+        for mut listener in listeners {
+            listener(worker_failed(&detail));
+        }
+    })
+}
+
 impl Client {
     /// Starts the worker.
     pub fn start() -> Result<Self, String> {
@@ -93,80 +174,10 @@ impl Client {
             next_id: 1,
             ..State::default()
         }));
-
-        let poster = worker.clone();
-        let shared = state.clone();
-        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
-            move |event: web_sys::MessageEvent| {
-                let envelope = event
-                    .data()
-                    .as_string()
-                    .ok_or_else(|| "the worker sent no text".to_owned())
-                    .and_then(|text| {
-                        serde_json::from_str::<Envelope<WorkerMessage>>(&text)
-                            .map_err(|error| error.to_string())
-                    });
-                match envelope {
-                    Ok(Envelope {
-                        body: WorkerMessage::Ready,
-                        ..
-                    }) => {
-                        let queued = {
-                            let mut state = shared.borrow_mut();
-                            state.ready = true;
-                            std::mem::take(&mut state.queued)
-                        };
-                        for message in queued {
-                            let _ = poster.post_message(&message);
-                        }
-                    }
-                    Ok(Envelope { id: 0, body }) => {
-                        // A request the worker could not read: every waiting one hears.
-                        let listeners = shared.borrow_mut().take_listeners();
-                        for mut listener in listeners {
-                            listener(body.clone());
-                        }
-                    }
-                    Ok(Envelope { id, body }) => {
-                        // The listener is taken out while it runs: it may post
-                        // another request, which borrows the state.
-                        let listener = shared.borrow_mut().listeners.remove(&id);
-                        if let Some(mut listener) = listener {
-                            let last = body.is_final();
-                            listener(body);
-                            if !last {
-                                shared.borrow_mut().listeners.insert(id, listener);
-                            }
-                        }
-                    }
-                    Err(reason) => {
-                        let listeners = shared.borrow_mut().fail_all(&reason);
-                        for mut listener in listeners {
-                            listener(failed(
-                                format!("Antwort des Workers nicht lesbar: {reason}"),
-                                format!("the worker's answer is not readable: {reason}"),
-                            ));
-                        }
-                    }
-                }
-            },
-        );
+        let on_message = message_listener(worker.clone(), state.clone());
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-
-        let shared = state.clone();
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let detail = event
-                .dyn_ref::<web_sys::ErrorEvent>()
-                .map(web_sys::ErrorEvent::message)
-                .filter(|message| !message.is_empty())
-                .unwrap_or_else(|| "the worker stopped".to_owned());
-            let listeners = shared.borrow_mut().fail_all(&detail);
-            for mut listener in listeners {
-                listener(worker_failed(&detail));
-            }
-        });
+        let on_error = error_listener(state.clone());
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-
         Ok(Self {
             worker,
             state,

@@ -37,8 +37,7 @@ fn action_name(action: &str, lang: Lang) -> String {
 #[component]
 pub fn AuditLog() -> impl IntoView {
     let lang = use_lang();
-    let actor = RwSignal::new(String::new());
-    let action = RwSignal::new(String::new());
+    // The filter last applied: user name and action ("" for any).
     let applied = RwSignal::new((String::new(), String::new()));
     let entries = LocalResource::new(move || {
         let (actor, action) = applied.get();
@@ -46,19 +45,9 @@ pub fn AuditLog() -> impl IntoView {
     });
     let heading = NodeRef::<leptos::html::H1>::new();
     heading_takes_focus(heading);
-    let filter = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        applied.set((actor.get_untracked(), action.get_untracked()));
-    };
     let title = tr("Audit-Log", "Audit log");
     let actor_label = tr("Benutzer", "User");
-    let actor_hint = tr(
-        "Der ganze Name; Groß- und Kleinschreibung spielt keine Rolle.",
-        "The whole name, in any case.",
-    );
     let action_label = tr("Aktion", "Action");
-    let every_action = tr("Alle Aktionen", "All actions");
-    let apply = tr("Filtern", "Filter");
     let col_when = tr("Wann (UTC)", "When (UTC)");
     let col_detail = tr("Details", "Details");
     let col_count = tr("Anzahl", "Count");
@@ -78,35 +67,10 @@ pub fn AuditLog() -> impl IntoView {
             }
         })
     };
-    let options = move || {
-        let lang = lang.get();
-        AUDIT_ACTIONS
-            .into_iter()
-            .map(|known| {
-                view! {
-                    <option value=known selected=move || action.get() == known>
-                        {action_name(known, lang)}
-                    </option>
-                }
-            })
-            .collect_view()
-    };
     view! {
         <section class="card" aria-labelledby="audit-title">
             <h1 id="audit-title" tabindex="-1" node_ref=heading>{title}</h1>
-            <form class="form form--inline" on:submit=filter>
-                <label for="audit-action">{action_label}</label>
-                <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
-                    <option value="" selected=move || action.get().is_empty()>{every_action}</option>
-                    {options}
-                </select>
-                <label for="audit-actor">{actor_label}</label>
-                <input id="audit-actor" type="text" aria-describedby="audit-actor-hint"
-                    prop:value=move || actor.get()
-                    on:input=move |ev| actor.set(event_target_value(&ev)) />
-                <button type="submit">{apply}</button>
-                <p id="audit-actor-hint" class="hint form__note">{actor_hint}</p>
-            </form>
+            <AuditFilter applied=applied />
             <table class="table table--stack">
                 <thead>
                     <tr>
@@ -122,5 +86,54 @@ pub fn AuditLog() -> impl IntoView {
                 </tbody>
             </table>
         </section>
+    }
+}
+
+/// The filter form: an action (every known one by name) and a user name;
+/// submitted, it becomes `applied` and the entries are loaded again.
+#[component]
+fn AuditFilter(applied: RwSignal<(String, String)>) -> impl IntoView {
+    let lang = use_lang();
+    let actor = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let filter = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        applied.set((actor.get_untracked(), action.get_untracked()));
+    };
+    let actor_label = tr("Benutzer", "User");
+    let actor_hint = tr(
+        "Der ganze Name; Groß- und Kleinschreibung spielt keine Rolle.",
+        "The whole name, in any case.",
+    );
+    let action_label = tr("Aktion", "Action");
+    let every_action = tr("Alle Aktionen", "All actions");
+    let apply = tr("Filtern", "Filter");
+    let options = move || {
+        let lang = lang.get();
+        AUDIT_ACTIONS
+            .into_iter()
+            .map(|known| {
+                view! {
+                    <option value=known selected=move || action.get() == known>
+                        {action_name(known, lang)}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <form class="form form--inline" on:submit=filter>
+            <label for="audit-action">{action_label}</label>
+            <select id="audit-action" on:change=move |ev| action.set(event_target_value(&ev))>
+                <option value="" selected=move || action.get().is_empty()>{every_action}</option>
+                {options}
+            </select>
+            <label for="audit-actor">{actor_label}</label>
+            <input id="audit-actor" type="text" aria-describedby="audit-actor-hint"
+                prop:value=move || actor.get()
+                on:input=move |ev| actor.set(event_target_value(&ev)) />
+            <button type="submit">{apply}</button>
+            <p id="audit-actor-hint" class="hint form__note">{actor_hint}</p>
+        </form>
     }
 }

@@ -12,27 +12,15 @@ use crate::components::managed::{Managed, shown_once, table_rows};
 use crate::components::time::{Shown, when};
 use crate::i18n::{Lang, tr, use_lang};
 
-/// Lab API keys.
+/// Lab API keys: the list, the question before a key is disabled, the
+/// form that creates a key.
 #[component]
 pub fn LabKeys() -> impl IntoView {
     let lang = use_lang();
     let managed = Managed::from_context();
     let labs = managed.load(api::labs);
-    let name = RwSignal::new(String::new());
+    // The lab and key to show once.
     let created = RwSignal::new(None::<(String, String)>);
-
-    let create = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let typed = name.get_untracked();
-        created.set(None);
-        managed.change(
-            move |csrf| async move { api::create_lab(&csrf, &typed).await },
-            move |answer| {
-                created.set(Some((answer.lab.name, answer.key)));
-                name.set(String::new());
-            },
-        );
-    };
     // The lab whose key is asked about now: id and name.
     let asked = RwSignal::new(None::<(i64, String)>);
     let heading = NodeRef::<leptos::html::H1>::new();
@@ -60,8 +48,6 @@ pub fn LabKeys() -> impl IntoView {
     };
 
     let title = tr("Labor-API-Schlüssel", "Lab API keys");
-    let name_label = tr("Name des Labors", "Lab name");
-    let create_label = tr("Schlüssel erzeugen", "Create key");
     let key_note = tr(
         "API-Schlüssel (wird nur jetzt angezeigt; das Labor sendet ihn als „Authorization: Bearer …“)",
         "API key (shown only now; the lab sends it as “Authorization: Bearer …”)",
@@ -94,14 +80,38 @@ pub fn LabKeys() -> impl IntoView {
             {move || asked.get().map(|(_, lab)| {
                 confirm_dialog("lab-key-confirm", question(&lab, lang.get()), answer)
             })}
-            <form class="form form--inline" on:submit=create>
-                <label for="new-lab-name">{name_label}</label>
-                <input id="new-lab-name" type="text" required maxlength="100"
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev)) />
-                <button type="submit">{create_label}</button>
-            </form>
+            <NewLabKey managed=managed created=created />
         </section>
+    }
+}
+
+/// The form that creates a lab's key: the server's key goes to `created`,
+/// to be shown once, and the name field is emptied.
+#[component]
+fn NewLabKey(managed: Managed, created: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let create = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let typed = name.get_untracked();
+        created.set(None);
+        managed.change(
+            move |csrf| async move { api::create_lab(&csrf, &typed).await },
+            move |answer| {
+                created.set(Some((answer.lab.name, answer.key)));
+                name.set(String::new());
+            },
+        );
+    };
+    let name_label = tr("Name des Labors", "Lab name");
+    let create_label = tr("Schlüssel erzeugen", "Create key");
+    view! {
+        <form class="form form--inline" on:submit=create>
+            <label for="new-lab-name">{name_label}</label>
+            <input id="new-lab-name" type="text" required maxlength="100"
+                prop:value=move || name.get()
+                on:input=move |ev| name.set(event_target_value(&ev)) />
+            <button type="submit">{create_label}</button>
+        </form>
     }
 }
 

@@ -85,40 +85,46 @@ impl Change {
     }
 }
 
+/// Sends a change of the user `id` that needs no answer (`what`: "enable",
+/// "disable" or "reset-totp"); the list is loaded again.
+fn change_user(managed: Managed, id: i64, what: &'static str) {
+    managed.change(
+        move |csrf| async move { api::change_user(&csrf, id, what).await },
+        |_| (),
+    );
+}
+
+/// Carries out a confirmed `change` of the user `id`; a password reset's
+/// one-time password goes to `created`, to be shown once.
+fn carry_out(
+    managed: Managed,
+    created: RwSignal<Option<(String, String)>>,
+    id: i64,
+    change: Change,
+) {
+    match change {
+        Change::Disable => change_user(managed, id, "disable"),
+        Change::ResetTotp => change_user(managed, id, "reset-totp"),
+        Change::ResetPassword => managed.change(
+            move |csrf| async move { api::reset_password(&csrf, id).await },
+            move |answer| created.set(Some((answer.user.name, answer.one_time_password))),
+        ),
+    }
+}
+
 /// The users list, the question before a change, the form for a new user.
 #[component]
 pub fn Users() -> impl IntoView {
     let lang = use_lang();
     let managed = Managed::from_context();
     let users = managed.load(api::users);
-    let name = RwSignal::new(String::new());
-    let role = RwSignal::new(Role::Hotline);
+    // The name and initial (or one-time) password to show once.
     let created = RwSignal::new(None::<(String, String)>);
     // The change asked about now: user id, name, change.
     let asked = RwSignal::new(None::<(i64, String, Change)>);
     let heading = NodeRef::<leptos::html::H1>::new();
     heading_takes_focus(heading);
 
-    let create = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let request = CreateUserRequest {
-            name: name.get_untracked(),
-            role: role.get_untracked(),
-        };
-        managed.change(
-            move |csrf| async move { api::create_user(&csrf, &request).await },
-            move |answer| {
-                created.set(Some((answer.user.name, answer.initial_password)));
-                name.set(String::new());
-            },
-        );
-    };
-    let change_user = move |id: i64, what: &'static str| {
-        managed.change(
-            move |csrf| async move { api::change_user(&csrf, id, what).await },
-            |_| (),
-        );
-    };
     let answer = move |yes: bool| {
         let Some((id, _, change)) = asked.get_untracked() else {
             return;
@@ -128,14 +134,7 @@ pub fn Users() -> impl IntoView {
             focus_id(&change.button_id(id));
             return;
         }
-        match change {
-            Change::Disable => change_user(id, "disable"),
-            Change::ResetTotp => change_user(id, "reset-totp"),
-            Change::ResetPassword => managed.change(
-                move |csrf| async move { api::reset_password(&csrf, id).await },
-                move |answer| created.set(Some((answer.user.name, answer.one_time_password))),
-            ),
-        }
+        carry_out(managed, created, id, change);
         // The row is drawn again; the heading is a stable place to go on from.
         if let Some(heading) = heading.get_untracked() {
             let _ = heading.focus();
@@ -147,10 +146,7 @@ pub fn Users() -> impl IntoView {
     };
 
     let title = tr("Benutzer", "Users");
-    let new_title = tr("Neuer Benutzer", "New user");
-    let name_label = tr("Benutzername", "User name");
     let role_label = tr("Rolle", "Role");
-    let create_label = tr("Anlegen", "Create");
     let password_note = tr(
         "Erst- bzw. Einmalpasswort, beim ersten Anmelden zu ändern (wird nur jetzt angezeigt)",
         "Initial or one-time password, to be changed at the first log-in (shown only now)",
@@ -161,7 +157,9 @@ pub fn Users() -> impl IntoView {
 
     let rows = move || {
         table_rows(users.get(), lang.get(), 4, |user| {
-            user_row(user, lang, ask, move |id| change_user(id, "enable"))
+            user_row(user, lang, ask, move |id| {
+                change_user(managed, id, "enable")
+            })
         })
     };
 
@@ -188,37 +186,67 @@ pub fn Users() -> impl IntoView {
             {move || asked.get().map(|(_, user, change)| {
                 confirm_dialog("user-confirm", change.question(&user, lang.get()), answer)
             })}
-            <h2>{new_title}</h2>
-            <form class="form" on:submit=create>
-                <label for="new-user-name">{name_label}</label>
-                <input
-                    id="new-user-name"
-                    type="text"
-                    required
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))
-                />
-                <label for="new-user-role">{role_label}</label>
-                <select
-                    id="new-user-role"
-                    on:change=move |ev| {
-                        if let Some(chosen) = Role::parse(&event_target_value(&ev)) {
-                            role.set(chosen);
-                        }
-                    }
-                >
-                    {Role::ALL
-                        .into_iter()
-                        .map(|option| view! {
-                            <option value=option.as_str() selected=move || role.get() == option>
-                                {move || role_name(option, lang.get())}
-                            </option>
-                        })
-                        .collect_view()}
-                </select>
-                <button type="submit">{create_label}</button>
-            </form>
+            <NewUser managed=managed created=created />
         </section>
+    }
+}
+
+/// The form for a new user: name and role. The server's initial password
+/// goes to `created`, to be shown once, and the name field is emptied.
+#[component]
+fn NewUser(managed: Managed, created: RwSignal<Option<(String, String)>>) -> impl IntoView {
+    let lang = use_lang();
+    let name = RwSignal::new(String::new());
+    let role = RwSignal::new(Role::Hotline);
+    let create = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let request = CreateUserRequest {
+            name: name.get_untracked(),
+            role: role.get_untracked(),
+        };
+        managed.change(
+            move |csrf| async move { api::create_user(&csrf, &request).await },
+            move |answer| {
+                created.set(Some((answer.user.name, answer.initial_password)));
+                name.set(String::new());
+            },
+        );
+    };
+    let new_title = tr("Neuer Benutzer", "New user");
+    let name_label = tr("Benutzername", "User name");
+    let role_label = tr("Rolle", "Role");
+    let create_label = tr("Anlegen", "Create");
+    view! {
+        <h2>{new_title}</h2>
+        <form class="form" on:submit=create>
+            <label for="new-user-name">{name_label}</label>
+            <input
+                id="new-user-name"
+                type="text"
+                required
+                prop:value=move || name.get()
+                on:input=move |ev| name.set(event_target_value(&ev))
+            />
+            <label for="new-user-role">{role_label}</label>
+            <select
+                id="new-user-role"
+                on:change=move |ev| {
+                    if let Some(chosen) = Role::parse(&event_target_value(&ev)) {
+                        role.set(chosen);
+                    }
+                }
+            >
+                {Role::ALL
+                    .into_iter()
+                    .map(|option| view! {
+                        <option value=option.as_str() selected=move || role.get() == option>
+                            {move || role_name(option, lang.get())}
+                        </option>
+                    })
+                    .collect_view()}
+            </select>
+            <button type="submit">{create_label}</button>
+        </form>
     }
 }
 

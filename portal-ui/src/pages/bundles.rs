@@ -25,151 +25,180 @@ use crate::components::error_line::ErrorLine;
 use crate::i18n::{Lang, tr, use_lang};
 use crate::worker::{PageWorker, unexpected};
 
-/// The bundle verifier page.
-#[component]
-pub fn BundlesPage() -> impl IntoView {
-    let lang = use_lang();
-    let published = RwSignal::new(None::<Vec<PublishedKey>>);
-    let keys_error = RwSignal::new(None::<ApiError>);
-    let use_server_keys = RwSignal::new(true);
-    let pasted = RwSignal::new(String::new());
-    let countries = RwSignal::new(Vec::<String>::new());
-    let country = RwSignal::new(String::new());
-    let load_error = RwSignal::new(None::<ApiError>);
-    let key_problem = RwSignal::new(None::<Reason>);
-    let results = RwSignal::new(Vec::<CheckReport>::new());
-    let worker = PageWorker::new();
-    let busy = RwSignal::new(false);
-    let progress = RwSignal::new(None::<(usize, usize)>);
-    let filter = RwSignal::new(Filter::All);
+/// What the page's cards share: the server's published keys and the
+/// choice of keys, the countries of the distribution, the results so far
+/// (newest local file first, the server's bundles in order), whether the
+/// server's bundles are loading and how far, and the problems met.
+#[derive(Clone, Copy)]
+struct BundleChecks {
+    worker: PageWorker,
+    published: RwSignal<Option<Vec<PublishedKey>>>,
+    keys_error: RwSignal<Option<ApiError>>,
+    use_server_keys: RwSignal<bool>,
+    pasted: RwSignal<String>,
+    /// Why no key ring can be made of the chosen keys.
+    key_problem: RwSignal<Option<Reason>>,
+    countries: RwSignal<Vec<String>>,
+    country: RwSignal<String>,
+    load_error: RwSignal<Option<ApiError>>,
+    results: RwSignal<Vec<CheckReport>>,
+    busy: RwSignal<bool>,
+    progress: RwSignal<Option<(usize, usize)>>,
+    filter: RwSignal<Filter>,
+}
 
-    spawn_local(async move {
-        match api::published_keys().await {
-            Ok(keys) => published.set(Some(keys)),
-            Err(error) => keys_error.set(Some(error)),
+impl BundleChecks {
+    /// Nothing loaded or checked yet; the server's keys are used.
+    fn new() -> Self {
+        Self {
+            worker: PageWorker::new(),
+            published: RwSignal::new(None),
+            keys_error: RwSignal::new(None),
+            use_server_keys: RwSignal::new(true),
+            pasted: RwSignal::new(String::new()),
+            key_problem: RwSignal::new(None),
+            countries: RwSignal::new(Vec::new()),
+            country: RwSignal::new(String::new()),
+            load_error: RwSignal::new(None),
+            results: RwSignal::new(Vec::new()),
+            busy: RwSignal::new(false),
+            progress: RwSignal::new(None),
+            filter: RwSignal::new(Filter::All),
         }
-        match api::distribution_index::<Vec<String>>(&paths::url(&paths::country_index())).await {
-            Ok(list) => {
-                if let Some(first) = list.first() {
-                    country.set(first.clone());
-                }
-                countries.set(list);
+    }
+
+    /// Asks the server for its published keys, then for its countries
+    /// (the first one chosen). No country index means no run yet: the page
+    /// says so when asked to load.
+    fn fetch_keys_and_countries(self) {
+        spawn_local(async move {
+            match api::published_keys().await {
+                Ok(keys) => self.published.set(Some(keys)),
+                Err(error) => self.keys_error.set(Some(error)),
             }
-            // No run yet: the index does not exist. The page says so when asked to load.
-            Err(error) if error.status() == Some(404) => {}
-            Err(error) => load_error.set(Some(error)),
-        }
-    });
+            match api::distribution_index::<Vec<String>>(&paths::url(&paths::country_index())).await
+            {
+                Ok(list) => {
+                    if let Some(first) = list.first() {
+                        self.country.set(first.clone());
+                    }
+                    self.countries.set(list);
+                }
+                // No run yet: the index does not exist. The page says so when asked to load.
+                Err(error) if error.status() == Some(404) => {}
+                Err(error) => self.load_error.set(Some(error)),
+            }
+        });
+    }
 
-    // The keys as the controls say now.
-    let keys = move || {
-        let server = if use_server_keys.get_untracked() {
-            published.get_untracked().unwrap_or_default()
+    /// The keys as the controls say now.
+    fn keys(self) -> Keys {
+        let server = if self.use_server_keys.get_untracked() {
+            self.published.get_untracked().unwrap_or_default()
         } else {
             Vec::new()
         };
         Keys {
             server,
-            pasted: pasted.get_untracked(),
+            pasted: self.pasted.get_untracked(),
         }
-    };
+    }
 
-    let load = move |_| {
-        if busy.get_untracked() {
+    /// Loads and checks every bundle the chosen country's indexes name,
+    /// unless a load runs; the results so far are cleared first.
+    fn load_server(self) {
+        if self.busy.get_untracked() {
             return;
         }
-        let keys = keys();
-        let region = country.get_untracked();
-        busy.set(true);
-        load_error.set(None);
-        results.set(Vec::new());
+        let keys = self.keys();
+        let region = self.country.get_untracked();
+        self.busy.set(true);
+        self.load_error.set(None);
+        self.results.set(Vec::new());
         spawn_local(async move {
-            if keys.usable(worker, key_problem).await {
+            if keys.usable(self.worker, self.key_problem).await {
                 let checker = Checker {
-                    worker,
+                    worker: self.worker,
                     keys,
-                    results,
-                    progress,
+                    results: self.results,
+                    progress: self.progress,
                 };
                 if let Err(error) = checker.server(&region).await {
-                    load_error.set(Some(error));
+                    self.load_error.set(Some(error));
                 }
             }
-            progress.set(None);
-            busy.set(false);
+            self.progress.set(None);
+            self.busy.set(false);
         });
-    };
+    }
 
-    // The files are taken out of the list at once: resetting the input
-    // (so that the same file can be chosen again) empties its list.
-    let check_files = move |list: web_sys::FileList| {
+    /// Checks the files of `list`, each result put first. The files are
+    /// taken out of the list at once: resetting the input (so that the same
+    /// file can be chosen again) empties its list.
+    fn check_files(self, list: &web_sys::FileList) {
         let files: Vec<web_sys::File> = (0..list.length())
             .filter_map(|index| list.item(index))
             .collect();
-        let keys = keys();
+        let keys = self.keys();
         spawn_local(async move {
-            if !keys.usable(worker, key_problem).await {
+            if !keys.usable(self.worker, self.key_problem).await {
                 return;
             }
             for file in files {
                 let name = file.name();
                 let report = match read_file(&file).await {
-                    Ok(bytes) => keys.check(worker, name, bytes).await,
+                    Ok(bytes) => keys.check(self.worker, name, bytes).await,
                     Err(reason) => unavailable(name, reason),
                 };
-                results.update(|list| list.insert(0, report));
+                self.results.update(|list| list.insert(0, report));
             }
         });
-    };
-    let on_pick = move |event: leptos::ev::Event| {
-        let input = event
-            .target()
-            .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok());
-        if let Some(files) = input.as_ref().and_then(web_sys::HtmlInputElement::files) {
-            check_files(files);
-        }
-        if let Some(input) = input {
-            // The same file chosen again is checked again.
-            input.set_value("");
-        }
-    };
-    let dragging = RwSignal::new(false);
-    let on_drop = move |event: leptos::ev::DragEvent| {
-        event.prevent_default();
-        dragging.set(false);
-        if let Some(files) = event.data_transfer().and_then(|data| data.files()) {
-            check_files(files);
-        }
-    };
+    }
+}
 
+/// The bundle verifier page: what it does, then the cards for the keys,
+/// the server's bundles, a local file and the results.
+#[component]
+pub fn BundlesPage() -> impl IntoView {
+    let checks = BundleChecks::new();
+    checks.fetch_keys_and_countries();
     let title = tr("Schlüsselpakete prüfen", "Check key bundles");
     let intro = tr(
         "Jede Prüfung läuft hier im Browser, mit demselben Rust-Code wie auf dem Server: Signatur, Format und Inhalt jedes Pakets, so wie ein Telefon es sieht.",
         "Every check runs here in the browser, with the same Rust code as the server: signature, format and contents of each bundle, as a phone sees it.",
     );
+    view! {
+        <section class="card" aria-labelledby="bundles-title">
+            <h1 id="bundles-title">{title}</h1>
+            <p>{intro}</p>
+        </section>
+        <PublicKeys checks=checks />
+        <ServerBundles checks=checks />
+        <LocalFile checks=checks />
+        <CheckResults checks=checks />
+    }
+}
+
+/// The keys card: whether to use the server's keys (and which they are),
+/// a pasted PEM key, and why no key ring can be made of them.
+#[component]
+fn PublicKeys(checks: BundleChecks) -> impl IntoView {
+    let lang = use_lang();
+    let BundleChecks {
+        published,
+        keys_error,
+        use_server_keys,
+        pasted,
+        key_problem,
+        ..
+    } = checks;
     let keys_title = tr("Öffentliche Schlüssel", "Public keys");
     let use_server_label = tr("Schlüssel des Servers verwenden", "Use the server's keys");
     let pem_label = tr(
         "Eigener öffentlicher Schlüssel (PEM, optional)",
         "Own public key (PEM, optional)",
     );
-    let server_title = tr("Pakete des Servers", "The server's bundles");
-    let country_label = tr("Land", "Country");
-    let load_label = tr("Pakete laden und prüfen", "Load and check bundles");
-    let local_title = tr("Lokale Datei", "Local file");
-    let drop_text = tr(
-        "Eine Paketdatei (.zip oder ohne Endung, wie der Server sie ausliefert) hierher ziehen oder auswählen; sie verlässt den Browser nicht.",
-        "Drop a bundle file (.zip or without an extension, as the server serves it) here or choose one; it does not leave the browser.",
-    );
-    let file_label = tr("Datei auswählen", "Choose a file");
-    let results_title = tr("Ergebnisse", "Results");
-    let none_yet = tr("Noch nichts geprüft.", "Nothing checked yet.");
-
     view! {
-        <section class="card" aria-labelledby="bundles-title">
-            <h1 id="bundles-title">{title}</h1>
-            <p>{intro}</p>
-        </section>
         <section class="card" aria-labelledby="keys-title">
             <h2 id="keys-title">{keys_title}</h2>
             <div class="form">
@@ -200,6 +229,27 @@ pub fn BundlesPage() -> impl IntoView {
                 })}
             </div>
         </section>
+    }
+}
+
+/// The server's bundles card: the country, the button that loads and
+/// checks its bundles, a note when nothing is published, the progress
+/// and the failure of a load.
+#[component]
+fn ServerBundles(checks: BundleChecks) -> impl IntoView {
+    let lang = use_lang();
+    let BundleChecks {
+        countries,
+        country,
+        load_error,
+        busy,
+        progress,
+        ..
+    } = checks;
+    let server_title = tr("Pakete des Servers", "The server's bundles");
+    let country_label = tr("Land", "Country");
+    let load_label = tr("Pakete laden und prüfen", "Load and check bundles");
+    view! {
         <section class="card" aria-labelledby="server-title">
             <h2 id="server-title">{server_title}</h2>
             <div class="form form--inline">
@@ -211,7 +261,7 @@ pub fn BundlesPage() -> impl IntoView {
                 >
                     {move || countries.get().into_iter().map(|code| view! { <option value=code.clone()>{code.clone()}</option> }).collect_view()}
                 </select>
-                <button class="button button--primary" on:click=load disabled=move || busy.get()>
+                <button class="button button--primary" on:click=move |_| checks.load_server() disabled=move || busy.get()>
                     {load_label}
                 </button>
             </div>
@@ -227,6 +277,40 @@ pub fn BundlesPage() -> impl IntoView {
             })}
             <ErrorLine error=load_error />
         </section>
+    }
+}
+
+/// The local file card: a drop zone and a file input; the files dropped or
+/// chosen are checked here and never leave the browser.
+#[component]
+fn LocalFile(checks: BundleChecks) -> impl IntoView {
+    let on_pick = move |event: leptos::ev::Event| {
+        let input = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok());
+        if let Some(files) = input.as_ref().and_then(web_sys::HtmlInputElement::files) {
+            checks.check_files(&files);
+        }
+        if let Some(input) = input {
+            // The same file chosen again is checked again.
+            input.set_value("");
+        }
+    };
+    let dragging = RwSignal::new(false);
+    let on_drop = move |event: leptos::ev::DragEvent| {
+        event.prevent_default();
+        dragging.set(false);
+        if let Some(files) = event.data_transfer().and_then(|data| data.files()) {
+            checks.check_files(&files);
+        }
+    };
+    let local_title = tr("Lokale Datei", "Local file");
+    let drop_text = tr(
+        "Eine Paketdatei (.zip oder ohne Endung, wie der Server sie ausliefert) hierher ziehen oder auswählen; sie verlässt den Browser nicht.",
+        "Drop a bundle file (.zip or without an extension, as the server serves it) here or choose one; it does not leave the browser.",
+    );
+    let file_label = tr("Datei auswählen", "Choose a file");
+    view! {
         <section class="card" aria-labelledby="local-title">
             <h2 id="local-title">{local_title}</h2>
             <div
@@ -243,6 +327,20 @@ pub fn BundlesPage() -> impl IntoView {
                 <input id="bundles-file" type="file" multiple on:change=on_pick />
             </div>
         </section>
+    }
+}
+
+/// The results card: a note while nothing is checked, then the counts,
+/// keys per day and filter, and a card per bundle the filter shows.
+#[component]
+fn CheckResults(checks: BundleChecks) -> impl IntoView {
+    let lang = use_lang();
+    let BundleChecks {
+        results, filter, ..
+    } = checks;
+    let results_title = tr("Ergebnisse", "Results");
+    let none_yet = tr("Noch nichts geprüft.", "Nothing checked yet.");
+    view! {
         <section class="card" aria-labelledby="results-title">
             <h2 id="results-title">{results_title}</h2>
             {move || results.with(Vec::is_empty).then(|| view! { <p class="hint">{none_yet}</p> })}

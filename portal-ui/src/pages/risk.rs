@@ -137,11 +137,32 @@ fn list(values: &[u8; 8]) -> String {
     values.map(|value| value.to_string()).join(", ")
 }
 
+/// The configuration's parameters as a description list: version 1, then
+/// version 2, then the supported countries.
 fn config_view(config: &ApplicationConfig, lang: Lang) -> impl IntoView + use<> {
-    let v1 = &config.v1;
+    let v2 = &config.risk_calculation_parameters;
+    let mut rows = v1_rows(&config.v1, lang);
+    rows.extend(v2_weighting_rows(v2, lang));
+    rows.extend(v2_transmission_rows(v2, lang));
+    rows.push((
+        lang.pick("Unterstützte Länder", "Supported countries"),
+        config.supported_countries.join(", "),
+    ));
+    // Name and value pairs: a description list, whose values go under
+    // their names on a phone instead of scrolling inside the card.
+    view! {
+        <dl class="facts" aria-label=lang.pick("Parameter", "Parameters")>
+            {rows.into_iter().map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> }).collect_view()}
+        </dl>
+    }
+}
+
+/// The version 1 parameters, name and value: the minimum risk score, the
+/// four score tables, the attenuation durations' thresholds, weights,
+/// offset and divisor, and the risk classes.
+fn v1_rows(v1: &v1::V1Config, lang: Lang) -> Vec<(&'static str, String)> {
     let scores = &v1.exposure_config;
     let duration = &v1.attenuation_duration;
-    let v2 = &config.risk_calculation_parameters;
     let classes = v1
         .risk_score_classes
         .risk_classes
@@ -149,20 +170,7 @@ fn config_view(config: &ApplicationConfig, lang: Lang) -> impl IntoView + use<> 
         .map(|class| format!("{} [{}, {})", class.label, class.min, class.max))
         .collect::<Vec<_>>()
         .join("; ");
-    let mapping = |table: &[v2::NormalizedTimeToRiskLevelMapping]| {
-        table
-            .iter()
-            .map(|entry| {
-                format!(
-                    "{} → {}",
-                    range(&entry.normalized_time_range),
-                    level(Some(entry.risk_level), lang)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let rows: Vec<(&'static str, String)> = vec![
+    vec![
         (
             lang.pick(
                 "Version 1: minimaler Risikowert",
@@ -214,6 +222,32 @@ fn config_view(config: &ApplicationConfig, lang: Lang) -> impl IntoView + use<> 
             ),
         ),
         (lang.pick("Risikoklassen", "Risk classes"), classes),
+    ]
+}
+
+/// A normalized-time-to-risk-level table: "range → level; …".
+fn level_mapping(table: &[v2::NormalizedTimeToRiskLevelMapping], lang: Lang) -> String {
+    table
+        .iter()
+        .map(|entry| {
+            format!(
+                "{} → {}",
+                range(&entry.normalized_time_range),
+                level(Some(entry.risk_level), lang)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The version 2 parameters that drop and weigh windows, name and value:
+/// the minutes-at-attenuation and TRL filters, the weights by attenuation
+/// and the risk levels per window and per day.
+fn v2_weighting_rows(
+    v2: &v2::RiskCalculationParameters,
+    lang: Lang,
+) -> Vec<(&'static str, String)> {
+    vec![
         (
             lang.pick(
                 "Version 2: Filter Minuten bei Dämpfung",
@@ -255,14 +289,26 @@ fn config_view(config: &ApplicationConfig, lang: Lang) -> impl IntoView + use<> 
         ),
         (
             lang.pick("Stufe je Fenster", "Level per window"),
-            mapping(&v2.normalized_time_per_ew_to_risk_level_mapping),
+            level_mapping(&v2.normalized_time_per_ew_to_risk_level_mapping, lang),
         ),
         (
             lang.pick("Stufe je Tag", "Level per day"),
-            mapping(&v2.normalized_time_per_day_to_risk_level_mapping),
+            level_mapping(&v2.normalized_time_per_day_to_risk_level_mapping, lang),
         ),
-        (lang.pick("TRL-Kodierung", "TRL encoding"), {
-            let encoding = &v2.trl_encoding;
+    ]
+}
+
+/// The version 2 parameters of the transmission risk, name and value: how
+/// the TRL is encoded in infectiousness and report type, and the risk value
+/// of each TRL.
+fn v2_transmission_rows(
+    v2: &v2::RiskCalculationParameters,
+    lang: Lang,
+) -> Vec<(&'static str, String)> {
+    let encoding = &v2.trl_encoding;
+    vec![
+        (
+            lang.pick("TRL-Kodierung", "TRL encoding"),
             format!(
                 "{}: {}/{}; {}: {}/{}/{}/{}",
                 lang.pick("Infektiosität normal/hoch", "infectiousness standard/high"),
@@ -276,8 +322,8 @@ fn config_view(config: &ApplicationConfig, lang: Lang) -> impl IntoView + use<> 
                 encoding.report_type_offset_self_report,
                 encoding.report_type_offset_confirmed_clinical_diagnosis,
                 encoding.report_type_offset_confirmed_test,
-            )
-        }),
+            ),
+        ),
         (
             lang.pick(
                 "Übertragungsrisikowert je TRL",
@@ -294,18 +340,7 @@ fn config_view(config: &ApplicationConfig, lang: Lang) -> impl IntoView + use<> 
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
-        (
-            lang.pick("Unterstützte Länder", "Supported countries"),
-            config.supported_countries.join(", "),
-        ),
-    ];
-    // Name and value pairs: a description list, whose values go under
-    // their names on a phone instead of scrolling inside the card.
-    view! {
-        <dl class="facts" aria-label=lang.pick("Parameter", "Parameters")>
-            {rows.into_iter().map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> }).collect_view()}
-        </dl>
-    }
+    ]
 }
 
 const V1_EXAMPLE: &str = r#"{
@@ -438,6 +473,9 @@ const V2_EXAMPLE: &str = r#"[
    "scanInstances": [{"minAttenuation": 70, "typicalAttenuation": 72, "secondsSinceLastScan": 180}]}
 ]"#;
 
+/// The version 2 calculator: a form that adds a window, the windows as
+/// JSON, and the calculation step by step (or why the JSON cannot be read
+/// or scored).
 #[component]
 fn V2Calculator(config: RwSignal<ApplicationConfig>) -> impl IntoView {
     let lang = use_lang();
@@ -449,83 +487,15 @@ fn V2Calculator(config: RwSignal<ApplicationConfig>) -> impl IntoView {
             .with(|config| config.risk_calculation_parameters.calculate(&windows))
             .map_err(|error| error.to_string())
     });
-    // The form adds one window with one scan to the JSON.
-    let age = RwSignal::new("0".to_owned());
-    let report = RwSignal::new("1".to_owned());
-    let infectious = RwSignal::new("1".to_owned());
-    let attenuation = RwSignal::new("55".to_owned());
-    let minutes = RwSignal::new("15".to_owned());
-    let form_error = RwSignal::new(None::<String>);
-    let add = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let parsed = (|| {
-            Some(ExposureWindow {
-                age_in_days: age.get_untracked().trim().parse().ok()?,
-                report_type: report.get_untracked().parse().ok()?,
-                infectiousness: infectious.get_untracked().parse().ok()?,
-                calibration_confidence: 0,
-                scan_instances: vec![v2::ScanInstance {
-                    min_attenuation: attenuation.get_untracked().trim().parse().ok()?,
-                    typical_attenuation: attenuation.get_untracked().trim().parse().ok()?,
-                    seconds_since_last_scan: minutes
-                        .get_untracked()
-                        .trim()
-                        .parse::<i64>()
-                        .ok()?
-                        .checked_mul(60)?,
-                }],
-            })
-        })();
-        let Some(window) = parsed else {
-            form_error.set(Some(
-                lang.get_untracked()
-                    .pick(
-                        "Bitte ganze Zahlen eingeben.",
-                        "Please enter whole numbers.",
-                    )
-                    .into(),
-            ));
-            return;
-        };
-        form_error.set(None);
-        let mut windows: Vec<ExposureWindow> =
-            serde_json::from_str(&input.get_untracked()).unwrap_or_default();
-        windows.push(window);
-        if let Ok(text) = serde_json::to_string_pretty(&windows) {
-            input.set(text);
-        }
-    };
     let title = tr(
         "Rechner Version 2 (Begegnungsfenster)",
         "Calculator version 2 (exposure windows)",
     );
     let input_label = tr("Begegnungsfenster (JSON)", "Exposure windows (JSON)");
-    let form_title = tr("Fenster hinzufügen", "Add a window");
     view! {
         <section class="card" aria-labelledby="v2-title">
             <h2 id="v2-title">{title}</h2>
-            <form class="form form--inline" on:submit=add aria-label=form_title>
-                <label for="v2-age">{tr("Alter (Tage)", "Age (days)")}</label>
-                <input id="v2-age" type="number" min="0" max="14" prop:value=move || age.get() on:input=move |ev| age.set(event_target_value(&ev)) />
-                <label for="v2-report">{tr("Meldeart", "Report type")}</label>
-                <select id="v2-report" prop:value=move || report.get() on:change=move |ev| report.set(event_target_value(&ev))>
-                    <option value="1">{tr("Labortest", "Lab test")}</option>
-                    <option value="2">{tr("klinische Diagnose", "Clinical diagnosis")}</option>
-                    <option value="3">{tr("Selbstauskunft", "Self report")}</option>
-                    <option value="4">{tr("rekursiv", "Recursive")}</option>
-                </select>
-                <label for="v2-infectiousness">{tr("Infektiosität", "Infectiousness")}</label>
-                <select id="v2-infectiousness" prop:value=move || infectious.get() on:change=move |ev| infectious.set(event_target_value(&ev))>
-                    <option value="1">{tr("normal", "standard")}</option>
-                    <option value="2">{tr("hoch", "high")}</option>
-                </select>
-                <label for="v2-attenuation">{tr("Dämpfung (dB)", "Attenuation (dB)")}</label>
-                <input id="v2-attenuation" type="number" min="0" max="255" prop:value=move || attenuation.get() on:input=move |ev| attenuation.set(event_target_value(&ev)) />
-                <label for="v2-minutes">{tr("Minuten", "Minutes")}</label>
-                <input id="v2-minutes" type="number" min="0" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
-                <button type="submit">{form_title}</button>
-            </form>
-            {move || form_error.get().map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })}
+            <AddWindow input=input />
             <div class="form">
                 <label for="v2-input">{input_label}</label>
                 <textarea
@@ -544,6 +514,109 @@ fn V2Calculator(config: RwSignal<ApplicationConfig>) -> impl IntoView {
                 }
             }}
         </section>
+    }
+}
+
+/// The fields of the form that adds a window, as typed.
+#[derive(Clone, Copy)]
+struct WindowForm {
+    age: RwSignal<String>,
+    report: RwSignal<String>,
+    infectious: RwSignal<String>,
+    attenuation: RwSignal<String>,
+    minutes: RwSignal<String>,
+}
+
+impl WindowForm {
+    /// The window the fields describe: one scan of that attenuation (as
+    /// minimum and typical) lasting that many minutes; none when a field is
+    /// not a whole number the window can hold.
+    fn window(self) -> Option<ExposureWindow> {
+        Some(ExposureWindow {
+            age_in_days: self.age.get_untracked().trim().parse().ok()?,
+            report_type: self.report.get_untracked().parse().ok()?,
+            infectiousness: self.infectious.get_untracked().parse().ok()?,
+            calibration_confidence: 0,
+            scan_instances: vec![v2::ScanInstance {
+                min_attenuation: self.attenuation.get_untracked().trim().parse().ok()?,
+                typical_attenuation: self.attenuation.get_untracked().trim().parse().ok()?,
+                seconds_since_last_scan: self
+                    .minutes
+                    .get_untracked()
+                    .trim()
+                    .parse::<i64>()
+                    .ok()?
+                    .checked_mul(60)?,
+            }],
+        })
+    }
+}
+
+/// The form that adds one window with one scan to the JSON in `input`
+/// (re-written pretty-printed), or says the fields need whole numbers.
+#[component]
+fn AddWindow(input: RwSignal<String>) -> impl IntoView {
+    let lang = use_lang();
+    let form = WindowForm {
+        age: RwSignal::new("0".to_owned()),
+        report: RwSignal::new("1".to_owned()),
+        infectious: RwSignal::new("1".to_owned()),
+        attenuation: RwSignal::new("55".to_owned()),
+        minutes: RwSignal::new("15".to_owned()),
+    };
+    let form_error = RwSignal::new(None::<String>);
+    let add = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let Some(window) = form.window() else {
+            form_error.set(Some(
+                lang.get_untracked()
+                    .pick(
+                        "Bitte ganze Zahlen eingeben.",
+                        "Please enter whole numbers.",
+                    )
+                    .into(),
+            ));
+            return;
+        };
+        form_error.set(None);
+        let mut windows: Vec<ExposureWindow> =
+            serde_json::from_str(&input.get_untracked()).unwrap_or_default();
+        windows.push(window);
+        if let Ok(text) = serde_json::to_string_pretty(&windows) {
+            input.set(text);
+        }
+    };
+    let WindowForm {
+        age,
+        report,
+        infectious,
+        attenuation,
+        minutes,
+    } = form;
+    let form_title = tr("Fenster hinzufügen", "Add a window");
+    view! {
+        <form class="form form--inline" on:submit=add aria-label=form_title>
+            <label for="v2-age">{tr("Alter (Tage)", "Age (days)")}</label>
+            <input id="v2-age" type="number" min="0" max="14" prop:value=move || age.get() on:input=move |ev| age.set(event_target_value(&ev)) />
+            <label for="v2-report">{tr("Meldeart", "Report type")}</label>
+            <select id="v2-report" prop:value=move || report.get() on:change=move |ev| report.set(event_target_value(&ev))>
+                <option value="1">{tr("Labortest", "Lab test")}</option>
+                <option value="2">{tr("klinische Diagnose", "Clinical diagnosis")}</option>
+                <option value="3">{tr("Selbstauskunft", "Self report")}</option>
+                <option value="4">{tr("rekursiv", "Recursive")}</option>
+            </select>
+            <label for="v2-infectiousness">{tr("Infektiosität", "Infectiousness")}</label>
+            <select id="v2-infectiousness" prop:value=move || infectious.get() on:change=move |ev| infectious.set(event_target_value(&ev))>
+                <option value="1">{tr("normal", "standard")}</option>
+                <option value="2">{tr("hoch", "high")}</option>
+            </select>
+            <label for="v2-attenuation">{tr("Dämpfung (dB)", "Attenuation (dB)")}</label>
+            <input id="v2-attenuation" type="number" min="0" max="255" prop:value=move || attenuation.get() on:input=move |ev| attenuation.set(event_target_value(&ev)) />
+            <label for="v2-minutes">{tr("Minuten", "Minutes")}</label>
+            <input id="v2-minutes" type="number" min="0" prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
+            <button type="submit">{form_title}</button>
+        </form>
+        {move || form_error.get().map(|text| view! { <p class="alert alert--error" role="alert">{text}</p> })}
     }
 }
 
