@@ -67,16 +67,17 @@ fn verification(
     if !services.runs(Service::Verification) {
         return Ok(None);
     }
-    let test_results: Arc<dyn TestResults> = if services.runs(Service::Testresult) {
-        Arc::new(LocalTestResults::new(db.clone()))
-    } else {
-        match (&config.testresult_url, token) {
-            (Some(url), Some(token)) => Arc::new(HttpTestResults::new(url, Arc::clone(token))),
-            _ => anyhow::bail!(
-                "the verification service needs the test result service: run both here, \
-                 or give --testresult-url and --service-token"
-            ),
-        }
+    let test_results: Arc<dyn TestResults> = match peer(
+        services.runs(Service::Testresult),
+        config.testresult_url.as_deref(),
+        token,
+    ) {
+        Peer::Here => Arc::new(LocalTestResults::new(db.clone())),
+        Peer::At(url, token) => Arc::new(HttpTestResults::new(url, token)),
+        Peer::Missing => anyhow::bail!(
+            "the verification service needs the test result service: run both here, \
+             or give --testresult-url and --service-token"
+        ),
     };
     Ok(Some(VerificationState {
         db: db.clone(),
@@ -94,20 +95,39 @@ fn submission(
     if !services.runs(Service::Submission) {
         return Ok(None);
     }
-    let tan_verifier: Arc<dyn TanVerifier> = if services.runs(Service::Verification) {
-        Arc::new(LocalTanVerifier::new(db.clone()))
-    } else {
-        match (&config.verification_url, token) {
-            (Some(url), Some(token)) => Arc::new(HttpTanVerifier::new(url, Arc::clone(token))),
-            _ => anyhow::bail!(
-                "the submission service needs the verification service: run both here, \
-                 or give --verification-url and --service-token"
-            ),
-        }
+    let tan_verifier: Arc<dyn TanVerifier> = match peer(
+        services.runs(Service::Verification),
+        config.verification_url.as_deref(),
+        token,
+    ) {
+        Peer::Here => Arc::new(LocalTanVerifier::new(db.clone())),
+        Peer::At(url, token) => Arc::new(HttpTanVerifier::new(url, token)),
+        Peer::Missing => anyhow::bail!(
+            "the submission service needs the verification service: run both here, \
+             or give --verification-url and --service-token"
+        ),
     };
     Ok(Some(SubmissionState {
         db: db.clone(),
         tan_verifier,
         countries: Arc::new(config.countries.clone()),
     }))
+}
+
+/// Where a service another one calls is.
+enum Peer<'a> {
+    /// In this process.
+    Here,
+    /// On the internal listener at this URL, with the service token.
+    At(&'a str, Arc<ServiceToken>),
+    /// Neither.
+    Missing,
+}
+
+fn peer<'a>(here: bool, url: Option<&'a str>, token: Option<&Arc<ServiceToken>>) -> Peer<'a> {
+    match (here, url, token) {
+        (true, _, _) => Peer::Here,
+        (false, Some(url), Some(token)) => Peer::At(url, Arc::clone(token)),
+        _ => Peer::Missing,
+    }
 }
