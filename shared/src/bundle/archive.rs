@@ -8,7 +8,7 @@ use std::io::{Cursor, Read, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use super::BundleError;
+use super::error::BundleError;
 
 /// Name of the payload entry.
 pub const EXPORT_BIN: &str = "export.bin";

@@ -7,7 +7,7 @@ use proto::exposurenotification::{TekSignatureList, TemporaryExposureKeyExport};
 
 use super::archive::{Archive, EXPORT_BIN, read_archive, write_archive};
 use super::signing::{KeyIdentity, KeyRing, Signer, decode_signatures, verify_signatures};
-use super::{BuildError, BundleError};
+use super::error::{BuildError, BundleError};
 use crate::keys::DiagnosisKey;
 
 /// The first 16 bytes of every `export.bin`: `EK Export v1` and four spaces.

@@ -12,7 +12,7 @@ use p256::pkcs8::{
 use prost::Message;
 use proto::exposurenotification::{SignatureInfo, TekSignature, TekSignatureList};
 
-use super::BundleError;
+use super::error::BundleError;
 use super::archive::{Archive, EXPORT_SIG, read_archive, write_archive};
 
 /// ASN.1 OID of ECDSA with SHA-256, the only algorithm of the format.
