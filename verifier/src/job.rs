@@ -16,10 +16,9 @@ use shared::keys::DiagnosisKey;
 use shared::risk::defaults;
 use shared::risk::v2::{ExposureWindow, RiskCalculationParameters, RiskResult};
 
-use crate::Language;
 use crate::check::{Failure, check_keeping};
 use crate::keys::{PublishedKey, key_ring};
-use crate::task::{Reason, WorkerMessage};
+use crate::{Language, Reason};
 
 /// Keys matched per step between two progress reports.
 pub const CHUNK_KEYS: usize = 8_192;
@@ -164,9 +163,9 @@ impl JobError {
         }
     }
 
-    /// The message that reports this error.
-    pub fn message(&self) -> WorkerMessage {
-        WorkerMessage::Failed(Reason::of(|language| self.describe(language)))
+    /// The reason in both languages.
+    pub fn reason(&self) -> Reason {
+        Reason::of(|language| self.describe(language))
     }
 }
 
