@@ -134,8 +134,8 @@ fn sign(args: SignArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     let keys = read_keys(&args.keys)?;
     let spec = ExportSpec {
         region,
-        start_timestamp: super::unix_seconds(&args.start).context("--start")?,
-        end_timestamp: super::unix_seconds(&args.end).context("--end")?,
+        start_timestamp: super::parse_time(&args.start).context("--start")?,
+        end_timestamp: super::parse_time(&args.end).context("--end")?,
         batch_num: args.batch_num,
         batch_size: args.batch_size,
         keys,

@@ -74,7 +74,7 @@ fn match_files(args: &MatchArgs) -> anyhow::Result<MatchOutput> {
     }
     let parameters = read_parameters(args.config.as_deref())?;
     let now = match &args.now {
-        Some(text) => super::unix_seconds(text).context("--now")?,
+        Some(text) => super::parse_time(text).context("--now")?,
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs()),

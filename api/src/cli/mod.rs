@@ -20,6 +20,7 @@ mod user;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Countries, FileConfig, StorageConfig};
@@ -190,27 +191,48 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Unix seconds from RFC 3339 (`2026-11-20T13:00:00Z`) or a plain number
-/// (`warn bundle`'s and `warn match`'s times).
-fn unix_seconds(text: &str) -> anyhow::Result<u64> {
+/// Unix seconds of a time given on the command line: RFC 3339
+/// (`2026-11-20T13:00:00Z`) or a plain number of seconds, not before 1970.
+fn parse_time(text: &str) -> anyhow::Result<u64> {
     if let Ok(seconds) = text.parse::<u64>() {
         return Ok(seconds);
     }
     let time = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| anyhow::anyhow!("{text:?} is neither RFC 3339 nor unix seconds"))?;
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "{text:?} is neither an RFC 3339 time (2026-11-20T13:05:00Z) nor unix seconds"
+            )
+        })?;
     u64::try_from(time.unix_timestamp()).map_err(|_| anyhow::anyhow!("{text:?} is before 1970"))
+}
+
+/// The time a run takes as now (`--now` of `distribute`, `demo seed` and
+/// `federation sync`): [`parse_time`] of the option, else the clock.
+fn time_or_now(option: Option<&str>) -> anyhow::Result<i64> {
+    match option {
+        Some(text) => {
+            let seconds = parse_time(text).context("--now")?;
+            i64::try_from(seconds).map_err(|_| anyhow::anyhow!("--now: {text:?} is too late"))
+        }
+        None => Ok(crate::clock::now()),
+    }
 }
 
 #[cfg(test)]
 mod time_tests {
-    use super::unix_seconds;
+    use super::{parse_time, time_or_now};
 
     #[test]
     fn times_parse_as_rfc3339_or_unix_seconds() {
-        assert_eq!(unix_seconds("1764288000").unwrap(), 1_764_288_000);
-        assert_eq!(unix_seconds("2025-11-28T00:00:00Z").unwrap(), 1_764_288_000);
-        assert_eq!(unix_seconds("2020-06-17T10:00:30Z").unwrap(), 1_592_388_030);
-        assert!(unix_seconds("yesterday").is_err());
-        assert!(unix_seconds("1969-12-31T23:59:59Z").is_err());
+        assert_eq!(parse_time("1764288000").unwrap(), 1_764_288_000);
+        assert_eq!(parse_time("2025-11-28T00:00:00Z").unwrap(), 1_764_288_000);
+        assert_eq!(parse_time("2020-06-17T10:00:30Z").unwrap(), 1_592_388_030);
+        assert!(parse_time("yesterday").is_err());
+        assert!(parse_time("1969-12-31T23:59:59Z").is_err());
+        assert_eq!(
+            time_or_now(Some("2025-11-28T00:00:00Z")).unwrap(),
+            1_764_288_000
+        );
+        assert!(time_or_now(None).unwrap() > 1_764_288_000);
     }
 }
