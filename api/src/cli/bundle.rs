@@ -9,7 +9,7 @@ use crate::config::FileConfig;
 use serde::Serialize;
 use shared::bundle::signing::pem_identity;
 use shared::bundle::{
-    ExportSpec, KeyIdentity, KeyRing, Signer, build_export, inspect_export, verify_export,
+    ExportSpec, KeyIdentity, Signer, build_export, inspect_export, verify_export,
 };
 use shared::keys::{DiagnosisKey, KeysFile};
 
@@ -182,12 +182,7 @@ struct SignatureSummary {
 }
 
 fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let mut ring = KeyRing::new();
-    for path in &args.keys {
-        let pem = read_text(path)?;
-        ring.add_pem(&pem)
-            .with_context(|| format!("{}", path.display()))?;
-    }
+    let ring = super::read_key_ring(&args.keys)?;
     let bytes = read_bytes(&args.bundle)?;
     let verified = match verify_export(&bytes, &ring) {
         Ok(verified) => verified,

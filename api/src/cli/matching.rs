@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use serde::Serialize;
-use shared::bundle::{KeyRing, verify_export};
+use shared::bundle::verify_export;
 use shared::en::{MatchOptions, Matches, ObservationLog, match_keys};
 use shared::keys::{DiagnosisKey, DistinctKeys};
 use shared::risk::v2::{ExposureWindow, RiskResult};
@@ -65,13 +65,7 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn match_files(args: &MatchArgs) -> anyhow::Result<MatchOutput> {
-    let mut ring = KeyRing::new();
-    for path in &args.keys {
-        let pem = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        ring.add_pem(&pem)
-            .with_context(|| path.display().to_string())?;
-    }
+    let ring = super::read_key_ring(&args.keys)?;
     let parameters = read_parameters(args.config.as_deref())?;
     let now = match &args.now {
         Some(text) => super::parse_time(text).context("--now")?,

@@ -191,6 +191,19 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The trusted public keys named by `--key` options (SPKI PEM files; one
+/// with `Key-Id:`/`Key-Version:` lines verifies only signatures naming them).
+fn read_key_ring(paths: &[PathBuf]) -> anyhow::Result<shared::bundle::KeyRing> {
+    let mut ring = shared::bundle::KeyRing::new();
+    for path in paths {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        ring.add_pem(&pem)
+            .with_context(|| path.display().to_string())?;
+    }
+    Ok(ring)
+}
+
 /// Unix seconds of a time given on the command line: RFC 3339
 /// (`2026-11-20T13:00:00Z`) or a plain number of seconds, not before 1970.
 fn parse_time(text: &str) -> anyhow::Result<u64> {

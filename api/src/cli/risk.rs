@@ -144,13 +144,7 @@ fn risk_v1(config: Option<&Path>, exposures: &Path) -> anyhow::Result<V1Output> 
 fn read_signed_config(args: &ConfigArgs) -> anyhow::Result<serde_json::Value> {
     use prost::Message as _;
     use proto::appconfig as pb;
-    let mut ring = shared::bundle::KeyRing::new();
-    for path in &args.keys {
-        let pem = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        ring.add_pem(&pem)
-            .with_context(|| path.display().to_string())?;
-    }
+    let ring = super::read_key_ring(&args.keys)?;
     let kind = match args.kind {
         Some(kind) => kind,
         None => {
