@@ -71,6 +71,9 @@ fn sign_verify_inspect_round_trip() {
             "batchNum": 1,
             "batchSize": 1,
             "keys": 2,
+            "revisedKeys": 0,
+            "transmissionRiskLevels": [0, 1, 0, 0, 0, 0, 0, 0, 1],
+            "reportTypes": [1, 1, 0, 0, 0, 0],
             "signature": {"keyId": "262", "keyVersion": "v1", "algorithm": "1.2.840.10045.4.3.2"}
         })
     );
