@@ -30,8 +30,8 @@ pub struct MatchArgs {
     pub keys: Vec<PathBuf>,
     /// Risk calculation parameters (version 2), alone or in a whole
     /// application configuration [default: the production values].
-    #[arg(long = "config", value_name = "PARAMS.json")]
-    pub config: Option<PathBuf>,
+    #[arg(long, value_name = "PARAMS.json")]
+    pub parameters: Option<PathBuf>,
     /// Today, for the age of each window: RFC 3339 or unix seconds
     /// [default: now].
     #[arg(long, value_name = "TIME")]
@@ -66,7 +66,7 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
 
 fn match_files(args: &MatchArgs) -> anyhow::Result<MatchOutput> {
     let ring = super::read_key_ring(&args.keys)?;
-    let parameters = read_parameters(args.config.as_deref())?;
+    let parameters = read_parameters(args.parameters.as_deref())?;
     let now = match &args.now {
         Some(text) => super::parse_time(text).context("--now")?,
         None => std::time::SystemTime::now()
@@ -168,7 +168,7 @@ mod tests {
             bundles: vec![bundle.clone()],
             observations,
             keys: vec![public],
-            config: None,
+            parameters: None,
             now: Some((day * 86_400 + 2 * 86_400).to_string()),
         };
         let output = match_files(&args).unwrap();

@@ -32,9 +32,9 @@ use crate::config::{Countries, FileConfig, StorageConfig};
 pub struct Cli {
     /// TOML configuration file (or the environment's WARN_CONFIG); options
     /// and environment variables override it. `warn risk`, `warn gaen` and
-    /// `warn match` read none: their own `--config` names a JSON input.
-    // Not `env = "WARN_CONFIG"`: clap would hand the variable to the JSON
-    // `--config` of `warn risk`/`warn match` too; `dispatch` reads it.
+    /// `warn match` read none (their JSON inputs have options of their own).
+    // Not `env = "WARN_CONFIG"`: `warn risk` and `warn match` refuse the
+    // option but not the variable, so `dispatch` reads the variable.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -163,9 +163,18 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    // `warn risk` and `warn match` name a JSON input with `--config`, which
-    // shares the global option's name: they read no TOML file.
+    // `warn risk`, `warn gaen` and `warn match` compute from JSON files
+    // named by their own options and read no TOML file. `--config` was
+    // the name of `warn risk`'s and `warn match`'s risk parameters: refused
+    // there, so that an old command line does not score with the
+    // production values without a word.
     let file = match &cli.command {
+        Command::Risk(_) | Command::Match(_) if cli.config.is_some() => {
+            anyhow::bail!(
+                "--config names the TOML configuration file, which warn risk and warn match \
+                 do not read; give their risk parameters (JSON) with --parameters"
+            )
+        }
         Command::Risk(_) | Command::Gaen(_) | Command::Match(_) => FileConfig::default(),
         _ => {
             let path = cli

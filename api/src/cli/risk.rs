@@ -1,10 +1,7 @@
 //! `warn risk v1|v2`: risk scores computed as a phone computes them, from
 //! JSON files in the apps' shapes (docs/risk.md); `warn risk config`: a
 //! signed configuration as the apps download it, verified and decoded.
-//!
-//! Their `--config` names a JSON input and shares its name with the global
-//! `--config` (the server's TOML file), so these commands must not load
-//! the TOML file (see `dispatch` in `mod.rs`).
+//! They read no TOML configuration file (see `dispatch` in `mod.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,8 +24,8 @@ pub enum RiskCommand {
     V2(V2Args),
     /// A signed configuration as the apps download it (`app_config`,
     /// `app_config_android`, `app_config_ios`): verifies its signature and
-    /// prints what it says as JSON, which `risk v1 --config` and
-    /// `risk v2 --config` read.
+    /// prints what it says as JSON, which `risk v1 --parameters` and
+    /// `risk v2 --parameters` read.
     Config(ConfigArgs),
 }
 
@@ -67,11 +64,11 @@ pub enum ConfigKind {
 /// Options of `warn risk v1`.
 #[derive(Debug, clap::Args)]
 pub struct V1Args {
-    /// Version 1 configuration (`minRiskScore`, `riskScoreClasses`,
-    /// `exposureConfig`, `attenuationDuration`), or a whole application
-    /// configuration [default: the production values].
-    #[arg(long = "config", value_name = "CONFIG.json")]
-    pub config: Option<PathBuf>,
+    /// Version 1 risk parameters (`minRiskScore`, `riskScoreClasses`,
+    /// `exposureConfig`, `attenuationDuration`), alone or in a whole
+    /// application configuration [default: the production values].
+    #[arg(long, value_name = "PARAMS.json")]
+    pub parameters: Option<PathBuf>,
     /// `{"exposures": [{"daysSinceExposure", "transmissionRiskLevel", "attenuations": [{"attenuation", "minutes"}]}]}`.
     #[arg(long, value_name = "EXPOSURES.json")]
     pub exposures: PathBuf,
@@ -80,11 +77,11 @@ pub struct V1Args {
 /// Options of `warn risk v2`.
 #[derive(Debug, clap::Args)]
 pub struct V2Args {
-    /// Risk calculation parameters, or a whole application configuration
-    /// (its `riskCalculationParameters` is used) [default: the production
-    /// values].
-    #[arg(long = "config", value_name = "PARAMS.json")]
-    pub config: Option<PathBuf>,
+    /// Risk calculation parameters, alone or in a whole application
+    /// configuration (its `riskCalculationParameters` is used) [default:
+    /// the production values].
+    #[arg(long, value_name = "PARAMS.json")]
+    pub parameters: Option<PathBuf>,
     /// Exposure windows: a JSON array, or `{"exposureWindows": [...]}`.
     #[arg(long, value_name = "WINDOWS.json")]
     pub windows: PathBuf,
@@ -98,11 +95,11 @@ pub fn run(command: RiskCommand) -> anyhow::Result<ExitCode> {
     match command {
         RiskCommand::Config(args) => print_json(&read_signed_config(&args)?),
         RiskCommand::V1(args) => {
-            let calculation = risk_v1(args.config.as_deref(), &args.exposures)?;
+            let calculation = risk_v1(args.parameters.as_deref(), &args.exposures)?;
             print_json(&calculation)
         }
         RiskCommand::V2(args) => {
-            let parameters = read_parameters(args.config.as_deref())?;
+            let parameters = read_parameters(args.parameters.as_deref())?;
             let windows = read_windows(&args.windows)?;
             let calculation = parameters
                 .calculate(&windows)
@@ -126,13 +123,13 @@ struct V1Output {
     calculation: v1::Calculation,
 }
 
-fn risk_v1(config: Option<&Path>, exposures: &Path) -> anyhow::Result<V1Output> {
-    let config: V1Config = match config {
+fn risk_v1(parameters: Option<&Path>, exposures: &Path) -> anyhow::Result<V1Output> {
+    let parameters: V1Config = match parameters {
         Some(path) => read_json(path)?,
         None => shared::risk::defaults::v1(),
     };
     let file: ExposuresFile = read_json(exposures)?;
-    let calculation = config
+    let calculation = parameters
         .calculate(&file.exposures)
         .with_context(|| exposures.display().to_string())?;
     Ok(V1Output {
@@ -193,7 +190,7 @@ fn read_signed_config(args: &ConfigArgs) -> anyhow::Result<serde_json::Value> {
     Ok(value)
 }
 
-/// The v1 `ApplicationConfiguration` as `warn risk v1 --config` reads
+/// The v1 `ApplicationConfiguration` as `warn risk v1 --parameters` reads
 /// it, with its supported countries.
 fn v1_config_json(payload: &[u8]) -> anyhow::Result<serde_json::Value> {
     let config = pb::ApplicationConfiguration::decode(payload)?;
@@ -203,7 +200,7 @@ fn v1_config_json(payload: &[u8]) -> anyhow::Result<serde_json::Value> {
 }
 
 /// `ApplicationConfigurationAndroid`: versions, countries, the risk
-/// calculation parameters (as `warn risk v2 --config` reads them) and
+/// calculation parameters (as `warn risk v2 --parameters` reads them) and
 /// the diagnosis keys data mapping.
 fn android_config_json(payload: &[u8]) -> anyhow::Result<serde_json::Value> {
     let config = pb::ApplicationConfigurationAndroid::decode(payload)?;
