@@ -2,7 +2,11 @@
 //!
 //! [`DiagnosisKey`] is the validated form; [`KeysFile`] is the JSON shape of a
 //! key list as Google's export tools write it
-//! (`{"temporaryExposureKeys": [{"key": base64, "rollingStartNumber", ...}]}`).
+//! (`{"temporaryExposureKeys": [{"key": base64, "rollingStartNumber", ...}]}`);
+//! [`DistinctKeys`] gathers the keys of several bundles as a phone does, a
+//! revision replacing the key it revises.
+
+use std::collections::HashMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -234,9 +238,72 @@ impl KeyJson {
     }
 }
 
+/// Diagnosis keys in the order they came (bundle by bundle, keys before
+/// revised keys), one per key data: a later key with the same data (a
+/// revision, say to revoked) replaces the earlier in its place. What
+/// `warn match` and the browser's matching job match.
+#[derive(Debug, Clone, Default)]
+pub struct DistinctKeys {
+    keys: Vec<DiagnosisKey>,
+    positions: HashMap<[u8; KEY_LENGTH], usize>,
+}
+
+impl DistinctKeys {
+    /// Adds `key`, or replaces the key with the same key data.
+    pub fn insert(&mut self, key: DiagnosisKey) {
+        match self.positions.get(&key.key_data) {
+            Some(&position) => {
+                if let Some(slot) = self.keys.get_mut(position) {
+                    *slot = key;
+                }
+            }
+            None => {
+                self.positions.insert(key.key_data, self.keys.len());
+                self.keys.push(key);
+            }
+        }
+    }
+
+    /// The keys, in the order their key data first came.
+    pub fn as_slice(&self) -> &[DiagnosisKey] {
+        &self.keys
+    }
+
+    /// How many distinct keys.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_revised_key_replaces_the_key_it_revises() {
+        let key = |seed: u8, report_type| {
+            DiagnosisKey::new([seed; 16], 5, 2_653_920, 144, report_type, None).unwrap()
+        };
+        let mut keys = DistinctKeys::default();
+        keys.insert(key(1, ReportType::ConfirmedTest));
+        keys.insert(key(2, ReportType::ConfirmedTest));
+        keys.insert(key(1, ReportType::Revoked));
+        let report_types: Vec<_> = keys
+            .as_slice()
+            .iter()
+            .map(|key| (key.key_data[0], key.report_type))
+            .collect();
+        assert_eq!(
+            report_types,
+            vec![(1, ReportType::Revoked), (2, ReportType::ConfirmedTest)]
+        );
+        assert_eq!(keys.len(), 2);
+    }
 
     #[test]
     fn key_ranges_are_checked() {

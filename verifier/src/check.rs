@@ -9,8 +9,7 @@ use proto::exposurenotification::TemporaryExposureKeyExport;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Language;
-use crate::task::Reason;
+use crate::{Language, Reason};
 
 /// The outcome of checking one key bundle.
 #[derive(Debug, Clone, PartialEq)]

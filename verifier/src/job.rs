@@ -7,19 +7,16 @@
 //! The page sends it to the worker as a [`Request::Match`](crate::task::Request::Match)
 //! with the bundles' bytes attached in the order of [`JobSpec::bundle_names`].
 
-use std::collections::HashMap;
-
 use serde::{Deserialize, Serialize};
 use shared::en::matching::MatchedWindow;
 use shared::en::{MatchOptions, ObservationLog, match_keys};
-use shared::keys::DiagnosisKey;
+use shared::keys::{DiagnosisKey, DistinctKeys};
 use shared::risk::defaults;
 use shared::risk::v2::{ExposureWindow, RiskCalculationParameters, RiskResult};
 
-use crate::Language;
 use crate::check::{Failure, check_keeping};
 use crate::keys::{PublishedKey, key_ring};
-use crate::task::{Reason, WorkerMessage};
+use crate::{Language, Reason};
 
 /// Keys matched per step between two progress reports.
 pub const CHUNK_KEYS: usize = 8_192;
@@ -164,9 +161,9 @@ impl JobError {
         }
     }
 
-    /// The message that reports this error.
-    pub fn message(&self) -> WorkerMessage {
-        WorkerMessage::Failed(Reason::of(|language| self.describe(language)))
+    /// The reason in both languages.
+    pub fn reason(&self) -> Reason {
+        Reason::of(|language| self.describe(language))
     }
 }
 
@@ -186,7 +183,7 @@ pub fn run(
     // A rough count until the keys are known: one chunk per bundle.
     let mut total = bundles.len() * 2;
     let mut done = 0;
-    let mut keys = KeyList::default();
+    let mut keys = DistinctKeys::default();
     let mut keys_refused = 0;
     let mut reports = Vec::with_capacity(bundles.len());
     for (name, bytes) in spec.bundle_names.iter().zip(bundles) {
@@ -212,11 +209,11 @@ pub fn run(
     }
 
     let options = MatchOptions::at(spec.now);
-    let chunks = keys.keys.len().div_ceil(CHUNK_KEYS);
+    let chunks = keys.len().div_ceil(CHUNK_KEYS);
     total = done + chunks;
     let mut windows = Vec::new();
     let (mut keys_checked, mut keys_matched, mut observations_matched) = (0, 0, 0);
-    for chunk in keys.keys.chunks(CHUNK_KEYS) {
+    for chunk in keys.as_slice().chunks(CHUNK_KEYS) {
         let matches = match_keys(chunk, &spec.log, &options)
             .map_err(|error| JobError::Log(error.to_string()))?;
         keys_checked += matches.keys_checked;
@@ -242,7 +239,7 @@ pub fn run(
         .result;
     Ok(Outcome {
         bundles: reports,
-        diagnosis_keys: keys.keys.len(),
+        diagnosis_keys: keys.len(),
         keys_refused,
         keys_checked,
         keys_matched,
@@ -250,28 +247,4 @@ pub fn run(
         windows,
         result,
     })
-}
-
-/// Keys in bundle order, one per key data: a later key with the same data
-/// (a revision) replaces the earlier.
-#[derive(Default)]
-struct KeyList {
-    keys: Vec<DiagnosisKey>,
-    positions: HashMap<[u8; 16], usize>,
-}
-
-impl KeyList {
-    fn insert(&mut self, key: DiagnosisKey) {
-        match self.positions.get(&key.key_data) {
-            Some(position) => {
-                if let Some(slot) = self.keys.get_mut(*position) {
-                    *slot = key;
-                }
-            }
-            None => {
-                self.positions.insert(key.key_data, self.keys.len());
-                self.keys.push(key);
-            }
-        }
-    }
 }

@@ -12,6 +12,11 @@
 //! - [`task`]: the Web Worker's protocol. The worker (`src/main.rs`) does
 //!   all of the above off the page's thread, so that signature checks,
 //!   inflate and protobuf never reach the page's own WebAssembly.
+//!
+//! Dependencies go one way: `task` uses `check`, `job` and `keys`; `job`
+//! uses `check` and `keys`; none of them uses `task`. A failure is worded
+//! as a [`Reason`] (both languages) where it happens, and `task` carries
+//! it to the page.
 //! - [`phone`]: the simulated phone's memory and rules (keys per day,
 //!   beacons, padded submissions, when to check for bundles, risk card).
 
@@ -21,6 +26,8 @@ pub mod keys;
 pub mod phone;
 pub mod task;
 
+use serde::{Deserialize, Serialize};
+
 /// The language of a sentence for a person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -28,6 +35,34 @@ pub enum Language {
     German,
     /// English.
     English,
+}
+
+/// A reason for a person, in both languages of the portal: how [`check`]
+/// and [`job`] word a failure, and what the worker sends a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    /// In German.
+    pub german: String,
+    /// In English.
+    pub english: String,
+}
+
+impl Reason {
+    /// The reason as `describe` words it in each language.
+    pub fn of(describe: impl Fn(Language) -> String) -> Self {
+        Self {
+            german: describe(Language::German),
+            english: describe(Language::English),
+        }
+    }
+
+    /// The reason in `language`.
+    pub fn describe(&self, language: Language) -> &str {
+        match language {
+            Language::German => &self.german,
+            Language::English => &self.english,
+        }
+    }
 }
 
 /// `2026-11-20 13:00 UTC` for unix seconds.

@@ -20,8 +20,13 @@ use shared::risk::ApplicationConfig;
 
 use crate::Language;
 use crate::check::{CheckReport, check, describe_bundle_error};
-use crate::job::{self, JobSpec, Outcome, Progress};
+use crate::job::{self, JobError, JobSpec, Outcome, Progress};
 use crate::keys::{PublishedKey, key_ring};
+
+/// The reason of [`WorkerMessage::Failed`], part of the protocol; defined
+/// at the crate root so that `check` and `job` word their failures without
+/// knowing the protocol.
+pub use crate::Reason;
 
 /// A message and the id of the request it belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,30 +95,10 @@ impl WorkerMessage {
     }
 }
 
-/// A reason for a person, in both languages of the portal.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reason {
-    /// In German.
-    pub german: String,
-    /// In English.
-    pub english: String,
-}
-
-impl Reason {
-    /// The reason as `describe` words it in each language.
-    pub fn of(describe: impl Fn(Language) -> String) -> Self {
-        Self {
-            german: describe(Language::German),
-            english: describe(Language::English),
-        }
-    }
-
-    /// The reason in `language`.
-    pub fn describe(&self, language: Language) -> &str {
-        match language {
-            Language::German => &self.german,
-            Language::English => &self.english,
-        }
+impl From<JobError> for WorkerMessage {
+    /// The message that reports a job that could not run.
+    fn from(error: JobError) -> Self {
+        Self::Failed(error.reason())
     }
 }
 
@@ -169,7 +154,7 @@ pub fn handle(
         }
         Request::Match(spec) => match job::run(spec, files, progress) {
             Ok(outcome) => WorkerMessage::Done(Box::new(outcome)),
-            Err(error) => error.message(),
+            Err(error) => WorkerMessage::from(error),
         },
     }
 }

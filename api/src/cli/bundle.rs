@@ -9,7 +9,7 @@ use crate::config::FileConfig;
 use serde::Serialize;
 use shared::bundle::signing::pem_identity;
 use shared::bundle::{
-    ExportSpec, KeyIdentity, KeyRing, Signer, build_export, inspect_export, verify_export,
+    ExportSpec, ExportSummary, KeyIdentity, Signer, build_export, inspect_export, verify_export,
 };
 use shared::keys::{DiagnosisKey, KeysFile};
 
@@ -75,7 +75,8 @@ pub struct VerifyArgs {
     /// The bundle.
     #[arg(value_name = "FILE.zip")]
     pub bundle: PathBuf,
-    /// Print a JSON summary instead of a line of text.
+    /// Print JSON instead of a line of text: the bundle in numbers (as the
+    /// browser verifier counts them) and the key that verified it.
     #[arg(long)]
     pub json: bool,
 }
@@ -134,8 +135,8 @@ fn sign(args: SignArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     let keys = read_keys(&args.keys)?;
     let spec = ExportSpec {
         region,
-        start_timestamp: super::unix_seconds(&args.start).context("--start")?,
-        end_timestamp: super::unix_seconds(&args.end).context("--end")?,
+        start_timestamp: super::parse_time(&args.start).context("--start")?,
+        end_timestamp: super::parse_time(&args.end).context("--end")?,
         batch_num: args.batch_num,
         batch_size: args.batch_size,
         keys,
@@ -161,33 +162,28 @@ fn read_keys(path: &Path) -> anyhow::Result<Vec<DiagnosisKey>> {
         .map_err(|(index, error)| anyhow!("{}: key {index}: {error}", path.display()))
 }
 
+/// `warn bundle verify --json`: what the bundle holds (the browser
+/// verifier's numbers) and the key that verified it.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct VerifySummary {
-    region: String,
-    start_timestamp: u64,
-    end_timestamp: u64,
-    batch_num: i32,
-    batch_size: i32,
-    keys: usize,
-    signature: SignatureSummary,
+struct VerifyOutput {
+    #[serde(flatten)]
+    contents: ExportSummary,
+    signature: SignatureOutput,
 }
 
+/// A signature's key and algorithm, as `export.sig` (verify) or
+/// `export.bin`'s signature infos (inspect) name them.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SignatureSummary {
+struct SignatureOutput {
     key_id: String,
     key_version: String,
     algorithm: String,
 }
 
 fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let mut ring = KeyRing::new();
-    for path in &args.keys {
-        let pem = read_text(path)?;
-        ring.add_pem(&pem)
-            .with_context(|| format!("{}", path.display()))?;
-    }
+    let ring = super::read_key_ring(&args.keys)?;
     let bytes = read_bytes(&args.bundle)?;
     let verified = match verify_export(&bytes, &ring) {
         Ok(verified) => verified,
@@ -196,33 +192,27 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    let export = &verified.export;
-    let summary = VerifySummary {
-        region: export.region().to_owned(),
-        start_timestamp: export.start_timestamp(),
-        end_timestamp: export.end_timestamp(),
-        batch_num: export.batch_num(),
-        batch_size: export.batch_size(),
-        keys: export.keys.len(),
-        signature: SignatureSummary {
+    let output = VerifyOutput {
+        contents: ExportSummary::of(&verified.export),
+        signature: SignatureOutput {
             key_id: verified.signed_by.key_id.clone(),
             key_version: verified.signed_by.key_version.clone(),
             algorithm: shared::bundle::SIGNATURE_ALGORITHM.to_owned(),
         },
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        println!("{}", serde_json::to_string_pretty(&output)?);
     } else {
         println!(
             "valid: {} keys, region {}, {} to {}, batch {}/{}, signed by key {} version {}",
-            summary.keys,
-            summary.region,
-            summary.start_timestamp,
-            summary.end_timestamp,
-            summary.batch_num,
-            summary.batch_size,
-            summary.signature.key_id,
-            summary.signature.key_version
+            output.contents.keys,
+            output.contents.region,
+            output.contents.start_timestamp,
+            output.contents.end_timestamp,
+            output.contents.batch_num,
+            output.contents.batch_size,
+            output.signature.key_id,
+            output.signature.key_version
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -236,18 +226,10 @@ struct InspectOutput {
     end_timestamp: u64,
     batch_num: i32,
     batch_size: i32,
-    signature_infos: Vec<SignatureInfoOutput>,
+    signature_infos: Vec<SignatureOutput>,
     signatures: usize,
     keys: Vec<KeyOutput>,
     revised_keys: Vec<KeyOutput>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct SignatureInfoOutput {
-    key_id: String,
-    key_version: String,
-    algorithm: String,
 }
 
 #[derive(Serialize)]
@@ -288,7 +270,7 @@ fn inspect(args: InspectArgs) -> anyhow::Result<ExitCode> {
         signature_infos: export
             .signature_infos
             .iter()
-            .map(|info| SignatureInfoOutput {
+            .map(|info| SignatureOutput {
                 key_id: info.verification_key_id().to_owned(),
                 key_version: info.verification_key_version().to_owned(),
                 algorithm: info.signature_algorithm().to_owned(),

@@ -29,8 +29,8 @@ pub struct SeedArgs {
     /// Spread the submissions over this many days before now.
     #[arg(long, value_name = "D", default_value_t = 14)]
     pub days: i64,
-    /// The time taken as now (RFC 3339; default: now).
-    #[arg(long, value_name = "RFC3339")]
+    /// The time taken as now (RFC 3339 or unix seconds; default: now).
+    #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// Seed of the random generator, for repeatable data (default: random).
     #[arg(long, value_name = "N")]
@@ -49,10 +49,7 @@ pub fn run(command: DemoCommand, file: &FileConfig) -> anyhow::Result<ExitCode> 
     if args.days < 1 {
         anyhow::bail!("--days must be at least 1");
     }
-    let now = match &args.now {
-        Some(text) => super::distribute::parse_time(text)?,
-        None => crate::clock::now(),
-    };
+    let now = super::time_or_now(args.now.as_deref())?;
     let storage = args.storage.resolve(file);
     let countries = args.countries.resolve(file)?;
     let options = SeedOptions {

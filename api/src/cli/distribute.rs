@@ -48,8 +48,9 @@ impl DistributionArgs {
 /// Options of `warn distribute`.
 #[derive(Debug, clap::Args)]
 pub struct DistributeArgs {
-    /// The time the run takes as now (RFC 3339, e.g. 2026-11-20T13:05:00Z; default: now).
-    #[arg(long, value_name = "RFC3339")]
+    /// The time the run takes as now: RFC 3339 (2026-11-20T13:05:00Z) or unix
+    /// seconds [default: now].
+    #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// Distribution.
     #[command(flatten)]
@@ -65,10 +66,7 @@ pub struct DistributeArgs {
 /// Runs one assembly and prints a summary line.
 pub fn run(args: DistributeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     crate::telemetry::init();
-    let now = match &args.now {
-        Some(text) => parse_time(text)?,
-        None => crate::clock::now(),
-    };
+    let now = super::time_or_now(args.now.as_deref())?;
     let storage = args.storage.resolve(file);
     let countries = args.countries.resolve(file)?;
     let settings = args.distribution.resolve(file);
@@ -119,11 +117,4 @@ impl crate::distribution::run::Progress for Bar {
     fn finish(&self) {
         self.0.finish_and_clear();
     }
-}
-
-/// Unix seconds of an RFC 3339 time.
-pub fn parse_time(text: &str) -> anyhow::Result<i64> {
-    let moment = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .with_context(|| format!("{text:?} is not an RFC 3339 time (2026-11-20T13:05:00Z)"))?;
-    Ok(moment.unix_timestamp())
 }

@@ -139,8 +139,8 @@ pub struct CertArgs {
 /// Options of `warn federation sync`.
 #[derive(Debug, clap::Args)]
 pub struct SyncArgs {
-    /// The time the run takes as now (RFC 3339; default: now).
-    #[arg(long, value_name = "RFC3339")]
+    /// The time the run takes as now (RFC 3339 or unix seconds; default: now).
+    #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     /// Federation.
     #[command(flatten)]
@@ -183,10 +183,7 @@ fn cert(args: CertArgs) -> anyhow::Result<ExitCode> {
 
 fn sync(args: SyncArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     crate::telemetry::init();
-    let now = match &args.now {
-        Some(text) => super::distribute::parse_time(text)?,
-        None => crate::clock::now(),
-    };
+    let now = super::time_or_now(args.now.as_deref())?;
     let settings = args
         .federation
         .resolve(file)

@@ -2,15 +2,14 @@
 //! observation log: the bundles verified, the keys matched, the exposure
 //! windows and the version 2 risk result.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use serde::Serialize;
-use shared::bundle::{KeyRing, verify_export};
+use shared::bundle::verify_export;
 use shared::en::{MatchOptions, Matches, ObservationLog, match_keys};
-use shared::keys::DiagnosisKey;
+use shared::keys::{DiagnosisKey, DistinctKeys};
 use shared::risk::v2::{ExposureWindow, RiskResult};
 
 use super::risk::{print_json, read_json, read_parameters};
@@ -31,8 +30,8 @@ pub struct MatchArgs {
     pub keys: Vec<PathBuf>,
     /// Risk calculation parameters (version 2), alone or in a whole
     /// application configuration [default: the production values].
-    #[arg(long = "config", value_name = "PARAMS.json")]
-    pub config: Option<PathBuf>,
+    #[arg(long, value_name = "PARAMS.json")]
+    pub parameters: Option<PathBuf>,
     /// Today, for the age of each window: RFC 3339 or unix seconds
     /// [default: now].
     #[arg(long, value_name = "TIME")]
@@ -66,22 +65,16 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn match_files(args: &MatchArgs) -> anyhow::Result<MatchOutput> {
-    let mut ring = KeyRing::new();
-    for path in &args.keys {
-        let pem = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        ring.add_pem(&pem)
-            .with_context(|| path.display().to_string())?;
-    }
-    let parameters = read_parameters(args.config.as_deref())?;
+    let ring = super::read_key_ring(&args.keys)?;
+    let parameters = read_parameters(args.parameters.as_deref())?;
     let now = match &args.now {
-        Some(text) => super::unix_seconds(text).context("--now")?,
+        Some(text) => super::parse_time(text).context("--now")?,
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs()),
     };
 
-    let mut keys = KeyList::default();
+    let mut keys = DistinctKeys::default();
     let mut bundles = Vec::new();
     for path in &args.bundles {
         let bytes =
@@ -109,37 +102,17 @@ fn match_files(args: &MatchArgs) -> anyhow::Result<MatchOutput> {
     }
 
     let log: ObservationLog = read_json(&args.observations)?;
-    let matches = match_keys(&keys.keys, &log, &MatchOptions::at(now))
+    let matches = match_keys(keys.as_slice(), &log, &MatchOptions::at(now))
         .map_err(|error| anyhow!("{}: {error}", args.observations.display()))?;
     let exposure_windows = matches.exposure_windows();
     let result = parameters.calculate(&exposure_windows)?.result;
     Ok(MatchOutput {
         bundles,
-        diagnosis_keys: keys.keys.len(),
+        diagnosis_keys: keys.len(),
         matches,
         exposure_windows,
         result,
     })
-}
-
-/// Keys in bundle order, one per key data: a later key with the same data
-/// (a revision) replaces the earlier.
-#[derive(Default)]
-struct KeyList {
-    keys: Vec<DiagnosisKey>,
-    positions: HashMap<[u8; 16], usize>,
-}
-
-impl KeyList {
-    fn insert(&mut self, key: DiagnosisKey) {
-        match self.positions.get(&key.key_data) {
-            Some(position) => self.keys[*position] = key,
-            None => {
-                self.positions.insert(key.key_data, self.keys.len());
-                self.keys.push(key);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -195,7 +168,7 @@ mod tests {
             bundles: vec![bundle.clone()],
             observations,
             keys: vec![public],
-            config: None,
+            parameters: None,
             now: Some((day * 86_400 + 2 * 86_400).to_string()),
         };
         let output = match_files(&args).unwrap();
@@ -212,25 +185,5 @@ mod tests {
         assert!(error.contains("bundle.zip"), "{error}");
         args.keys = vec![dir.path().join("missing.pem")];
         assert!(format!("{:#}", match_files(&args).unwrap_err()).contains("cannot read"));
-    }
-
-    #[test]
-    fn a_revised_key_replaces_the_key_it_revises() {
-        let key = |seed: u8, report_type| {
-            DiagnosisKey::new([seed; 16], 5, 2_653_920, 144, report_type, None).unwrap()
-        };
-        let mut keys = KeyList::default();
-        keys.insert(key(1, ReportType::ConfirmedTest));
-        keys.insert(key(2, ReportType::ConfirmedTest));
-        keys.insert(key(1, ReportType::Revoked));
-        let report_types: Vec<_> = keys
-            .keys
-            .iter()
-            .map(|key| (key.key_data[0], key.report_type))
-            .collect();
-        assert_eq!(
-            report_types,
-            vec![(1, ReportType::Revoked), (2, ReportType::ConfirmedTest)]
-        );
     }
 }

@@ -20,6 +20,7 @@ mod user;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Countries, FileConfig, StorageConfig};
@@ -31,9 +32,9 @@ use crate::config::{Countries, FileConfig, StorageConfig};
 pub struct Cli {
     /// TOML configuration file (or the environment's WARN_CONFIG); options
     /// and environment variables override it. `warn risk`, `warn gaen` and
-    /// `warn match` read none: their own `--config` names a JSON input.
-    // Not `env = "WARN_CONFIG"`: clap would hand the variable to the JSON
-    // `--config` of `warn risk`/`warn match` too; `dispatch` reads it.
+    /// `warn match` read none (their JSON inputs have options of their own).
+    // Not `env = "WARN_CONFIG"`: `warn risk` and `warn match` refuse the
+    // option but not the variable, so `dispatch` reads the variable.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -162,9 +163,18 @@ pub fn run(cli: Cli) -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
-    // `warn risk` and `warn match` name a JSON input with `--config`, which
-    // shares the global option's name: they read no TOML file.
+    // `warn risk`, `warn gaen` and `warn match` compute from JSON files
+    // named by their own options and read no TOML file. `--config` was
+    // the name of `warn risk`'s and `warn match`'s risk parameters: refused
+    // there, so that an old command line does not score with the
+    // production values without a word.
     let file = match &cli.command {
+        Command::Risk(_) | Command::Match(_) if cli.config.is_some() => {
+            anyhow::bail!(
+                "--config names the TOML configuration file, which warn risk and warn match \
+                 do not read; give their risk parameters (JSON) with --parameters"
+            )
+        }
         Command::Risk(_) | Command::Gaen(_) | Command::Match(_) => FileConfig::default(),
         _ => {
             let path = cli
@@ -190,27 +200,61 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Unix seconds from RFC 3339 (`2026-11-20T13:00:00Z`) or a plain number
-/// (`warn bundle`'s and `warn match`'s times).
-fn unix_seconds(text: &str) -> anyhow::Result<u64> {
+/// The trusted public keys named by `--key` options (SPKI PEM files; one
+/// with `Key-Id:`/`Key-Version:` lines verifies only signatures naming them).
+fn read_key_ring(paths: &[PathBuf]) -> anyhow::Result<shared::bundle::KeyRing> {
+    let mut ring = shared::bundle::KeyRing::new();
+    for path in paths {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        ring.add_pem(&pem)
+            .with_context(|| path.display().to_string())?;
+    }
+    Ok(ring)
+}
+
+/// Unix seconds of a time given on the command line: RFC 3339
+/// (`2026-11-20T13:00:00Z`) or a plain number of seconds, not before 1970.
+fn parse_time(text: &str) -> anyhow::Result<u64> {
     if let Ok(seconds) = text.parse::<u64>() {
         return Ok(seconds);
     }
     let time = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| anyhow::anyhow!("{text:?} is neither RFC 3339 nor unix seconds"))?;
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "{text:?} is neither an RFC 3339 time (2026-11-20T13:05:00Z) nor unix seconds"
+            )
+        })?;
     u64::try_from(time.unix_timestamp()).map_err(|_| anyhow::anyhow!("{text:?} is before 1970"))
+}
+
+/// The time a run takes as now (`--now` of `distribute`, `demo seed` and
+/// `federation sync`): [`parse_time`] of the option, else the clock.
+fn time_or_now(option: Option<&str>) -> anyhow::Result<i64> {
+    match option {
+        Some(text) => {
+            let seconds = parse_time(text).context("--now")?;
+            i64::try_from(seconds).map_err(|_| anyhow::anyhow!("--now: {text:?} is too late"))
+        }
+        None => Ok(crate::clock::now()),
+    }
 }
 
 #[cfg(test)]
 mod time_tests {
-    use super::unix_seconds;
+    use super::{parse_time, time_or_now};
 
     #[test]
     fn times_parse_as_rfc3339_or_unix_seconds() {
-        assert_eq!(unix_seconds("1764288000").unwrap(), 1_764_288_000);
-        assert_eq!(unix_seconds("2025-11-28T00:00:00Z").unwrap(), 1_764_288_000);
-        assert_eq!(unix_seconds("2020-06-17T10:00:30Z").unwrap(), 1_592_388_030);
-        assert!(unix_seconds("yesterday").is_err());
-        assert!(unix_seconds("1969-12-31T23:59:59Z").is_err());
+        assert_eq!(parse_time("1764288000").unwrap(), 1_764_288_000);
+        assert_eq!(parse_time("2025-11-28T00:00:00Z").unwrap(), 1_764_288_000);
+        assert_eq!(parse_time("2020-06-17T10:00:30Z").unwrap(), 1_592_388_030);
+        assert!(parse_time("yesterday").is_err());
+        assert!(parse_time("1969-12-31T23:59:59Z").is_err());
+        assert_eq!(
+            time_or_now(Some("2025-11-28T00:00:00Z")).unwrap(),
+            1_764_288_000
+        );
+        assert!(time_or_now(None).unwrap() > 1_764_288_000);
     }
 }

@@ -1,15 +1,14 @@
 //! `warn risk v1|v2`: risk scores computed as a phone computes them, from
 //! JSON files in the apps' shapes (docs/risk.md); `warn risk config`: a
 //! signed configuration as the apps download it, verified and decoded.
-//!
-//! Their `--config` names a JSON input and shares its name with the global
-//! `--config` (the server's TOML file), so these commands must not load
-//! the TOML file (see `dispatch` in `mod.rs`).
+//! They read no TOML configuration file (see `dispatch` in `mod.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
+use prost::Message as _;
+use proto::appconfig as pb;
 use serde::Serialize;
 use shared::risk::v1::{self, ExposuresFile, V1Config};
 use shared::risk::v2::{ExposureWindow, RiskCalculationParameters};
@@ -25,8 +24,8 @@ pub enum RiskCommand {
     V2(V2Args),
     /// A signed configuration as the apps download it (`app_config`,
     /// `app_config_android`, `app_config_ios`): verifies its signature and
-    /// prints what it says as JSON, which `risk v1 --config` and
-    /// `risk v2 --config` read.
+    /// prints what it says as JSON, which `risk v1 --parameters` and
+    /// `risk v2 --parameters` read.
     Config(ConfigArgs),
 }
 
@@ -65,11 +64,11 @@ pub enum ConfigKind {
 /// Options of `warn risk v1`.
 #[derive(Debug, clap::Args)]
 pub struct V1Args {
-    /// Version 1 configuration (`minRiskScore`, `riskScoreClasses`,
-    /// `exposureConfig`, `attenuationDuration`), or a whole application
-    /// configuration [default: the production values].
-    #[arg(long = "config", value_name = "CONFIG.json")]
-    pub config: Option<PathBuf>,
+    /// Version 1 risk parameters (`minRiskScore`, `riskScoreClasses`,
+    /// `exposureConfig`, `attenuationDuration`), alone or in a whole
+    /// application configuration [default: the production values].
+    #[arg(long, value_name = "PARAMS.json")]
+    pub parameters: Option<PathBuf>,
     /// `{"exposures": [{"daysSinceExposure", "transmissionRiskLevel", "attenuations": [{"attenuation", "minutes"}]}]}`.
     #[arg(long, value_name = "EXPOSURES.json")]
     pub exposures: PathBuf,
@@ -78,11 +77,11 @@ pub struct V1Args {
 /// Options of `warn risk v2`.
 #[derive(Debug, clap::Args)]
 pub struct V2Args {
-    /// Risk calculation parameters, or a whole application configuration
-    /// (its `riskCalculationParameters` is used) [default: the production
-    /// values].
-    #[arg(long = "config", value_name = "PARAMS.json")]
-    pub config: Option<PathBuf>,
+    /// Risk calculation parameters, alone or in a whole application
+    /// configuration (its `riskCalculationParameters` is used) [default:
+    /// the production values].
+    #[arg(long, value_name = "PARAMS.json")]
+    pub parameters: Option<PathBuf>,
     /// Exposure windows: a JSON array, or `{"exposureWindows": [...]}`.
     #[arg(long, value_name = "WINDOWS.json")]
     pub windows: PathBuf,
@@ -96,11 +95,11 @@ pub fn run(command: RiskCommand) -> anyhow::Result<ExitCode> {
     match command {
         RiskCommand::Config(args) => print_json(&read_signed_config(&args)?),
         RiskCommand::V1(args) => {
-            let calculation = risk_v1(args.config.as_deref(), &args.exposures)?;
+            let calculation = risk_v1(args.parameters.as_deref(), &args.exposures)?;
             print_json(&calculation)
         }
         RiskCommand::V2(args) => {
-            let parameters = read_parameters(args.config.as_deref())?;
+            let parameters = read_parameters(args.parameters.as_deref())?;
             let windows = read_windows(&args.windows)?;
             let calculation = parameters
                 .calculate(&windows)
@@ -124,13 +123,13 @@ struct V1Output {
     calculation: v1::Calculation,
 }
 
-fn risk_v1(config: Option<&Path>, exposures: &Path) -> anyhow::Result<V1Output> {
-    let config: V1Config = match config {
+fn risk_v1(parameters: Option<&Path>, exposures: &Path) -> anyhow::Result<V1Output> {
+    let parameters: V1Config = match parameters {
         Some(path) => read_json(path)?,
         None => shared::risk::defaults::v1(),
     };
     let file: ExposuresFile = read_json(exposures)?;
-    let calculation = config
+    let calculation = parameters
         .calculate(&file.exposures)
         .with_context(|| exposures.display().to_string())?;
     Ok(V1Output {
@@ -140,102 +139,114 @@ fn risk_v1(config: Option<&Path>, exposures: &Path) -> anyhow::Result<V1Output> 
     })
 }
 
-/// Verifies and decodes a signed configuration file.
-fn read_signed_config(args: &ConfigArgs) -> anyhow::Result<serde_json::Value> {
-    use prost::Message as _;
-    use proto::appconfig as pb;
-    let mut ring = shared::bundle::KeyRing::new();
-    for path in &args.keys {
-        let pem = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        ring.add_pem(&pem)
-            .with_context(|| path.display().to_string())?;
-    }
-    let kind = match args.kind {
-        Some(kind) => kind,
-        None => {
-            let name = args
-                .file
-                .file_name()
-                .and_then(|name| name.to_str())
-                .unwrap_or("");
-            if name.contains("app_config_android") {
-                ConfigKind::Android
-            } else if name.contains("app_config_ios") {
-                ConfigKind::Ios
-            } else if name.contains("app_config") {
-                ConfigKind::V1
-            } else {
-                return Err(anyhow!(
-                    "{}: say which configuration it is with --kind v1|android|ios",
-                    args.file.display()
-                ));
-            }
+impl ConfigKind {
+    /// The configuration a file's name says it is, if it says.
+    fn of_file_name(path: &Path) -> Option<Self> {
+        let name = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("");
+        if name.contains("app_config_android") {
+            Some(Self::Android)
+        } else if name.contains("app_config_ios") {
+            Some(Self::Ios)
+        } else if name.contains("app_config") {
+            Some(Self::V1)
+        } else {
+            None
         }
-    };
+    }
+}
+
+/// Verifies and decodes a signed configuration file: the kind from the
+/// option or the file name, the signature against `--key`, then the
+/// payload as JSON with its kind and signing key.
+fn read_signed_config(args: &ConfigArgs) -> anyhow::Result<serde_json::Value> {
+    let ring = super::read_key_ring(&args.keys)?;
+    let kind = args
+        .kind
+        .or_else(|| ConfigKind::of_file_name(&args.file))
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: say which configuration it is with --kind v1|android|ios",
+                args.file.display()
+            )
+        })?;
     let bytes = std::fs::read(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let (payload, signed_by) = shared::bundle::verify_payload(&bytes, &ring)
         .map_err(|error| anyhow!("invalid: {}: {error}", args.file.display()))?;
-    let context = || format!("{}: export.bin", args.file.display());
     let mut value = match kind {
-        ConfigKind::V1 => {
-            let config =
-                pb::ApplicationConfiguration::decode(payload.as_slice()).with_context(context)?;
-            let v1 = V1Config::try_from(&config).with_context(context)?;
-            let mut value = serde_json::to_value(v1)?;
-            value["supportedCountries"] = serde_json::to_value(&config.supported_countries)?;
-            value
-        }
-        ConfigKind::Android => {
-            let config = pb::ApplicationConfigurationAndroid::decode(payload.as_slice())
-                .with_context(context)?;
-            let parameters = config
-                .risk_calculation_parameters
-                .as_ref()
-                .ok_or_else(|| anyhow!("{}: no riskCalculationParameters", context()))?;
-            serde_json::json!({
-                "minVersionCode": config.min_version_code,
-                "latestVersionCode": config.latest_version_code,
-                "supportedCountries": config.supported_countries.clone(),
-                "maxEncounterAgeInDays": parameters.max_encounter_age_in_days,
-                "riskCalculationParameters": RiskCalculationParameters::try_from(parameters).with_context(context)?,
-                "diagnosisKeysDataMapping": shared::risk::published::data_mapping_of(&config),
-            })
-        }
-        ConfigKind::Ios => {
-            let config = pb::ApplicationConfigurationIos::decode(payload.as_slice())
-                .with_context(context)?;
-            let parameters = config
-                .risk_calculation_parameters
-                .as_ref()
-                .ok_or_else(|| anyhow!("{}: no riskCalculationParameters", context()))?;
-            let version = |version: &Option<pb::SemanticVersion>| {
-                version
-                    .as_ref()
-                    .map(|v| format!("{}.{}.{}", v.major, v.minor, v.patch))
-            };
-            let exposure = config.exposure_configuration.clone().unwrap_or_default();
-            serde_json::json!({
-                "minVersion": version(&config.min_version),
-                "latestVersion": version(&config.latest_version),
-                "supportedCountries": config.supported_countries.clone(),
-                "maxEncounterAgeInDays": parameters.max_encounter_age_in_days,
-                "riskCalculationParameters": RiskCalculationParameters::try_from(parameters).with_context(context)?,
-                "infectiousnessForDaysSinceOnsetOfSymptoms": exposure
-                    .infectiousness_for_days_since_onset_of_symptoms
-                    .into_iter()
-                    .collect::<std::collections::BTreeMap<_, _>>(),
-                "reportTypeNoneMap": exposure.report_type_none_map,
-            })
-        }
-    };
+        ConfigKind::V1 => v1_config_json(&payload),
+        ConfigKind::Android => android_config_json(&payload),
+        ConfigKind::Ios => ios_config_json(&payload),
+    }
+    .with_context(|| format!("{}: export.bin", args.file.display()))?;
     value["kind"] = serde_json::to_value(kind)?;
     value["signedBy"] = serde_json::json!({
         "keyId": signed_by.key_id,
         "keyVersion": signed_by.key_version,
     });
     Ok(value)
+}
+
+/// The v1 `ApplicationConfiguration` as `warn risk v1 --parameters` reads
+/// it, with its supported countries.
+fn v1_config_json(payload: &[u8]) -> anyhow::Result<serde_json::Value> {
+    let config = pb::ApplicationConfiguration::decode(payload)?;
+    let mut value = serde_json::to_value(V1Config::try_from(&config)?)?;
+    value["supportedCountries"] = serde_json::to_value(&config.supported_countries)?;
+    Ok(value)
+}
+
+/// `ApplicationConfigurationAndroid`: versions, countries, the risk
+/// calculation parameters (as `warn risk v2 --parameters` reads them) and
+/// the diagnosis keys data mapping.
+fn android_config_json(payload: &[u8]) -> anyhow::Result<serde_json::Value> {
+    let config = pb::ApplicationConfigurationAndroid::decode(payload)?;
+    let parameters = risk_parameters_of(&config.risk_calculation_parameters)?;
+    Ok(serde_json::json!({
+        "minVersionCode": config.min_version_code,
+        "latestVersionCode": config.latest_version_code,
+        "supportedCountries": config.supported_countries.clone(),
+        "maxEncounterAgeInDays": parameters.max_encounter_age_in_days,
+        "riskCalculationParameters": RiskCalculationParameters::try_from(parameters)?,
+        "diagnosisKeysDataMapping": shared::risk::published::data_mapping_of(&config),
+    }))
+}
+
+/// `ApplicationConfigurationIOS`: versions, countries, the risk calculation
+/// parameters and the framework's exposure configuration.
+fn ios_config_json(payload: &[u8]) -> anyhow::Result<serde_json::Value> {
+    let config = pb::ApplicationConfigurationIos::decode(payload)?;
+    let parameters = risk_parameters_of(&config.risk_calculation_parameters)?;
+    let version = |version: &Option<pb::SemanticVersion>| {
+        version
+            .as_ref()
+            .map(|v| format!("{}.{}.{}", v.major, v.minor, v.patch))
+    };
+    let exposure = config.exposure_configuration.clone().unwrap_or_default();
+    Ok(serde_json::json!({
+        "minVersion": version(&config.min_version),
+        "latestVersion": version(&config.latest_version),
+        "supportedCountries": config.supported_countries.clone(),
+        "maxEncounterAgeInDays": parameters.max_encounter_age_in_days,
+        "riskCalculationParameters": RiskCalculationParameters::try_from(parameters)?,
+        "infectiousnessForDaysSinceOnsetOfSymptoms": exposure
+            .infectiousness_for_days_since_onset_of_symptoms
+            .into_iter()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+        "reportTypeNoneMap": exposure.report_type_none_map,
+    }))
+}
+
+/// The risk calculation parameters a version 2 configuration must carry.
+fn risk_parameters_of(
+    parameters: &Option<pb::RiskCalculationParameters>,
+) -> anyhow::Result<&pb::RiskCalculationParameters> {
+    parameters
+        .as_ref()
+        .ok_or_else(|| anyhow!("no riskCalculationParameters"))
 }
 
 /// Reads risk calculation parameters, alone or inside a whole

@@ -71,6 +71,9 @@ fn sign_verify_inspect_round_trip() {
             "batchNum": 1,
             "batchSize": 1,
             "keys": 2,
+            "revisedKeys": 0,
+            "transmissionRiskLevels": [0, 1, 0, 0, 0, 0, 0, 0, 1],
+            "reportTypes": [1, 1, 0, 0, 0, 0],
             "signature": {"keyId": "262", "keyVersion": "v1", "algorithm": "1.2.840.10045.4.3.2"}
         })
     );
@@ -333,7 +336,7 @@ fn bundle_options_come_from_the_config_file_and_the_environment() {
 }
 
 /// `WARN_CONFIG` names the TOML file of the commands that read one, and
-/// never reaches the JSON `--config` of `warn risk`.
+/// never reaches `warn risk`, which reads none.
 #[test]
 fn warn_config_reaches_toml_commands_only() {
     let dir = tempfile::tempdir().unwrap();
@@ -372,4 +375,56 @@ fn warn_config_reaches_toml_commands_only() {
     assert!(output.status.success(), "{}", stderr(&output));
     let result: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert!(result.is_object(), "{result}");
+}
+
+/// `warn risk` and `warn match` take their risk parameters with
+/// `--parameters`; `--config` (the TOML file, once their name for the
+/// parameters) is refused, not ignored, so that an old command line does
+/// not score with the production values without a word.
+#[test]
+fn risk_parameters_come_with_parameters_and_config_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let windows = dir.path().join("windows.json");
+    std::fs::write(&windows, "[]").unwrap();
+    let parameters = dir.path().join("parameters.json");
+    std::fs::write(
+        &parameters,
+        serde_json::to_string(&shared::risk::defaults::v2()).unwrap(),
+    )
+    .unwrap();
+    let output = warn(&[
+        "risk",
+        "v2",
+        "--parameters",
+        path(&parameters),
+        "--windows",
+        path(&windows),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let parameters = path(&parameters);
+    let windows = path(&windows);
+    let old_spellings: [&[&str]; 2] = [
+        &["risk", "v2", "--config", parameters, "--windows", windows],
+        &[
+            "match",
+            "--config",
+            parameters,
+            "--bundle",
+            "b.zip",
+            "--observations",
+            "o.json",
+            "--key",
+            "k.pem",
+        ],
+    ];
+    for args in old_spellings {
+        let output = warn(args);
+        assert!(!output.status.success(), "{args:?} ran");
+        assert!(
+            stderr(&output).contains("with --parameters"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
 }

@@ -117,22 +117,25 @@ fn the_v2_example_prints_what_warn_risk_v2_answers() {
 #[test]
 fn the_v1_example_prints_what_warn_risk_v1_answers() {
     let blocks = json_blocks(&doc(), "### `warn risk v1");
-    let [config, exposures, result] = <[Value; 3]>::try_from(blocks)
-        .expect("the v1 section shows a configuration, the exposures and the result");
-    let files = [("config.json", &config), ("exposures.json", &exposures)];
+    let [parameters, exposures, result] = <[Value; 3]>::try_from(blocks)
+        .expect("the v1 section shows the parameters, the exposures and the result");
+    let files = [
+        ("parameters.json", &parameters),
+        ("exposures.json", &exposures),
+    ];
     let real = warn_risk(
         &[
             "v1",
-            "--config",
-            "config.json",
+            "--parameters",
+            "parameters.json",
             "--exposures",
             "exposures.json",
         ],
         &files,
     );
     assert_printed(&real, &result, "version 1 example");
-    // The configuration shown is the production values (the section and
-    // "Production values" say so): without --config the answer is the same.
+    // The parameters shown are the production values (the section and
+    // "Production values" say so): without --parameters the answer is the same.
     let defaults = warn_risk(&["v1", "--exposures", "exposures.json"], &files);
     assert_printed(
         &defaults,

@@ -6,8 +6,8 @@ use prost::Message;
 use proto::exposurenotification::{TekSignatureList, TemporaryExposureKeyExport};
 
 use super::archive::{Archive, EXPORT_BIN, read_archive, write_archive};
-use super::signing::{KeyIdentity, KeyRing, Signer, decode_signatures, verify_signatures};
 use super::error::{BuildError, BundleError};
+use super::signing::{KeyIdentity, KeyRing, Signer, decode_signatures, verify_signatures};
 use crate::keys::DiagnosisKey;
 
 /// The first 16 bytes of every `export.bin`: `EK Export v1` and four spaces.

@@ -12,8 +12,8 @@ use p256::pkcs8::{
 use prost::Message;
 use proto::exposurenotification::{SignatureInfo, TekSignature, TekSignatureList};
 
-use super::error::BundleError;
 use super::archive::{Archive, EXPORT_SIG, read_archive, write_archive};
+use super::error::BundleError;
 
 /// ASN.1 OID of ECDSA with SHA-256, the only algorithm of the format.
 pub const SIGNATURE_ALGORITHM: &str = "1.2.840.10045.4.3.2";

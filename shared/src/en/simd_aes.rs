@@ -126,6 +126,12 @@ fn transpose(x: &mut Planes) {
 }
 
 /// SubBytes without its affine constant (Boyar, Peralta and Calik).
+///
+/// Long on purpose: the published 113-gate circuit as one straight line,
+/// gate by gate in the `aes` crate's schedule, so that it can be checked
+/// against its source line by line; its intermediate values cross any
+/// cut (a part would take and return dozens of vectors), and it is the hot
+/// path of deriving RPIs in the browser.
 #[target_feature(enable = "simd128")]
 #[inline]
 fn sub_bytes(state: &mut Planes) {
@@ -291,6 +297,10 @@ fn add_round_key(state: &mut Planes, key: &Planes) {
 }
 
 /// InvSubBytes for the state `SubBytes` without its constant leaves.
+///
+/// Long on purpose, as [`sub_bytes`]: the published 127-gate circuit as
+/// one straight line, checkable against its source, whose intermediate
+/// values cross any cut; the hot path of decrypting RPIs in the browser.
 #[target_feature(enable = "simd128")]
 #[inline]
 fn inv_sub_bytes(state: &mut Planes) {

@@ -70,89 +70,102 @@ fn score(score: u8) -> i32 {
 impl From<&V1Config> for pb::ApplicationConfiguration {
     /// The version 1 risk parameters; the other fields stay empty.
     fn from(v1: &V1Config) -> Self {
-        use pb::risk_score_parameters as scores_pb;
-        let scores = &v1.exposure_config;
-        let [t1, t2, t3, t4, t5, t6, t7, t8] = scores.transmission.map(score);
-        let [d1, d2, d3, d4, d5, d6, d7, d8] = scores.duration.map(score);
-        let [e1, e2, e3, e4, e5, e6, e7, e8] = scores.days_since_last_exposure.map(score);
-        let [a1, a2, a3, a4, a5, a6, a7, a8] = scores.attenuation.map(score);
-        let duration = &v1.attenuation_duration;
         Self {
             min_risk_score: i32::try_from(v1.min_risk_score).unwrap_or(i32::MAX),
-            risk_score_classes: Some(pb::RiskScoreClassification {
-                risk_classes: v1
-                    .risk_score_classes
-                    .risk_classes
-                    .iter()
-                    .map(|class| pb::risk_score_classification::RiskScoreClass {
-                        label: class.label.clone(),
-                        min: class.min,
-                        max: class.max,
-                        url: class.url.clone(),
-                    })
-                    .collect(),
-            }),
-            exposure_config: Some(pb::RiskScoreParameters {
-                transmission: Some(scores_pb::TransmissionRiskParameters {
-                    app_defined1: t1,
-                    app_defined2: t2,
-                    app_defined3: t3,
-                    app_defined4: t4,
-                    app_defined5: t5,
-                    app_defined6: t6,
-                    app_defined7: t7,
-                    app_defined8: t8,
-                }),
-                transmission_weight: scores.transmission_weight,
-                duration: Some(scores_pb::DurationRiskParameters {
-                    eq0_min: d1,
-                    gt0_le5_min: d2,
-                    gt5_le10_min: d3,
-                    gt10_le15_min: d4,
-                    gt15_le20_min: d5,
-                    gt20_le25_min: d6,
-                    gt25_le30_min: d7,
-                    gt30_min: d8,
-                }),
-                duration_weight: scores.duration_weight,
-                days_since_last_exposure: Some(scores_pb::DaysSinceLastExposureRiskParameters {
-                    ge14_days: e1,
-                    ge12_lt14_days: e2,
-                    ge10_lt12_days: e3,
-                    ge8_lt10_days: e4,
-                    ge6_lt8_days: e5,
-                    ge4_lt6_days: e6,
-                    ge2_lt4_days: e7,
-                    ge0_lt2_days: e8,
-                }),
-                days_weight: scores.days_weight,
-                attenuation: Some(scores_pb::AttenuationRiskParameters {
-                    gt73_dbm: a1,
-                    gt63_le73_dbm: a2,
-                    gt51_le63_dbm: a3,
-                    gt33_le51_dbm: a4,
-                    gt27_le33_dbm: a5,
-                    gt15_le27_dbm: a6,
-                    gt10_le15_dbm: a7,
-                    le10_dbm: a8,
-                }),
-                attenuation_weight: scores.attenuation_weight,
-            }),
-            attenuation_duration: Some(pb::AttenuationDuration {
-                thresholds: Some(pb::attenuation_duration::Thresholds {
-                    lower: duration.thresholds.lower,
-                    upper: duration.thresholds.upper,
-                }),
-                weights: Some(pb::attenuation_duration::Weights {
-                    low: duration.weights.low,
-                    mid: duration.weights.mid,
-                    high: duration.weights.high,
-                }),
-                default_bucket_offset: duration.default_bucket_offset,
-                risk_score_normalization_divisor: duration.risk_score_normalization_divisor,
-            }),
+            risk_score_classes: Some(classes_to_pb(&v1.risk_score_classes)),
+            exposure_config: Some(scores_to_pb(&v1.exposure_config)),
+            attenuation_duration: Some(attenuation_duration_to_pb(&v1.attenuation_duration)),
             ..Self::default()
         }
+    }
+}
+
+/// The risk classes, field by field.
+fn classes_to_pb(classes: &RiskScoreClassification) -> pb::RiskScoreClassification {
+    pb::RiskScoreClassification {
+        risk_classes: classes
+            .risk_classes
+            .iter()
+            .map(|class| pb::risk_score_classification::RiskScoreClass {
+                label: class.label.clone(),
+                min: class.min,
+                max: class.max,
+                url: class.url.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The four score lists as the protobuf's one field per bucket (bucket 0
+/// first), with the framework's weights.
+fn scores_to_pb(scores: &RiskScoreParameters) -> pb::RiskScoreParameters {
+    use pb::risk_score_parameters as scores_pb;
+    let [t1, t2, t3, t4, t5, t6, t7, t8] = scores.transmission.map(score);
+    let [d1, d2, d3, d4, d5, d6, d7, d8] = scores.duration.map(score);
+    let [e1, e2, e3, e4, e5, e6, e7, e8] = scores.days_since_last_exposure.map(score);
+    let [a1, a2, a3, a4, a5, a6, a7, a8] = scores.attenuation.map(score);
+    pb::RiskScoreParameters {
+        transmission: Some(scores_pb::TransmissionRiskParameters {
+            app_defined1: t1,
+            app_defined2: t2,
+            app_defined3: t3,
+            app_defined4: t4,
+            app_defined5: t5,
+            app_defined6: t6,
+            app_defined7: t7,
+            app_defined8: t8,
+        }),
+        transmission_weight: scores.transmission_weight,
+        duration: Some(scores_pb::DurationRiskParameters {
+            eq0_min: d1,
+            gt0_le5_min: d2,
+            gt5_le10_min: d3,
+            gt10_le15_min: d4,
+            gt15_le20_min: d5,
+            gt20_le25_min: d6,
+            gt25_le30_min: d7,
+            gt30_min: d8,
+        }),
+        duration_weight: scores.duration_weight,
+        days_since_last_exposure: Some(scores_pb::DaysSinceLastExposureRiskParameters {
+            ge14_days: e1,
+            ge12_lt14_days: e2,
+            ge10_lt12_days: e3,
+            ge8_lt10_days: e4,
+            ge6_lt8_days: e5,
+            ge4_lt6_days: e6,
+            ge2_lt4_days: e7,
+            ge0_lt2_days: e8,
+        }),
+        days_weight: scores.days_weight,
+        attenuation: Some(scores_pb::AttenuationRiskParameters {
+            gt73_dbm: a1,
+            gt63_le73_dbm: a2,
+            gt51_le63_dbm: a3,
+            gt33_le51_dbm: a4,
+            gt27_le33_dbm: a5,
+            gt15_le27_dbm: a6,
+            gt10_le15_dbm: a7,
+            le10_dbm: a8,
+        }),
+        attenuation_weight: scores.attenuation_weight,
+    }
+}
+
+/// The attenuation buckets' thresholds and weights.
+fn attenuation_duration_to_pb(duration: &AttenuationDuration) -> pb::AttenuationDuration {
+    pb::AttenuationDuration {
+        thresholds: Some(pb::attenuation_duration::Thresholds {
+            lower: duration.thresholds.lower,
+            upper: duration.thresholds.upper,
+        }),
+        weights: Some(pb::attenuation_duration::Weights {
+            low: duration.weights.low,
+            mid: duration.weights.mid,
+            high: duration.weights.high,
+        }),
+        default_bucket_offset: duration.default_bucket_offset,
+        risk_score_normalization_divisor: duration.risk_score_normalization_divisor,
     }
 }
 
@@ -295,16 +308,10 @@ fn levels_from_pb(
 impl TryFrom<&pb::ApplicationConfiguration> for V1Config {
     type Error = ConfigError;
 
-    /// The version 1 risk parameters of the official v1 configuration.
+    /// The version 1 risk parameters of the official v1 configuration. A
+    /// missing part is reported before a value out of range.
     fn try_from(config: &pb::ApplicationConfiguration) -> Result<Self, ConfigError> {
-        let scores = present(&config.exposure_config, "exposureConfig")?;
-        let transmission = present(&scores.transmission, "exposureConfig.transmission")?;
-        let duration_scores = present(&scores.duration, "exposureConfig.duration")?;
-        let days = present(
-            &scores.days_since_last_exposure,
-            "exposureConfig.daysSinceLastExposure",
-        )?;
-        let attenuation = present(&scores.attenuation, "exposureConfig.attenuation")?;
+        let scores = ScoreParts::of(config)?;
         let duration = present(&config.attenuation_duration, "attenuationDuration")?;
         let thresholds = present(&duration.thresholds, "attenuationDuration.thresholds")?;
         let weights = present(&duration.weights, "attenuationDuration.weights")?;
@@ -312,76 +319,8 @@ impl TryFrom<&pb::ApplicationConfiguration> for V1Config {
         Ok(V1Config {
             min_risk_score: u32::try_from(config.min_risk_score)
                 .map_err(|_| ConfigError::MinRiskScore(config.min_risk_score))?,
-            risk_score_classes: RiskScoreClassification {
-                risk_classes: classes
-                    .risk_classes
-                    .iter()
-                    .map(|class| RiskScoreClass {
-                        label: class.label.clone(),
-                        min: class.min,
-                        max: class.max,
-                        url: class.url.clone(),
-                    })
-                    .collect(),
-            },
-            exposure_config: RiskScoreParameters {
-                transmission: scores_from_pb(
-                    [
-                        transmission.app_defined1,
-                        transmission.app_defined2,
-                        transmission.app_defined3,
-                        transmission.app_defined4,
-                        transmission.app_defined5,
-                        transmission.app_defined6,
-                        transmission.app_defined7,
-                        transmission.app_defined8,
-                    ],
-                    "transmission",
-                )?,
-                duration: scores_from_pb(
-                    [
-                        duration_scores.eq0_min,
-                        duration_scores.gt0_le5_min,
-                        duration_scores.gt5_le10_min,
-                        duration_scores.gt10_le15_min,
-                        duration_scores.gt15_le20_min,
-                        duration_scores.gt20_le25_min,
-                        duration_scores.gt25_le30_min,
-                        duration_scores.gt30_min,
-                    ],
-                    "duration",
-                )?,
-                days_since_last_exposure: scores_from_pb(
-                    [
-                        days.ge14_days,
-                        days.ge12_lt14_days,
-                        days.ge10_lt12_days,
-                        days.ge8_lt10_days,
-                        days.ge6_lt8_days,
-                        days.ge4_lt6_days,
-                        days.ge2_lt4_days,
-                        days.ge0_lt2_days,
-                    ],
-                    "daysSinceLastExposure",
-                )?,
-                attenuation: scores_from_pb(
-                    [
-                        attenuation.gt73_dbm,
-                        attenuation.gt63_le73_dbm,
-                        attenuation.gt51_le63_dbm,
-                        attenuation.gt33_le51_dbm,
-                        attenuation.gt27_le33_dbm,
-                        attenuation.gt15_le27_dbm,
-                        attenuation.gt10_le15_dbm,
-                        attenuation.le10_dbm,
-                    ],
-                    "attenuation",
-                )?,
-                transmission_weight: scores.transmission_weight,
-                duration_weight: scores.duration_weight,
-                days_weight: scores.days_weight,
-                attenuation_weight: scores.attenuation_weight,
-            },
+            risk_score_classes: classes_from_pb(classes),
+            exposure_config: scores.read()?,
             attenuation_duration: AttenuationDuration {
                 thresholds: Thresholds {
                     lower: thresholds.lower,
@@ -395,6 +334,113 @@ impl TryFrom<&pb::ApplicationConfiguration> for V1Config {
                 default_bucket_offset: duration.default_bucket_offset,
                 risk_score_normalization_divisor: duration.risk_score_normalization_divisor,
             },
+        })
+    }
+}
+
+/// The risk classes, field by field.
+fn classes_from_pb(classes: &pb::RiskScoreClassification) -> RiskScoreClassification {
+    RiskScoreClassification {
+        risk_classes: classes
+            .risk_classes
+            .iter()
+            .map(|class| RiskScoreClass {
+                label: class.label.clone(),
+                min: class.min,
+                max: class.max,
+                url: class.url.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The parts of `exposureConfig`, each checked present.
+struct ScoreParts<'a> {
+    scores: &'a pb::RiskScoreParameters,
+    transmission: &'a pb::risk_score_parameters::TransmissionRiskParameters,
+    duration: &'a pb::risk_score_parameters::DurationRiskParameters,
+    days: &'a pb::risk_score_parameters::DaysSinceLastExposureRiskParameters,
+    attenuation: &'a pb::risk_score_parameters::AttenuationRiskParameters,
+}
+
+impl<'a> ScoreParts<'a> {
+    /// The parts of `config`'s `exposureConfig`, or the first one missing.
+    fn of(config: &'a pb::ApplicationConfiguration) -> Result<Self, ConfigError> {
+        let scores = present(&config.exposure_config, "exposureConfig")?;
+        Ok(Self {
+            scores,
+            transmission: present(&scores.transmission, "exposureConfig.transmission")?,
+            duration: present(&scores.duration, "exposureConfig.duration")?,
+            days: present(
+                &scores.days_since_last_exposure,
+                "exposureConfig.daysSinceLastExposure",
+            )?,
+            attenuation: present(&scores.attenuation, "exposureConfig.attenuation")?,
+        })
+    }
+
+    /// The four score lists (bucket 0 first, each score 0 to 8) and the
+    /// framework's weights.
+    fn read(&self) -> Result<RiskScoreParameters, ConfigError> {
+        let (transmission, duration) = (self.transmission, self.duration);
+        let (days, attenuation) = (self.days, self.attenuation);
+        Ok(RiskScoreParameters {
+            transmission: scores_from_pb(
+                [
+                    transmission.app_defined1,
+                    transmission.app_defined2,
+                    transmission.app_defined3,
+                    transmission.app_defined4,
+                    transmission.app_defined5,
+                    transmission.app_defined6,
+                    transmission.app_defined7,
+                    transmission.app_defined8,
+                ],
+                "transmission",
+            )?,
+            duration: scores_from_pb(
+                [
+                    duration.eq0_min,
+                    duration.gt0_le5_min,
+                    duration.gt5_le10_min,
+                    duration.gt10_le15_min,
+                    duration.gt15_le20_min,
+                    duration.gt20_le25_min,
+                    duration.gt25_le30_min,
+                    duration.gt30_min,
+                ],
+                "duration",
+            )?,
+            days_since_last_exposure: scores_from_pb(
+                [
+                    days.ge14_days,
+                    days.ge12_lt14_days,
+                    days.ge10_lt12_days,
+                    days.ge8_lt10_days,
+                    days.ge6_lt8_days,
+                    days.ge4_lt6_days,
+                    days.ge2_lt4_days,
+                    days.ge0_lt2_days,
+                ],
+                "daysSinceLastExposure",
+            )?,
+            attenuation: scores_from_pb(
+                [
+                    attenuation.gt73_dbm,
+                    attenuation.gt63_le73_dbm,
+                    attenuation.gt51_le63_dbm,
+                    attenuation.gt33_le51_dbm,
+                    attenuation.gt27_le33_dbm,
+                    attenuation.gt15_le27_dbm,
+                    attenuation.gt10_le15_dbm,
+                    attenuation.le10_dbm,
+                ],
+                "attenuation",
+            )?,
+            transmission_weight: self.scores.transmission_weight,
+            duration_weight: self.scores.duration_weight,
+            days_weight: self.scores.days_weight,
+            attenuation_weight: self.scores.attenuation_weight,
         })
     }
 }

@@ -225,15 +225,44 @@ pub struct Configurations {
     pub ios: pb::ApplicationConfigurationIos,
 }
 
+/// What the three configurations carry alike, built once from the
+/// document.
+struct Common {
+    /// `supportedCountries` (or the server's).
+    countries: Vec<String>,
+    /// The feature flags.
+    features: pb::AppFeatures,
+    /// Android's key download timeouts (iOS has none).
+    android_download: pb::KeyDownloadParametersAndroid,
+    /// iOS's exposure detection limits.
+    ios_detection: pb::ExposureDetectionParametersIos,
+    /// Android's exposure detection limits.
+    android_detection: pb::ExposureDetectionParametersAndroid,
+    /// The version 2 risk parameters with `maxEncounterAgeInDays`.
+    risk: pb::RiskCalculationParameters,
+}
+
 impl PublishedConfig {
     /// Checks every value and builds the three configurations;
-    /// `supported` stands in for an empty `supportedCountries`.
+    /// `supported` stands in for an empty `supportedCountries`. A value
+    /// that cannot be published is reported in the order v1, Android, iOS.
     pub fn build(&self, supported: &[String]) -> Result<Configurations, PublishedConfigError> {
         if self.minimum_trl_value_allowed > crate::keys::MAX_TRANSMISSION_RISK_LEVEL {
             return Err(PublishedConfigError::MinimumTrl(
                 self.minimum_trl_value_allowed,
             ));
         }
+        let common = self.common(supported);
+        Ok(Configurations {
+            v1: self.v1_configuration(&common)?,
+            android: self.android_configuration(&common)?,
+            ios: self.ios_configuration(common)?,
+        })
+    }
+
+    /// The parts every configuration carries: countries, feature flags,
+    /// timeouts and detection limits, the version 2 risk parameters.
+    fn common(&self, supported: &[String]) -> Common {
         let countries = if self.supported_countries.is_empty() {
             supported.to_vec()
         } else {
@@ -249,6 +278,38 @@ impl PublishedConfig {
                 })
                 .collect(),
         };
+        let timeouts = &self.key_download_parameters;
+        let detection = &self.exposure_detection_parameters;
+        Common {
+            countries,
+            features,
+            android_download: pb::KeyDownloadParametersAndroid {
+                download_timeout_in_seconds: timeouts.download_timeout_in_seconds,
+                overall_timeout_in_seconds: timeouts.overall_timeout_in_seconds,
+                ..Default::default()
+            },
+            ios_detection: pb::ExposureDetectionParametersIos {
+                max_exposure_detections_per_interval: detection
+                    .max_exposure_detections_per_interval_ios,
+            },
+            android_detection: pb::ExposureDetectionParametersAndroid {
+                max_exposure_detections_per_interval: detection
+                    .max_exposure_detections_per_interval_android,
+                overall_timeout_in_seconds: detection.overall_timeout_in_seconds_android,
+            },
+            risk: pb::RiskCalculationParameters {
+                max_encounter_age_in_days: self.max_encounter_age_in_days,
+                ..pb::RiskCalculationParameters::from(&self.risk_calculation_parameters)
+            },
+        }
+    }
+
+    /// `/version/v1/configuration/country/{home}/app_config`: the version 1
+    /// risk parameters with both platforms' versions, timeouts and limits.
+    fn v1_configuration(
+        &self,
+        common: &Common,
+    ) -> Result<pb::ApplicationConfiguration, PublishedConfigError> {
         let versions = &self.app_version;
         let info = |info: &VersionInfo, platform: &'static str| {
             Ok::<_, PublishedConfigError>(pb::ApplicationVersionInfo {
@@ -256,104 +317,119 @@ impl PublishedConfig {
                 min: Some(version(&info.min, platform)?),
             })
         };
-        let timeouts = &self.key_download_parameters;
-        let android_download = pb::KeyDownloadParametersAndroid {
-            download_timeout_in_seconds: timeouts.download_timeout_in_seconds,
-            overall_timeout_in_seconds: timeouts.overall_timeout_in_seconds,
-            ..Default::default()
-        };
-        let detection = &self.exposure_detection_parameters;
-        let ios_detection = pb::ExposureDetectionParametersIos {
-            max_exposure_detections_per_interval: detection
-                .max_exposure_detections_per_interval_ios,
-        };
-        let android_detection = pb::ExposureDetectionParametersAndroid {
-            max_exposure_detections_per_interval: detection
-                .max_exposure_detections_per_interval_android,
-            overall_timeout_in_seconds: detection.overall_timeout_in_seconds_android,
-        };
-        let v1 = pb::ApplicationConfiguration {
+        Ok(pb::ApplicationConfiguration {
             app_version: Some(pb::ApplicationVersionConfiguration {
                 ios: Some(info(&versions.ios, "appVersion.ios")?),
                 android: Some(info(&versions.android, "appVersion.android")?),
             }),
-            app_features: Some(features.clone()),
-            supported_countries: countries.clone(),
+            app_features: Some(common.features.clone()),
+            supported_countries: common.countries.clone(),
             ios_key_download_parameters: Some(pb::KeyDownloadParametersIos::default()),
-            android_key_download_parameters: Some(android_download.clone()),
-            ios_exposure_detection_parameters: Some(ios_detection),
-            android_exposure_detection_parameters: Some(android_detection),
+            android_key_download_parameters: Some(common.android_download.clone()),
+            ios_exposure_detection_parameters: Some(common.ios_detection),
+            android_exposure_detection_parameters: Some(common.android_detection),
             ..pb::ApplicationConfiguration::from(&self.v1)
-        };
-        let risk = pb::RiskCalculationParameters {
-            max_encounter_age_in_days: self.max_encounter_age_in_days,
-            ..pb::RiskCalculationParameters::from(&self.risk_calculation_parameters)
-        };
-        let mapping = &self.diagnosis_keys_data_mapping;
-        let summaries = &self.daily_summaries_config;
-        let android = pb::ApplicationConfigurationAndroid {
+        })
+    }
+
+    /// `/version/v2/app_config_android`: version codes, the risk
+    /// parameters, the diagnosis keys data mapping and the daily summaries.
+    fn android_configuration(
+        &self,
+        common: &Common,
+    ) -> Result<pb::ApplicationConfigurationAndroid, PublishedConfigError> {
+        let versions = &self.app_version;
+        Ok(pb::ApplicationConfigurationAndroid {
             min_version_code: versions.min_android_version_code,
             latest_version_code: versions.latest_android_version_code,
-            app_features: Some(features.clone()),
-            supported_countries: countries.clone(),
-            key_download_parameters: Some(android_download),
-            exposure_detection_parameters: Some(android_detection),
-            risk_calculation_parameters: Some(risk.clone()),
-            diagnosis_keys_data_mapping: Some(pb::DiagnosisKeysDataMapping {
-                days_since_onset_to_infectiousness: int_keys(
-                    &mapping.days_since_onset_to_infectiousness,
-                    "diagnosisKeysDataMapping.daysSinceOnsetToInfectiousness",
-                )?,
-                infectiousness_when_days_since_onset_missing: mapping
-                    .infectiousness_when_days_since_onset_missing,
-                report_type_when_missing: mapping.report_type_when_missing,
-            }),
-            daily_summaries_config: Some(pb::DailySummariesConfig {
-                attenuation_bucket_threshold_db: summaries.attenuation_bucket_threshold_db.clone(),
-                attenuation_bucket_weights: summaries.attenuation_bucket_weights.clone(),
-                days_since_exposure_threshold: summaries.days_since_exposure_threshold,
-                infectiousness_weights: int_keys(
-                    &summaries.infectiousness_weights,
-                    "dailySummariesConfig.infectiousnessWeights",
-                )?,
-                minimum_window_score: summaries.minimum_window_score,
-                report_type_weights: int_keys(
-                    &summaries.report_type_weights,
-                    "dailySummariesConfig.reportTypeWeights",
-                )?,
-            }),
-        };
-        let exposure = &self.exposure_configuration;
-        let ios = pb::ApplicationConfigurationIos {
-            min_version: Some(version(&versions.ios.min, "appVersion.ios.min")?),
-            latest_version: Some(version(&versions.ios.latest, "appVersion.ios.latest")?),
-            app_features: Some(features),
-            supported_countries: countries,
+            app_features: Some(common.features.clone()),
+            supported_countries: common.countries.clone(),
+            key_download_parameters: Some(common.android_download.clone()),
+            exposure_detection_parameters: Some(common.android_detection),
+            risk_calculation_parameters: Some(common.risk.clone()),
+            diagnosis_keys_data_mapping: Some(self.diagnosis_keys_data_mapping.to_proto()?),
+            daily_summaries_config: Some(self.daily_summaries_config.to_proto()?),
+        })
+    }
+
+    /// `/version/v2/app_config_ios`: semantic versions, the risk parameters
+    /// and the framework's exposure configuration.
+    fn ios_configuration(
+        &self,
+        common: Common,
+    ) -> Result<pb::ApplicationConfigurationIos, PublishedConfigError> {
+        let versions = &self.app_version.ios;
+        Ok(pb::ApplicationConfigurationIos {
+            min_version: Some(version(&versions.min, "appVersion.ios.min")?),
+            latest_version: Some(version(&versions.latest, "appVersion.ios.latest")?),
+            app_features: Some(common.features),
+            supported_countries: common.countries,
             key_download_parameters: Some(pb::KeyDownloadParametersIos::default()),
-            exposure_detection_parameters: Some(ios_detection),
-            risk_calculation_parameters: Some(risk),
-            exposure_configuration: Some(pb::ExposureConfiguration {
-                infectiousness_for_days_since_onset_of_symptoms: int_keys(
-                    &exposure.infectiousness_for_days_since_onset_of_symptoms,
-                    "exposureConfiguration.infectiousnessForDaysSinceOnsetOfSymptoms",
-                )?,
-                report_type_none_map: exposure.report_type_none_map,
-                attenuation_duration_thresholds: exposure.attenuation_duration_thresholds.clone(),
-                immediate_duration_weight: exposure.immediate_duration_weight,
-                medium_duration_weight: exposure.medium_duration_weight,
-                near_duration_weight: exposure.near_duration_weight,
-                other_duration_weight: exposure.other_duration_weight,
-                days_since_last_exposure_threshold: exposure.days_since_last_exposure_threshold,
-                infectiousness_standard_weight: exposure.infectiousness_standard_weight,
-                infectiousness_high_weight: exposure.infectiousness_high_weight,
-                report_type_confirmed_test_weight: exposure.report_type_confirmed_test_weight,
-                report_type_confirmed_clinical_diagnosis_weight: exposure
-                    .report_type_confirmed_clinical_diagnosis_weight,
-                report_type_self_reported_weight: exposure.report_type_self_reported_weight,
-                report_type_recursive_weight: exposure.report_type_recursive_weight,
-            }),
-        };
-        Ok(Configurations { v1, android, ios })
+            exposure_detection_parameters: Some(common.ios_detection),
+            risk_calculation_parameters: Some(common.risk),
+            exposure_configuration: Some(self.exposure_configuration.to_proto()?),
+        })
+    }
+}
+
+impl DataMapping {
+    /// The protobuf, its map keyed by numbers.
+    fn to_proto(&self) -> Result<pb::DiagnosisKeysDataMapping, PublishedConfigError> {
+        Ok(pb::DiagnosisKeysDataMapping {
+            days_since_onset_to_infectiousness: int_keys(
+                &self.days_since_onset_to_infectiousness,
+                "diagnosisKeysDataMapping.daysSinceOnsetToInfectiousness",
+            )?,
+            infectiousness_when_days_since_onset_missing: self
+                .infectiousness_when_days_since_onset_missing,
+            report_type_when_missing: self.report_type_when_missing,
+        })
+    }
+}
+
+impl DailySummariesConfig {
+    /// The protobuf, its maps keyed by numbers.
+    fn to_proto(&self) -> Result<pb::DailySummariesConfig, PublishedConfigError> {
+        Ok(pb::DailySummariesConfig {
+            attenuation_bucket_threshold_db: self.attenuation_bucket_threshold_db.clone(),
+            attenuation_bucket_weights: self.attenuation_bucket_weights.clone(),
+            days_since_exposure_threshold: self.days_since_exposure_threshold,
+            infectiousness_weights: int_keys(
+                &self.infectiousness_weights,
+                "dailySummariesConfig.infectiousnessWeights",
+            )?,
+            minimum_window_score: self.minimum_window_score,
+            report_type_weights: int_keys(
+                &self.report_type_weights,
+                "dailySummariesConfig.reportTypeWeights",
+            )?,
+        })
+    }
+}
+
+impl ExposureConfiguration {
+    /// The protobuf, its map keyed by numbers.
+    fn to_proto(&self) -> Result<pb::ExposureConfiguration, PublishedConfigError> {
+        Ok(pb::ExposureConfiguration {
+            infectiousness_for_days_since_onset_of_symptoms: int_keys(
+                &self.infectiousness_for_days_since_onset_of_symptoms,
+                "exposureConfiguration.infectiousnessForDaysSinceOnsetOfSymptoms",
+            )?,
+            report_type_none_map: self.report_type_none_map,
+            attenuation_duration_thresholds: self.attenuation_duration_thresholds.clone(),
+            immediate_duration_weight: self.immediate_duration_weight,
+            medium_duration_weight: self.medium_duration_weight,
+            near_duration_weight: self.near_duration_weight,
+            other_duration_weight: self.other_duration_weight,
+            days_since_last_exposure_threshold: self.days_since_last_exposure_threshold,
+            infectiousness_standard_weight: self.infectiousness_standard_weight,
+            infectiousness_high_weight: self.infectiousness_high_weight,
+            report_type_confirmed_test_weight: self.report_type_confirmed_test_weight,
+            report_type_confirmed_clinical_diagnosis_weight: self
+                .report_type_confirmed_clinical_diagnosis_weight,
+            report_type_self_reported_weight: self.report_type_self_reported_weight,
+            report_type_recursive_weight: self.report_type_recursive_weight,
+        })
     }
 }
 

@@ -100,7 +100,7 @@ fn a_job_without_keys_or_with_missing_bundles_fails_clearly() {
     fixture.spec.keys.clear();
     let error = job::run(&fixture.spec, &bundles, |_| {}).expect_err("no keys");
     assert!(matches!(error, JobError::Keys(_)));
-    let WorkerMessage::Failed(reason) = error.message() else {
+    let WorkerMessage::Failed(reason) = WorkerMessage::from(error) else {
         panic!("not a failure message");
     };
     assert!(reason.german.starts_with("Kein öffentlicher Schlüssel"));

@@ -187,23 +187,79 @@ pub fn match_keys(
     options: &MatchOptions,
 ) -> Result<Matches, ObservationError> {
     let index = ObservationIndex::new(log)?;
-    let mut deriver = RpiDeriver::new();
-    let mut candidates: Vec<u32> = Vec::with_capacity(256);
-    let mut observed: Vec<u32> = Vec::with_capacity(256);
-    let mut hits: Vec<Hit> = Vec::new();
+    let mut chunk = Chunk::default();
+    let mut matcher = KeyMatcher {
+        index: &index,
+        options,
+        deriver: RpiDeriver::new(),
+        observed: Vec::with_capacity(256),
+        hits: Vec::new(),
+    };
     let mut keys_checked = 0;
     // Keys go in chunks: first the keys that have candidate intervals are
     // found (their candidates kept in one buffer), then their RPIKs are
     // derived together (HKDFs interleaved, see `RpiDeriver::rpiks`), then
     // each key's RPIs are derived or the log's RPIs decrypted.
-    let mut pending: Vec<Pending> = Vec::with_capacity(KEYS_PER_CHUNK);
-    let mut teks: Vec<[u8; 16]> = Vec::with_capacity(KEYS_PER_CHUNK);
-    let mut rpiks: Vec<[u8; 16]> = Vec::with_capacity(KEYS_PER_CHUNK);
-    for (chunk_index, chunk) in keys.chunks(KEYS_PER_CHUNK).enumerate() {
-        pending.clear();
-        teks.clear();
-        candidates.clear();
-        for (offset, key) in chunk.iter().enumerate() {
+    for (chunk_index, chunk_keys) in keys.chunks(KEYS_PER_CHUNK).enumerate() {
+        chunk.select(chunk_keys, chunk_index * KEYS_PER_CHUNK, &index, options);
+        chunk.derive_rpiks(&matcher.deriver);
+        for (key, rpik) in chunk.pending.iter().zip(&chunk.rpiks) {
+            keys_checked += 1;
+            matcher.match_key(key, rpik, &chunk.candidates[key.candidates.clone()]);
+        }
+    }
+    let KeyMatcher {
+        deriver, mut hits, ..
+    } = matcher;
+    hits.sort_unstable();
+    let (days, keys_matched) = windows::days(keys, &hits, &index, log, options, &deriver);
+    Ok(Matches {
+        days,
+        keys_checked,
+        keys_matched,
+        observations_matched: hits.len(),
+    })
+}
+
+/// The buffers of a chunk of keys, kept from chunk to chunk.
+struct Chunk {
+    /// The chunk's keys that have candidate intervals.
+    pending: Vec<Pending>,
+    /// Their key data, in the same order.
+    teks: Vec<[u8; 16]>,
+    /// Their RPIKs, in the same order.
+    rpiks: Vec<[u8; 16]>,
+    /// Their candidate intervals, one key's after another.
+    candidates: Vec<u32>,
+}
+
+impl Default for Chunk {
+    fn default() -> Self {
+        Self {
+            pending: Vec::with_capacity(KEYS_PER_CHUNK),
+            teks: Vec::with_capacity(KEYS_PER_CHUNK),
+            rpiks: Vec::with_capacity(KEYS_PER_CHUNK),
+            candidates: Vec::with_capacity(256),
+        }
+    }
+}
+
+impl Chunk {
+    /// Step 1: the keys of `keys` (the first being key number `first_key`)
+    /// that can match: not revoked, and valid in some interval an
+    /// observation could match (their candidates).
+    #[inline]
+    fn select(
+        &mut self,
+        keys: &[DiagnosisKey],
+        first_key: usize,
+        index: &ObservationIndex<'_>,
+        options: &MatchOptions,
+    ) {
+        self.pending.clear();
+        self.teks.clear();
+        self.candidates.clear();
+        for (offset, key) in keys.iter().enumerate() {
             if options.report_type(key.report_type).is_none() {
                 continue;
             }
@@ -218,77 +274,112 @@ pub fn match_keys(
             else {
                 continue;
             };
-            let start = candidates.len();
-            index.covered(first, last, &mut candidates);
-            if candidates.len() == start {
+            let start = self.candidates.len();
+            index.covered(first, last, &mut self.candidates);
+            if self.candidates.len() == start {
                 continue;
             }
-            pending.push(Pending {
-                key: (chunk_index * KEYS_PER_CHUNK + offset) as u32,
+            self.pending.push(Pending {
+                key: (first_key + offset) as u32,
                 first,
                 last,
-                candidates: start..candidates.len(),
+                candidates: start..self.candidates.len(),
             });
-            teks.push(key.key_data);
-        }
-        rpiks.clear();
-        deriver.rpiks(&teks, &mut rpiks);
-        for (key, rpik) in pending.iter().zip(&rpiks) {
-            keys_checked += 1;
-            let (first, last) = (key.first, key.last);
-            let key_candidates = &candidates[key.candidates.clone()];
-            let seen = index.seen_between(
-                first.saturating_sub(TOLERANCE_INTERVALS),
-                last.saturating_add(TOLERANCE_INTERVALS),
-            );
-            let decrypt = match options.strategy {
-                MatchStrategy::Cheapest => index.distinct_rpis_about(&seen) < key_candidates.len(),
-                MatchStrategy::DeriveIntervals => false,
-                MatchStrategy::DecryptObservations => true,
-            };
-            if decrypt {
-                // Each RPI once: skip an observation whose RPI was already
-                // seen in this range.
-                observed.clear();
-                observed.extend(
-                    seen.clone()
-                        .filter(|position| {
-                            index.previous_same_rpi[*position]
-                                .is_none_or(|previous| (previous as usize) < seen.start)
-                        })
-                        .map(|position| position as u32),
-                );
-                let plaintexts = deriver.decrypted_with_rpik(
-                    rpik,
-                    observed
-                        .iter()
-                        .map(|position| index.sorted[*position as usize].rpi),
-                );
-                for (position, plaintext) in observed.iter().zip(plaintexts) {
-                    let Some(interval) = interval_of_padded_data(plaintext)
-                        .filter(|interval| (first..=last).contains(interval))
-                    else {
-                        continue;
-                    };
-                    let rpi = &index.sorted[*position as usize].rpi;
-                    collect_hits(&index, key.key, interval, rpi, &mut hits);
-                }
-            } else {
-                let rpis = deriver.selected_with_rpik(rpik, key_candidates.iter().copied());
-                for (interval, rpi) in key_candidates.iter().zip(rpis) {
-                    collect_hits(&index, key.key, *interval, rpi, &mut hits);
-                }
-            }
+            self.teks.push(key.key_data);
         }
     }
-    hits.sort_unstable();
-    let (days, keys_matched) = windows::days(keys, &hits, &index, log, options, &deriver);
-    Ok(Matches {
-        days,
-        keys_checked,
-        keys_matched,
-        observations_matched: hits.len(),
-    })
+
+    /// Step 2: the RPIKs of the selected keys, derived together.
+    #[inline]
+    fn derive_rpiks(&mut self, deriver: &RpiDeriver) {
+        self.rpiks.clear();
+        deriver.rpiks(&self.teks, &mut self.rpiks);
+    }
+}
+
+/// Step 3: one key's RPIs found in the log, collecting the hits of every
+/// key.
+struct KeyMatcher<'a, 'log> {
+    index: &'a ObservationIndex<'log>,
+    options: &'a MatchOptions,
+    deriver: RpiDeriver,
+    /// Positions of the observations to decrypt (a buffer kept between
+    /// keys).
+    observed: Vec<u32>,
+    /// Every hit so far.
+    hits: Vec<Hit>,
+}
+
+impl KeyMatcher<'_, '_> {
+    /// Finds the hits of `key` (its RPIK `rpik`, its candidate intervals
+    /// `candidates`) by whichever way [`MatchStrategy`] chooses.
+    #[inline]
+    fn match_key(&mut self, key: &Pending, rpik: &[u8; 16], candidates: &[u32]) {
+        let seen = self.index.seen_between(
+            key.first.saturating_sub(TOLERANCE_INTERVALS),
+            key.last.saturating_add(TOLERANCE_INTERVALS),
+        );
+        let decrypt = match self.options.strategy {
+            MatchStrategy::Cheapest => self.index.distinct_rpis_about(&seen) < candidates.len(),
+            MatchStrategy::DeriveIntervals => false,
+            MatchStrategy::DecryptObservations => true,
+        };
+        if decrypt {
+            self.decrypt_observations(key, rpik, seen);
+        } else {
+            self.derive_intervals(key, rpik, candidates);
+        }
+    }
+
+    /// Decrypts the RPIs seen at the positions `seen` (each RPI once)
+    /// under `rpik`; a plaintext naming an interval of the key is a hit.
+    #[inline]
+    fn decrypt_observations(
+        &mut self,
+        key: &Pending,
+        rpik: &[u8; 16],
+        seen: std::ops::Range<usize>,
+    ) {
+        let index = self.index;
+        // Each RPI once: skip an observation whose RPI was already seen in
+        // this range.
+        self.observed.clear();
+        self.observed.extend(
+            seen.clone()
+                .filter(|position| {
+                    index.previous_same_rpi[*position]
+                        .is_none_or(|previous| (previous as usize) < seen.start)
+                })
+                .map(|position| position as u32),
+        );
+        let plaintexts = self.deriver.decrypted_with_rpik(
+            rpik,
+            self.observed
+                .iter()
+                .map(|position| index.sorted[*position as usize].rpi),
+        );
+        for (position, plaintext) in self.observed.iter().zip(plaintexts) {
+            let Some(interval) = interval_of_padded_data(plaintext)
+                .filter(|interval| (key.first..=key.last).contains(interval))
+            else {
+                continue;
+            };
+            let rpi = &index.sorted[*position as usize].rpi;
+            collect_hits(index, key.key, interval, rpi, &mut self.hits);
+        }
+    }
+
+    /// Derives the key's RPIs of its `candidates` intervals under `rpik`
+    /// and looks each up in the log.
+    #[inline]
+    fn derive_intervals(&mut self, key: &Pending, rpik: &[u8; 16], candidates: &[u32]) {
+        let rpis = self
+            .deriver
+            .selected_with_rpik(rpik, candidates.iter().copied());
+        for (interval, rpi) in candidates.iter().zip(rpis) {
+            collect_hits(self.index, key.key, *interval, rpi, &mut self.hits);
+        }
+    }
 }
 
 /// Records the observations of `rpi` (the key's RPI of `interval`) that were
