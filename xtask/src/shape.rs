@@ -99,7 +99,16 @@ impl Graph {
     /// Reads every `.rs` file under `root` (a crate's `src`).
     pub fn read(root: &Path) -> anyhow::Result<Self> {
         let mut sources = BTreeMap::new();
-        for file in rust_files(root)? {
+        // Beside a library, `main.rs` and `bin/` are crates of their own that
+        // use the library by its name: not modules of its graph.
+        let has_library = root.join("lib.rs").is_file();
+        let other_crate = |file: &Path| {
+            has_library && (file == root.join("main.rs") || file.starts_with(root.join("bin")))
+        };
+        for file in rust_files(root)?
+            .into_iter()
+            .filter(|file| !other_crate(file))
+        {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let parsed = syn::parse_file(&text)
@@ -699,6 +708,26 @@ mod tests {
             graph.circles(),
             vec![vec!["a".to_owned(), "a::child".into()]]
         );
+    }
+
+    #[test]
+    fn a_binary_beside_a_library_is_another_crate() {
+        let dir = crate_of(&[
+            ("lib.rs", "pub mod task; pub mod check;"),
+            ("task.rs", "use crate::check::C;"),
+            (
+                "check.rs",
+                "pub struct C; pub fn f() { let _ = crate::Root; }",
+            ),
+            // The binary's `task` is the library's, reached by its name.
+            ("main.rs", "use library::task; fn main() { task::run(); }"),
+            (
+                "bin/tool.rs",
+                "use library::check; fn main() { check::f(); }",
+            ),
+        ]);
+        let graph = Graph::read(dir.path()).expect("read");
+        assert!(graph.circles().is_empty(), "{:?}", graph.circles());
     }
 
     #[test]

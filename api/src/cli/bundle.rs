@@ -135,8 +135,8 @@ fn sign(args: SignArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     let keys = read_keys(&args.keys)?;
     let spec = ExportSpec {
         region,
-        start_timestamp: super::parse_time(&args.start).context("--start")?,
-        end_timestamp: super::parse_time(&args.end).context("--end")?,
+        start_timestamp: super::args::parse_time(&args.start).context("--start")?,
+        end_timestamp: super::args::parse_time(&args.end).context("--end")?,
         batch_num: args.batch_num,
         batch_size: args.batch_size,
         keys,
@@ -183,7 +183,7 @@ struct SignatureOutput {
 }
 
 fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let ring = super::read_key_ring(&args.keys)?;
+    let ring = super::args::read_key_ring(&args.keys)?;
     let bytes = read_bytes(&args.bundle)?;
     let verified = match verify_export(&bytes, &ring) {
         Ok(verified) => verified,

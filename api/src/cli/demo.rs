@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::{CountryArgs, StorageArgs};
+use super::args::{CountryArgs, StorageArgs};
 use crate::config::FileConfig;
 use crate::db::Db;
 use crate::distribution::seed::{self, SeedOptions};
@@ -35,10 +35,10 @@ pub struct SeedArgs {
     /// Seed of the random generator, for repeatable data (default: random).
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
-    /// Countries.
+    /// This server's country and the countries it supports.
     #[command(flatten)]
     pub countries: CountryArgs,
 }
@@ -49,7 +49,7 @@ pub fn run(command: DemoCommand, file: &FileConfig) -> anyhow::Result<ExitCode> 
     if args.days < 1 {
         anyhow::bail!("--days must be at least 1");
     }
-    let now = super::time_or_now(args.now.as_deref())?;
+    let now = super::args::time_or_now(args.now.as_deref())?;
     let storage = args.storage.resolve(file);
     let countries = args.countries.resolve(file)?;
     let options = SeedOptions {

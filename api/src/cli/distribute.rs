@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{CountryArgs, StorageArgs};
+use super::args::{CountryArgs, StorageArgs};
 use crate::config::DistributionSettings;
 use crate::config::FileConfig;
 use crate::db::Db;
@@ -52,13 +52,13 @@ pub struct DistributeArgs {
     /// seconds [default: now].
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
-    /// Distribution.
+    /// How the distribution publishes: object store, threshold, signing key, app configuration.
     #[command(flatten)]
     pub distribution: DistributionArgs,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
-    /// Countries.
+    /// This server's country and the countries it supports.
     #[command(flatten)]
     pub countries: CountryArgs,
 }
@@ -66,7 +66,7 @@ pub struct DistributeArgs {
 /// Runs one assembly and prints a summary line.
 pub fn run(args: DistributeArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     crate::telemetry::init();
-    let now = super::time_or_now(args.now.as_deref())?;
+    let now = super::args::time_or_now(args.now.as_deref())?;
     let storage = args.storage.resolve(file);
     let countries = args.countries.resolve(file)?;
     let settings = args.distribution.resolve(file);

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::{CountryArgs, StorageArgs};
+use super::args::{CountryArgs, StorageArgs};
 use crate::config::FederationSettings;
 use crate::config::{FileConfig, GatewayTls};
 use crate::db::Db;
@@ -142,13 +142,13 @@ pub struct SyncArgs {
     /// The time the run takes as now (RFC 3339 or unix seconds; default: now).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
-    /// Federation.
+    /// How this server reaches the federation gateway (or, as the gateway, its own certificate).
     #[command(flatten)]
     pub federation: FederationArgs,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
-    /// Countries.
+    /// This server's country and the countries it supports.
     #[command(flatten)]
     pub countries: CountryArgs,
 }
@@ -183,7 +183,7 @@ fn cert(args: CertArgs) -> anyhow::Result<ExitCode> {
 
 fn sync(args: SyncArgs, file: &FileConfig) -> anyhow::Result<ExitCode> {
     crate::telemetry::init();
-    let now = super::time_or_now(args.now.as_deref())?;
+    let now = super::args::time_or_now(args.now.as_deref())?;
     let settings = args
         .federation
         .resolve(file)

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::StorageArgs;
+use super::args::StorageArgs;
 use crate::config::FileConfig;
 use crate::distribution::signing::SigningKeys;
 
@@ -27,7 +27,7 @@ pub struct ShowArgs {
     /// Print every key, oldest first, not only the active one.
     #[arg(long)]
     pub all: bool,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
 }
@@ -39,7 +39,7 @@ pub struct RotateArgs {
     /// the active key's id, or DE).
     #[arg(long, value_name = "ID")]
     pub key_id: Option<String>,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
 }
@@ -47,7 +47,7 @@ pub struct RotateArgs {
 /// Options of `warn key list`.
 #[derive(Debug, clap::Args)]
 pub struct ListArgs {
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
 }

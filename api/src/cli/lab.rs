@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use super::StorageArgs;
+use super::args::StorageArgs;
 use crate::config::FileConfig;
 use crate::db::Db;
 use crate::testresult::labs;
@@ -21,7 +21,7 @@ pub enum LabCommand {
 pub struct AddArgs {
     /// The lab's name (unique).
     pub name: String,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
 }

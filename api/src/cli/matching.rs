@@ -65,10 +65,10 @@ pub fn run(args: MatchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn match_files(args: &MatchArgs) -> anyhow::Result<MatchOutput> {
-    let ring = super::read_key_ring(&args.keys)?;
+    let ring = super::args::read_key_ring(&args.keys)?;
     let parameters = read_parameters(args.parameters.as_deref())?;
     let now = match &args.now {
-        Some(text) => super::parse_time(text).context("--now")?,
+        Some(text) => super::args::parse_time(text).context("--now")?,
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |elapsed| elapsed.as_secs()),

@@ -162,7 +162,7 @@ impl ConfigKind {
 /// option or the file name, the signature against `--key`, then the
 /// payload as JSON with its kind and signing key.
 fn read_signed_config(args: &ConfigArgs) -> anyhow::Result<serde_json::Value> {
-    let ring = super::read_key_ring(&args.keys)?;
+    let ring = super::args::read_key_ring(&args.keys)?;
     let kind = args
         .kind
         .or_else(|| ConfigKind::of_file_name(&args.file))

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::builder::TypedValueParser;
 
-use super::{CountryArgs, StorageArgs};
+use super::args::{CountryArgs, StorageArgs};
 use crate::config::{
     DEFAULT_LISTEN, FileConfig, ServerConfig, Service, ServiceToken, Services, StorageConfig,
 };
@@ -46,10 +46,10 @@ pub struct ServeArgs {
     /// Internal listener of the verification service, when it runs in another process.
     #[arg(long, env = "WARN_VERIFICATION_URL", value_name = "URL")]
     pub verification_url: Option<String>,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
-    /// Countries.
+    /// This server's country and the countries it supports.
     #[command(flatten)]
     pub countries: CountryArgs,
     /// A portal session ends after this many minutes without a request (default 20).
@@ -64,13 +64,13 @@ pub struct ServeArgs {
     /// `__Host-warn_session` (Secure, Path=/).
     #[arg(long, env = "WARN_SECURE_COOKIES")]
     pub secure_cookies: bool,
-    /// Distribution.
+    /// How the distribution publishes: object store, threshold, signing key, app configuration.
     #[command(flatten)]
     pub distribution: super::distribute::DistributionArgs,
-    /// Federation.
+    /// How this server reaches the federation gateway (or, as the gateway, its own certificate).
     #[command(flatten)]
     pub federation: super::federation::FederationArgs,
-    /// Limits.
+    /// Bounds on connections, time and requests per client.
     #[command(flatten)]
     pub limits: LimitsArgs,
 }

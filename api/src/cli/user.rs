@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use shared::portal::{AuditAction, Role};
 
-use super::StorageArgs;
+use super::args::StorageArgs;
 use crate::config::FileConfig;
 use crate::db::Db;
 use crate::portal::{accounts, audit};
@@ -30,7 +30,7 @@ pub enum UserCommand {
 pub struct ResetArgs {
     /// The user name.
     pub name: String,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
 }
@@ -47,7 +47,7 @@ pub struct AddArgs {
     /// `cargo xtask run` makes a first administrator this way).
     #[arg(long)]
     pub if_no_users: bool,
-    /// Storage.
+    /// Where stored data is (`--data-dir`, `--database-url`, the hash key file).
     #[command(flatten)]
     pub storage: StorageArgs,
 }

@@ -120,7 +120,7 @@ enum Peer<'a> {
     Here,
     /// On the internal listener at this URL, with the service token.
     At(&'a str, Arc<ServiceToken>),
-    /// Neither.
+    /// Neither here nor configured.
     Missing,
 }
 

@@ -132,6 +132,10 @@ fn transpose(x: &mut Planes) {
 /// against its source line by line; its intermediate values cross any
 /// cut (a part would take and return dozens of vectors), and it is the hot
 /// path of deriving RPIs in the browser.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the published gate circuit as one straight line, checkable against its source"
+)]
 #[target_feature(enable = "simd128")]
 #[inline]
 fn sub_bytes(state: &mut Planes) {
@@ -301,6 +305,10 @@ fn add_round_key(state: &mut Planes, key: &Planes) {
 /// Long on purpose, as [`sub_bytes`]: the published 127-gate circuit as
 /// one straight line, checkable against its source, whose intermediate
 /// values cross any cut; the hot path of decrypting RPIs in the browser.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the published gate circuit as one straight line, checkable against its source"
+)]
 #[target_feature(enable = "simd128")]
 #[inline]
 fn inv_sub_bytes(state: &mut Planes) {

@@ -7,6 +7,7 @@ use proto::appconfig as pb;
 use proto::appconfig::normalized_time_to_risk_level_mapping::RiskLevel as PbRiskLevel;
 use serde::{Deserialize, Serialize};
 
+use super::levels::{Range, RiskLevel};
 use super::v1::{
     AttenuationDuration, DurationWeights, RiskScoreClass, RiskScoreClassification,
     RiskScoreParameters, Thresholds, V1Config,
@@ -15,7 +16,6 @@ use super::v2::{
     MinutesAtAttenuationFilter, MinutesAtAttenuationWeight, NormalizedTimeToRiskLevelMapping,
     RiskCalculationParameters, TransmissionRiskValueMapping, TrlEncoding, TrlFilter,
 };
-use super::{Range, RiskLevel};
 
 /// The whole application configuration: version 1 fields at the top level,
 /// version 2 under `riskCalculationParameters`.

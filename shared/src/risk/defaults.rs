@@ -12,6 +12,7 @@
 use proto::appconfig as pb;
 
 use super::config::ApplicationConfig;
+use super::levels::{Range, RiskLevel};
 use super::v1::{
     AttenuationDuration, DurationWeights, RiskScoreClass, RiskScoreClassification,
     RiskScoreParameters, Thresholds, V1Config,
@@ -20,7 +21,6 @@ use super::v2::{
     MinutesAtAttenuationFilter, MinutesAtAttenuationWeight, NormalizedTimeToRiskLevelMapping,
     RiskCalculationParameters, TransmissionRiskValueMapping, TrlEncoding, TrlFilter,
 };
-use super::{Range, RiskLevel};
 
 impl Default for ApplicationConfig {
     /// The production values.

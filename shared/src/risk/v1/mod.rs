@@ -20,7 +20,7 @@
 
 use serde::Serialize;
 
-use super::round_to;
+use super::levels::round_to;
 
 pub mod inputs;
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::risk::{Range, RiskLevel};
+use crate::risk::levels::{Range, RiskLevel};
 
 /// Parameters of the calculation, in the apps' JSON shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

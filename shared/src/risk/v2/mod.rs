@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{RiskLevel, round_to};
+use super::levels::{RiskLevel, round_to};
 
 pub mod inputs;
 
