@@ -24,14 +24,14 @@ fn yesterday_interval() -> u32 {
 fn export_keys() -> Vec<DiagnosisKey> {
     (0u8..3)
         .map(|n| {
-            DiagnosisKey::new(
-                [n + 1; 16],
-                i64::from(n % 8 + 1),
-                i64::from(yesterday_interval()),
-                144,
-                ReportType::ConfirmedTest,
-                Some(i32::from(n)),
-            )
+            DiagnosisKey::new(shared::keys::KeyFields {
+                key_data: [n + 1; 16],
+                transmission_risk_level: i64::from(n % 8 + 1),
+                rolling_start_interval_number: i64::from(yesterday_interval()),
+                rolling_period: 144,
+                report_type: ReportType::ConfirmedTest,
+                days_since_onset_of_symptoms: Some(i32::from(n)),
+            })
             .expect("a valid key")
         })
         .collect()

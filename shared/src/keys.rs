@@ -107,6 +107,25 @@ pub enum KeyError {
     RollingPeriod(i64),
 }
 
+/// A key's fields as they arrive (a database row, a partner's batch, a
+/// file), named so that no caller can swap the integers, before
+/// [`DiagnosisKey::new`] checks their ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyFields {
+    /// The 16 bytes of the key.
+    pub key_data: [u8; KEY_LENGTH],
+    /// 0 to 8.
+    pub transmission_risk_level: i64,
+    /// The first 10-minute interval of the key's validity.
+    pub rolling_start_interval_number: i64,
+    /// Its intervals, 1 to 144.
+    pub rolling_period: i64,
+    /// How the infection was established.
+    pub report_type: ReportType,
+    /// Days between the key's day and the onset of symptoms, when known.
+    pub days_since_onset_of_symptoms: Option<i32>,
+}
+
 impl DiagnosisKey {
     /// Checks the fields of a key as it came off the wire. A missing rolling
     /// period means 144 (the format's default).
@@ -115,25 +134,28 @@ impl DiagnosisKey {
         let key_data: [u8; KEY_LENGTH] = data
             .try_into()
             .map_err(|_| KeyError::KeyLength(data.len()))?;
-        Self::new(
+        Self::new(KeyFields {
             key_data,
-            i64::from(key.transmission_risk_level.unwrap_or(0)),
-            i64::from(key.rolling_start_interval_number.unwrap_or(0)),
-            i64::from(key.rolling_period()),
-            ReportType::from_code(key.report_type.unwrap_or(0)),
-            key.days_since_onset_of_symptoms,
-        )
+            transmission_risk_level: i64::from(key.transmission_risk_level.unwrap_or(0)),
+            rolling_start_interval_number: i64::from(
+                key.rolling_start_interval_number.unwrap_or(0),
+            ),
+            rolling_period: i64::from(key.rolling_period()),
+            report_type: ReportType::from_code(key.report_type.unwrap_or(0)),
+            days_since_onset_of_symptoms: key.days_since_onset_of_symptoms,
+        })
     }
 
-    /// Builds a key, checking every range.
-    pub fn new(
-        key_data: [u8; KEY_LENGTH],
-        transmission_risk_level: i64,
-        rolling_start_interval_number: i64,
-        rolling_period: i64,
-        report_type: ReportType,
-        days_since_onset_of_symptoms: Option<i32>,
-    ) -> Result<Self, KeyError> {
+    /// Builds a key from its fields, checking every range.
+    pub fn new(fields: KeyFields) -> Result<Self, KeyError> {
+        let KeyFields {
+            key_data,
+            transmission_risk_level,
+            rolling_start_interval_number,
+            rolling_period,
+            report_type,
+            days_since_onset_of_symptoms,
+        } = fields;
         let transmission_risk_level = u8::try_from(transmission_risk_level)
             .ok()
             .filter(|level| *level <= MAX_TRANSMISSION_RISK_LEVEL)
@@ -225,16 +247,17 @@ impl KeyJson {
             .as_slice()
             .try_into()
             .map_err(|_| KeyError::KeyLength(data.len()))?;
-        DiagnosisKey::new(
+        DiagnosisKey::new(KeyFields {
             key_data,
-            self.transmission_risk,
-            self.rolling_start_number,
-            self.rolling_period,
-            self.report_type
+            transmission_risk_level: self.transmission_risk,
+            rolling_start_interval_number: self.rolling_start_number,
+            rolling_period: self.rolling_period,
+            report_type: self
+                .report_type
                 .map(ReportType::from_code)
                 .unwrap_or_default(),
-            self.days_since_onset_of_symptoms,
-        )
+            days_since_onset_of_symptoms: self.days_since_onset_of_symptoms,
+        })
     }
 }
 
@@ -287,7 +310,15 @@ mod tests {
     #[test]
     fn a_revised_key_replaces_the_key_it_revises() {
         let key = |seed: u8, report_type| {
-            DiagnosisKey::new([seed; 16], 5, 2_653_920, 144, report_type, None).unwrap()
+            DiagnosisKey::new(KeyFields {
+                key_data: [seed; 16],
+                transmission_risk_level: 5,
+                rolling_start_interval_number: 2_653_920,
+                rolling_period: 144,
+                report_type,
+                days_since_onset_of_symptoms: None,
+            })
+            .unwrap()
         };
         let mut keys = DistinctKeys::default();
         keys.insert(key(1, ReportType::ConfirmedTest));
@@ -308,7 +339,14 @@ mod tests {
     #[test]
     fn key_ranges_are_checked() {
         let ok = |trl, start, period| {
-            DiagnosisKey::new([0; 16], trl, start, period, ReportType::Unknown, None)
+            DiagnosisKey::new(KeyFields {
+                key_data: [0; 16],
+                transmission_risk_level: trl,
+                rolling_start_interval_number: start,
+                rolling_period: period,
+                report_type: ReportType::Unknown,
+                days_since_onset_of_symptoms: None,
+            })
         };
         assert!(ok(0, 0, 1).is_ok());
         assert!(ok(8, 2_649_980, 144).is_ok());

@@ -136,14 +136,14 @@ mod tests {
     use super::*;
 
     fn key(trl: u8) -> DiagnosisKey {
-        DiagnosisKey::new(
-            [7; 16],
-            i64::from(trl),
-            2_900_000,
-            144,
-            ReportType::ConfirmedTest,
-            Some(-3),
-        )
+        DiagnosisKey::new(crate::keys::KeyFields {
+            key_data: [7; 16],
+            transmission_risk_level: i64::from(trl),
+            rolling_start_interval_number: 2_900_000,
+            rolling_period: 144,
+            report_type: ReportType::ConfirmedTest,
+            days_since_onset_of_symptoms: Some(-3),
+        })
         .expect("valid")
     }
 

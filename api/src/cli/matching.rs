@@ -129,14 +129,14 @@ mod tests {
         let signer = Signer::generate(KeyIdentity::new("262", "v1"));
         let day = 20_402u64;
         let key = |seed: u8| {
-            DiagnosisKey::new(
-                [seed; 16],
-                6,
-                (day * 144) as i64,
-                144,
-                ReportType::ConfirmedTest,
-                Some(0),
-            )
+            DiagnosisKey::new(shared::keys::KeyFields {
+                key_data: [seed; 16],
+                transmission_risk_level: 6,
+                rolling_start_interval_number: (day * 144) as i64,
+                rolling_period: 144,
+                report_type: ReportType::ConfirmedTest,
+                days_since_onset_of_symptoms: Some(0),
+            })
             .unwrap()
         };
         let spec = ExportSpec {

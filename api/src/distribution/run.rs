@@ -538,14 +538,14 @@ mod region_tests {
 
     fn key(byte: u8, origin: &str, visited: &str) -> PublishableKey {
         PublishableKey {
-            key: DiagnosisKey::new(
-                [byte; 16],
-                5,
-                2_900_000,
-                144,
-                ReportType::ConfirmedTest,
-                None,
-            )
+            key: DiagnosisKey::new(shared::keys::KeyFields {
+                key_data: [byte; 16],
+                transmission_risk_level: 5,
+                rolling_start_interval_number: 2_900_000,
+                rolling_period: 144,
+                report_type: ReportType::ConfirmedTest,
+                days_since_onset_of_symptoms: None,
+            })
             .expect("valid"),
             distributable_hour: 490_000,
             origin: origin.as_bytes().try_into().expect("two letters"),

@@ -53,14 +53,14 @@ pub fn generate(options: &SeedOptions, rng: &mut fastrand::Rng) -> Vec<StoredKey
             let days_since_onset = key_day - onset_day;
             let mut key_data = [0u8; 16];
             rng.fill(&mut key_data);
-            let Ok(key) = DiagnosisKey::new(
+            let Ok(key) = DiagnosisKey::new(shared::keys::KeyFields {
                 key_data,
-                transmission_risk_level(days_since_onset),
-                key_day * INTERVALS_PER_DAY,
-                INTERVALS_PER_DAY,
-                ReportType::ConfirmedTest,
-                i32::try_from(days_since_onset).ok(),
-            ) else {
+                transmission_risk_level: transmission_risk_level(days_since_onset),
+                rolling_start_interval_number: key_day * INTERVALS_PER_DAY,
+                rolling_period: INTERVALS_PER_DAY,
+                report_type: ReportType::ConfirmedTest,
+                days_since_onset_of_symptoms: i32::try_from(days_since_onset).ok(),
+            }) else {
                 continue;
             };
             let distributable_hour = distributable_hour(&key, submitted_hour);

@@ -147,14 +147,14 @@ pub(crate) fn key_of_row(row: &AnyRow) -> Result<DiagnosisKey, ReadError> {
             i32::try_from(days).map_err(|_| ReadError::Key(format!("days since onset {days}")))
         })
         .transpose()?;
-    DiagnosisKey::new(
+    DiagnosisKey::new(shared::keys::KeyFields {
         key_data,
-        row.try_get(3)?,
-        row.try_get(1)?,
-        row.try_get(2)?,
-        ReportType::from_code(report_type),
-        onset,
-    )
+        transmission_risk_level: row.try_get(3)?,
+        rolling_start_interval_number: row.try_get(1)?,
+        rolling_period: row.try_get(2)?,
+        report_type: ReportType::from_code(report_type),
+        days_since_onset_of_symptoms: onset,
+    })
     .map_err(|error| ReadError::Key(error.to_string()))
 }
 

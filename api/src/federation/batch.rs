@@ -232,14 +232,14 @@ impl FederatedKey {
             level @ 1..=8 => level,
             _ => i32::from(trl_from_dsos(key.days_since_onset_of_symptoms)),
         };
-        let checked = DiagnosisKey::new(
+        let checked = DiagnosisKey::new(shared::keys::KeyFields {
             key_data,
-            i64::from(level),
-            i64::from(key.rolling_start_interval_number),
-            i64::from(key.rolling_period),
-            ReportType::from_code(key.report_type),
-            dsos.to_stored(),
-        )
+            transmission_risk_level: i64::from(level),
+            rolling_start_interval_number: i64::from(key.rolling_start_interval_number),
+            rolling_period: i64::from(key.rolling_period),
+            report_type: ReportType::from_code(key.report_type),
+            days_since_onset_of_symptoms: dsos.to_stored(),
+        })
         .map_err(|error| error.to_string())?;
         if !is_country(&key.origin) {
             return Err(format!("origin {:?} is not a country code", key.origin));
@@ -532,8 +532,15 @@ mod tests {
     #[test]
     fn a_local_key_counts_from_its_submission_day() {
         let key = |onset: Option<i32>| {
-            DiagnosisKey::new([1; 16], 5, 2_900_016, 144, ReportType::ConfirmedTest, onset)
-                .expect("valid")
+            DiagnosisKey::new(shared::keys::KeyFields {
+                key_data: [1; 16],
+                transmission_risk_level: 5,
+                rolling_start_interval_number: 2_900_016,
+                rolling_period: 144,
+                report_type: ReportType::ConfirmedTest,
+                days_since_onset_of_symptoms: onset,
+            })
+            .expect("valid")
         };
         let key_day = 2_900_016 / 144;
         let local = FederatedKey::local(key(None), "DE".into(), vec!["FR".into()], key_day + 4);

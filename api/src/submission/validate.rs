@@ -187,14 +187,14 @@ fn check_key(
     }
     // Phones do not send a report type: a key accepted with a TAN stands
     // for a confirmed test (lab result or a teleTAN after one).
-    DiagnosisKey::new(
+    DiagnosisKey::new(shared::keys::KeyFields {
         key_data,
-        i64::from(level.unwrap_or_default()),
-        start,
-        period,
-        ReportType::ConfirmedTest,
-        key.days_since_onset_of_symptoms,
-    )
+        transmission_risk_level: i64::from(level.unwrap_or_default()),
+        rolling_start_interval_number: start,
+        rolling_period: period,
+        report_type: ReportType::ConfirmedTest,
+        days_since_onset_of_symptoms: key.days_since_onset_of_symptoms,
+    })
     .map_err(|_| SubmissionError::RollingStart {
         index,
         value: start,

@@ -21,14 +21,14 @@ pub fn random_keys(count: usize) -> Vec<DiagnosisKey> {
             let mut key_data = [0u8; 16];
             key_data[..8].copy_from_slice(&next().to_le_bytes());
             key_data[8..].copy_from_slice(&next().to_le_bytes());
-            DiagnosisKey::new(
+            DiagnosisKey::new(shared::keys::KeyFields {
                 key_data,
-                1 + (index % 8) as i64,
-                2_940_000 + 144 * (index % 14) as i64,
-                144,
-                ReportType::ConfirmedTest,
-                Some((index % 10) as i32),
-            )
+                transmission_risk_level: 1 + (index % 8) as i64,
+                rolling_start_interval_number: 2_940_000 + 144 * (index % 14) as i64,
+                rolling_period: 144,
+                report_type: ReportType::ConfirmedTest,
+                days_since_onset_of_symptoms: Some((index % 10) as i32),
+            })
             .expect("generated keys are in range")
         })
         .collect()

@@ -20,14 +20,14 @@ fn key(seed: u8, trl: i64) -> DiagnosisKey {
     for (index, byte) in data.iter_mut().enumerate() {
         *byte = seed.wrapping_mul(31).wrapping_add(index as u8 * 7);
     }
-    DiagnosisKey::new(
-        data,
-        trl,
-        2_940_048,
-        144,
-        ReportType::ConfirmedTest,
-        Some(2),
-    )
+    DiagnosisKey::new(shared::keys::KeyFields {
+        key_data: data,
+        transmission_risk_level: trl,
+        rolling_start_interval_number: 2_940_048,
+        rolling_period: 144,
+        report_type: ReportType::ConfirmedTest,
+        days_since_onset_of_symptoms: Some(2),
+    })
     .unwrap()
 }
 
@@ -493,14 +493,14 @@ fn bundle_of_600_000_keys_builds_and_verifies() {
             let mut data = [0u8; 16];
             data[..4].copy_from_slice(&index.wrapping_mul(2_654_435_761).to_be_bytes());
             data[4..8].copy_from_slice(&index.to_le_bytes());
-            DiagnosisKey::new(
-                data,
-                1 + i64::from(index % 8),
-                2_940_048,
-                144,
-                ReportType::ConfirmedTest,
-                None,
-            )
+            DiagnosisKey::new(shared::keys::KeyFields {
+                key_data: data,
+                transmission_risk_level: 1 + i64::from(index % 8),
+                rolling_start_interval_number: 2_940_048,
+                rolling_period: 144,
+                report_type: ReportType::ConfirmedTest,
+                days_since_onset_of_symptoms: None,
+            })
             .unwrap()
         })
         .collect();
@@ -518,7 +518,15 @@ fn bundle_of_600_000_keys_builds_and_verifies() {
         .map(|index| {
             let mut data = [0u8; 16];
             data[..4].copy_from_slice(&index.to_be_bytes());
-            DiagnosisKey::new(data, 1, 0, 144, ReportType::Unknown, None).unwrap()
+            DiagnosisKey::new(shared::keys::KeyFields {
+                key_data: data,
+                transmission_risk_level: 1,
+                rolling_start_interval_number: 0,
+                rolling_period: 144,
+                report_type: ReportType::Unknown,
+                days_since_onset_of_symptoms: None,
+            })
+            .unwrap()
         })
         .collect();
     assert!(matches!(

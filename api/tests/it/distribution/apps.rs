@@ -408,14 +408,14 @@ struct OfficialVersionInfo {
 /// and onset a phone sent (which publication must not change in storage).
 fn stored(byte: u8, trl: u8, origin: &str, visited: &[&str]) -> StoredKey {
     StoredKey {
-        key: DiagnosisKey::new(
-            [byte; 16],
-            i64::from(trl),
-            KEY_DAY_INTERVAL,
-            144,
-            ReportType::ConfirmedTest,
-            Some(-3),
-        )
+        key: DiagnosisKey::new(shared::keys::KeyFields {
+            key_data: [byte; 16],
+            transmission_risk_level: i64::from(trl),
+            rolling_start_interval_number: KEY_DAY_INTERVAL,
+            rolling_period: 144,
+            report_type: ReportType::ConfirmedTest,
+            days_since_onset_of_symptoms: Some(-3),
+        })
         .expect("a valid key"),
         origin_country: origin.into(),
         visited_countries: visited.iter().map(|code| (*code).to_owned()).collect(),

@@ -20,14 +20,14 @@ const RUN_HOUR: i64 = 1_795_221_000 / 3600;
 fn future_keys() -> Vec<StoredKey> {
     (0..3u8)
         .map(|byte| StoredKey {
-            key: DiagnosisKey::new(
-                [0xF0 + byte; 16],
-                5,
-                2_991_900,
-                144,
-                ReportType::ConfirmedTest,
-                Some(1),
-            )
+            key: DiagnosisKey::new(shared::keys::KeyFields {
+                key_data: [0xF0 + byte; 16],
+                transmission_risk_level: 5,
+                rolling_start_interval_number: 2_991_900,
+                rolling_period: 144,
+                report_type: ReportType::ConfirmedTest,
+                days_since_onset_of_symptoms: Some(1),
+            })
             .expect("a valid key"),
             origin_country: "DE".into(),
             visited_countries: vec!["DE".into()],

@@ -39,14 +39,14 @@ pub fn keys(count: usize, origin: &str, visited: &[&str]) -> Vec<FederatedKey> {
         .map(|index| {
             let data = shared::random::bytes::<16>();
             FederatedKey::local(
-                DiagnosisKey::new(
-                    data,
-                    (index % 8 + 1) as i64,
-                    today - 144 * (index as i64 % 10),
-                    144,
-                    ReportType::ConfirmedTest,
-                    Some(0),
-                )
+                DiagnosisKey::new(shared::keys::KeyFields {
+                    key_data: data,
+                    transmission_risk_level: (index % 8 + 1) as i64,
+                    rolling_start_interval_number: today - 144 * (index as i64 % 10),
+                    rolling_period: 144,
+                    report_type: ReportType::ConfirmedTest,
+                    days_since_onset_of_symptoms: Some(0),
+                })
                 .expect("valid key"),
                 origin.to_owned(),
                 visited.iter().map(|code| (*code).to_owned()).collect(),
