@@ -19,7 +19,7 @@ pub struct ExportSummary {
     pub batch_num: i32,
     /// Files in the batch.
     pub batch_size: i32,
-    /// Keys.
+    /// Keys in the export (revised keys not counted).
     pub keys: usize,
     /// Revised keys.
     pub revised_keys: usize,

@@ -100,7 +100,8 @@ impl UnsaltedHkdf {
         }
     }
 
-    /// HKDF-Extract.
+    /// HKDF-Extract (RFC 5869): the pseudorandom key of a TEK under the
+    /// fixed salt.
     pub(crate) fn extract(&self, input_key_material: &[u8; 16]) -> Prk {
         Prk(HmacState::new(&self.salt.mac(input_key_material)))
     }

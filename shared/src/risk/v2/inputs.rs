@@ -136,9 +136,9 @@ pub mod report_type {
 
 /// Infectiousness codes of [`ExposureWindow::infectiousness`].
 pub mod infectiousness {
-    /// Standard.
+    /// Standard infectiousness of the day (the framework's `standard`).
     pub const STANDARD: i32 = 1;
-    /// High.
+    /// High infectiousness of the day (the framework's `high`).
     pub const HIGH: i32 = 2;
 }
 
