@@ -131,6 +131,13 @@ async fn dialog(page: &Page, label: &str, cancel: &str) -> anyhow::Result<()> {
     page.focus_is_on(cancel).await
 }
 
+/// Presses the button labelled `button` and checks the question it asks,
+/// with the focus on its cautious answer `cancel`.
+async fn ask(page: &Page, button: &str, question: &str, cancel: &str) -> anyhow::Result<()> {
+    labelled_button(page, button).await?.click().await?;
+    dialog(page, question, cancel).await
+}
+
 /// Waits until no question is shown.
 async fn no_dialog(page: &Page) -> anyhow::Result<()> {
     page.wait_for_script(
@@ -277,30 +284,36 @@ async fn disabling_and_resetting_ask_first_with_cancel_as_the_default() {
 
         // Disabling asks, naming the user; Enter on the focused answer
         // cancels, and the focus goes back to the button.
-        labelled_button(&page, "Sperren hotline-7")
-            .await?
-            .click()
-            .await?;
-        dialog(&page, "Benutzer „hotline-7“ sperren?", "Abbrechen").await?;
+        ask(
+            &page,
+            "Sperren hotline-7",
+            "Benutzer „hotline-7“ sperren?",
+            "Abbrechen",
+        )
+        .await?;
         page.axe("/admin/users asking before disabling").await?;
         page.press_enter().await?;
         no_dialog(&page).await?;
         page.focus_is_on("Sperren").await?;
         state_of(&page, "hotline-7", 3, "aktiv, 2. Faktor offen").await?;
         // Escape cancels too.
-        labelled_button(&page, "Sperren hotline-7")
-            .await?
-            .click()
-            .await?;
-        dialog(&page, "Benutzer „hotline-7“ sperren?", "Abbrechen").await?;
+        ask(
+            &page,
+            "Sperren hotline-7",
+            "Benutzer „hotline-7“ sperren?",
+            "Abbrechen",
+        )
+        .await?;
         page.type_here("\u{e00c}").await?;
         no_dialog(&page).await?;
         // Confirmed, it is done.
-        labelled_button(&page, "Sperren hotline-7")
-            .await?
-            .click()
-            .await?;
-        dialog(&page, "Benutzer „hotline-7“ sperren?", "Abbrechen").await?;
+        ask(
+            &page,
+            "Sperren hotline-7",
+            "Benutzer „hotline-7“ sperren?",
+            "Abbrechen",
+        )
+        .await?;
         page.button("Ja, sperren").await?.click().await?;
         no_dialog(&page).await?;
         state_of(&page, "hotline-7", 3, "gesperrt").await?;
@@ -313,19 +326,23 @@ async fn disabling_and_resetting_ask_first_with_cancel_as_the_default() {
 
         // The second factor, asked in English.
         page.button("English").await?.click().await?;
-        labelled_button(&page, "Reset second factor hotline-7")
-            .await?
-            .click()
-            .await?;
-        dialog(&page, "Reset the second factor of “hotline-7”?", "Cancel").await?;
+        ask(
+            &page,
+            "Reset second factor hotline-7",
+            "Reset the second factor of “hotline-7”?",
+            "Cancel",
+        )
+        .await?;
         page.button("Cancel").await?.click().await?;
         no_dialog(&page).await?;
         page.focus_is_on("Reset second factor").await?;
-        labelled_button(&page, "Reset password hotline-7")
-            .await?
-            .click()
-            .await?;
-        dialog(&page, "Reset the password of “hotline-7”?", "Cancel").await?;
+        ask(
+            &page,
+            "Reset password hotline-7",
+            "Reset the password of “hotline-7”?",
+            "Cancel",
+        )
+        .await?;
         page.button("Cancel").await?.click().await?;
         no_dialog(&page).await?;
         page.button("Deutsch").await?.click().await?;
@@ -334,12 +351,9 @@ async fn disabling_and_resetting_ask_first_with_cancel_as_the_default() {
         page.open("/admin/labs").await?;
         page.heading("Labor-API-Schlüssel").await?;
         state_of(&page, "Labor-Nord", 2, "aktiv").await?;
-        labelled_button(&page, "Sperren Labor-Nord")
-            .await?
-            .click()
-            .await?;
-        dialog(
+        ask(
             &page,
+            "Sperren Labor-Nord",
             "Schlüssel des Labors „Labor-Nord“ sperren?",
             "Abbrechen",
         )
@@ -348,12 +362,9 @@ async fn disabling_and_resetting_ask_first_with_cancel_as_the_default() {
         page.press_enter().await?;
         no_dialog(&page).await?;
         state_of(&page, "Labor-Nord", 2, "aktiv").await?;
-        labelled_button(&page, "Sperren Labor-Nord")
-            .await?
-            .click()
-            .await?;
-        dialog(
+        ask(
             &page,
+            "Sperren Labor-Nord",
             "Schlüssel des Labors „Labor-Nord“ sperren?",
             "Abbrechen",
         )
