@@ -315,7 +315,7 @@ fn router(
     if let Some(state) = &states.submission {
         apps = apps.merge(crate::submission::routes::routes(&delays).with_state(state.clone()));
     }
-    if config.services.runs(Service::Testresult) {
+    if states.runs_testresult {
         apps = apps.merge(crate::testresult::routes::routes().with_state(states.db.clone()));
     }
     // One rate-limit layer for the app-facing routes: outside the
